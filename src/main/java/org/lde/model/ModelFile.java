@@ -882,7 +882,7 @@ public final class ModelFile {
         /** An array of {@code length} integers (any length when -1), each at least {@code min}. */
         int[] intArray(String key, int length, int min) {
             JsonNode v = required(key);
-            String what = (length < 0 ? "a non-empty array" : "an array of " + length) + " integers >= " + min;
+            String what = (length < 0 ? "a non-empty array of" : "an array of " + length) + " integers >= " + min;
             if (!v.isArray() || (length >= 0 && v.size() != length) || v.isEmpty()) {
                 throw error("field '" + key + "' must be " + what + ", got " + v);
             }
