@@ -106,6 +106,26 @@ class ModelFileErrorsTest {
     }
 
     @Test
+    void halfAndBfloat16TensorsAreWidenedExactly() {
+        String w = W.replace("F32", "F16").replace("[0,24]", "[0,12]");
+        String b = B.replace("F32", "BF16").replace("[24,32]", "[12,16]");
+        ByteBuffer data = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int h : new int[] {0x3c00, 0xc000, 0x3555, 0x0001, 0x7bff, 0x8000}) {
+            data.putShort((short) h);
+        }
+        data.putShort((short) 0x3f80).putShort((short) 0xbdcd);
+        Network n = ModelFile.fromBytes(file(header(meta(ARCH), w, b), data.array()), SRC);
+        Dense d = (Dense) n.layers().get(0);
+        // binary16: 0x3555 = 2^-2 * (1 + 341/1024); 0x0001 = 2^-24; 0x7bff = 65504
+        double[] expected = {1.0, -2.0, 0.25 * (1 + 341.0 / 1024), 0x1p-24, 65504.0, -0.0};
+        for (int i = 0; i < 6; i++) {
+            assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(d.weight().data()[i]), "F16 " + i);
+        }
+        // bfloat16 0xbdcd = -(2^-4 * (1 + 0x4d/128))
+        assertArrayEquals(new double[] {1.0, -0.0625 * (1 + 0x4d / 128.0)}, d.bias().data());
+    }
+
+    @Test
     void fileShorterThanEightBytes() {
         fails(new byte[] {1, 2, 3, 4, 5}, "5 bytes", "fewer than the 8-byte header length");
         fails(new byte[0], "0 bytes");
