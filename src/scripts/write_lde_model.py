@@ -23,6 +23,9 @@ so the module names must be the layer names of the architecture):
 
 Usage:
     python3 src/scripts/write_lde_model.py --fixture src/test/resources/org/lde/model/tiny_cnn_f32.safetensors
+    # the same model written by the reference library (needs numpy and safetensors 0.8):
+    python3 src/scripts/write_lde_model.py --fixture-with-safetensors \
+        src/test/resources/org/lde/model/tiny_cnn_f32_reference.safetensors
 """
 
 import argparse
@@ -121,12 +124,32 @@ def tiny_cnn():
     return tensors, arch
 
 
+def write_with_safetensors_library(path):
+    """The same fixture written by the reference implementation (needs numpy and safetensors;
+    used once to make tiny_cnn_f32_reference.safetensors, which checks that LDE reads what the
+    real library writes: its own tensor order, header layout and padding)."""
+    import numpy as np
+    from safetensors.numpy import save_file
+    tensors, arch = tiny_cnn()
+    arrays = {}
+    for name, spec in tensors.items():
+        dt = np.int64 if len(spec) == 3 and spec[2] == "I64" else np.float32
+        arrays[name] = np.array(spec[1], dtype=dt).reshape(spec[0])
+    save_file(arrays, path, metadata={"lde.format_version": "1", "lde.architecture": json.dumps(arch)})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--fixture", metavar="PATH", required=True, help="write the tiny CNN test fixture (F32) to PATH")
+    group = ap.add_mutually_exclusive_group(required=True)
+    group.add_argument("--fixture", metavar="PATH", help="write the tiny CNN test fixture (F32) to PATH")
+    group.add_argument("--fixture-with-safetensors", metavar="PATH",
+                       help="write the same fixture with numpy + the safetensors package (not stdlib-only)")
     args = ap.parse_args()
-    tensors, arch = tiny_cnn()
-    write_lde_model(args.fixture, tensors, arch, dtype="F32")
+    if args.fixture:
+        tensors, arch = tiny_cnn()
+        write_lde_model(args.fixture, tensors, arch, dtype="F32")
+    else:
+        write_with_safetensors_library(args.fixture_with_safetensors)
 
 
 if __name__ == "__main__":

@@ -204,7 +204,8 @@ class NetworkTest {
             double[] x = r.uniform(Shape.of(2 * h * w), 0, 1).data();
             double[] ref = convDirect(c1, x, h, w);
             batchNormDirect(b1, ref);
-            assertTrue(relError(convDirect(f1, x, h, w), ref) <= 1e-12);
+            double e1 = relError(convDirect(f1, x, h, w), ref);
+            assertTrue(e1 <= 1e-12, "relative error " + e1);
             // second block on a random [3, 4, 4] input (c1's output shape)
             double[] z = r.gaussian(Shape.of(3 * 4 * 4), 1).data();
             double[] ref2 = convDirect(c2, z, 4, 4);
