@@ -30,7 +30,7 @@ import org.lde.tensor.Tensor;
  * value must be a decimal number ({@code 12}, {@code -0.5}, {@code 1.5e-3}; spaces around it are
  * allowed); an empty field, {@code NaN}, {@code Inf}, a value that overflows a double, or anything
  * else is an error naming file, line and column (1-based line; column both by number, 1-based, and
- * by name). An empty line (except none: the file may end with one newline) is an error too.
+ * by name). An empty or blank line is an error too (the file may end with a newline).
  *
  * <p>One column is the label (default: the last one): for classification its values must be
  * integers; the distinct values, sorted, become classes {@code 0..K-1} whose names are the values'
@@ -53,8 +53,16 @@ public final class CsvReader {
     }
 
     /**
-     * Options (immutable; each {@code with...} returns a new value). The label column is given either
-     * by name or by 0-based index (negative counts from the end, -1 = last = the default).
+     * Options (immutable; each method returns a new value; start from {@link #defaults()}). The label
+     * column is given either by name or by 0-based index (negative counts from the end, -1 = last =
+     * the default).
+     *
+     * @param labelName  the label column's name, or {@code ""} to select it by {@code labelIndex}
+     * @param labelIndex the label column's index when {@code labelName} is empty; the value
+     *                   {@link Integer#MIN_VALUE} means "{@code labelName} as in a spec" (a name if the
+     *                   header has it, otherwise an integer index), see {@link #labelColumnSpec(String)}
+     * @param kind       classification (integer labels) or regression (numeric target)
+     * @param classNames explicit class names for labels {@code 0..K-1}, or empty to name classes by their codes
      */
     public record Options(String labelName, int labelIndex, Kind kind, List<String> classNames) {
         public Options {
@@ -257,7 +265,14 @@ public final class CsvReader {
                 return byName;
             }
             if (INTEGER.matcher(o.labelName()).matches()) {
-                return index(Integer.parseInt(o.labelName()), cols, where, header);
+                int i;
+                try {
+                    i = Integer.parseInt(o.labelName());
+                } catch (NumberFormatException e) {
+                    throw new DataFormatException(where + ": label column index " + o.labelName() + " is outside the " + cols
+                            + " columns: " + header);
+                }
+                return index(i, cols, where, header);
             }
             throw new DataFormatException(where + ": no label column named '" + o.labelName() + "'; the columns are " + header);
         }
