@@ -1,7 +1,9 @@
 package org.lde.engine.cpu;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -13,6 +15,7 @@ import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
 import org.lde.model.AvgPool2d;
+import org.lde.model.BatchNorm2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
 import org.lde.model.Flatten;
@@ -49,6 +52,10 @@ import org.lde.tensor.Tensor;
  * <li>Flatten: the identity on the row-major data.</li>
  * </ul>
  *
+ * <p><b>Layer names.</b> {@link #layerOutput} and {@link #layerGradient} take the names of the
+ * folded network. A convolution that had a BatchNorm after it now outputs what the BatchNorm
+ * output, and the BatchNorm's name is accepted as an alias of that convolution.
+ *
  * <p><b>Reverse passes</b> with {@code S} seeds per sample run as ONE batched pass over
  * {@code N S} gradient rows; row {@code r} belongs to sample {@code r / S} (whose ReLU masks and
  * max-pool arg-maxes it uses).
@@ -67,6 +74,7 @@ public final class EjmlBackend implements Backend {
     private final int[] inSize;       // per layer: input elements per sample
     private final int[] outSize;      // per layer: output elements per sample
     private final int classes;
+    private final Map<String, String> aliases = new HashMap<>(); // folded BatchNorm name -> its convolution
     private long version;             // incremented by every step(): Recorded passes made before are stale
     private boolean closed;
 
@@ -78,6 +86,12 @@ public final class EjmlBackend implements Backend {
     public EjmlBackend(Network network) {
         Objects.requireNonNull(network, "network");
         this.net = network.folded().copy();
+        List<Layer> original = network.layers();
+        for (int i = 1; i < original.size(); i++) {
+            if (original.get(i) instanceof BatchNorm2d) {
+                aliases.put(original.get(i).name(), original.get(i - 1).name());
+            }
+        }
         this.layers = net.layers();
         int l = layers.size();
         windows = new Window2d[l];
@@ -235,7 +249,7 @@ public final class EjmlBackend implements Backend {
     public Tensor layerOutput(Recorded recorded, String layer) {
         requireOpen();
         Pass pass = checkPass(recorded, false);
-        int i = net.indexOf(Objects.requireNonNull(layer, "layer"));
+        int i = layerIndex(layer);
         return new Tensor(net.outputShape(i).withBatch(pass.n), pass.acts[i + 1].clone());
     }
 
@@ -243,7 +257,7 @@ public final class EjmlBackend implements Backend {
     public Tensor layerGradient(Recorded recorded, String layer, Tensor seeds) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        int i = net.indexOf(Objects.requireNonNull(layer, "layer"));
+        int i = layerIndex(layer);
         int s = checkSeeds(seeds, pass.n);
         double[] g = backward(pass, seeds.data().clone(), s, i + 1);
         return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
@@ -572,6 +586,12 @@ public final class EjmlBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("EjmlBackend is closed");
         }
+    }
+
+    /** Index of a layer of the folded network by name (or by the name of a BatchNorm folded into it). */
+    private int layerIndex(String layer) {
+        Objects.requireNonNull(layer, "layer");
+        return net.indexOf(aliases.getOrDefault(layer, layer));
     }
 
     private int checkInput(Tensor x) {

@@ -128,6 +128,13 @@ class EjmlBackendTest {
             assertEquals(List.of("conv.weight", "conv.bias", "fc.weight", "fc.bias"),
                     b.network().trainableParameters().stream().map(Layer.Parameter::name).toList());
             Tensor x = new Rng(1).uniform(Shape.of(2, 1, 6, 6), 0, 1);
+            try (Recorded rec = b.forwardRecorded(x)) {
+                // the folded conv outputs what the BatchNorm did; the BatchNorm's name is an alias of it
+                assertArrayEquals(b.layerOutput(rec, "conv").data(), b.layerOutput(rec, "bn").data(), 0.0);
+                double[] x0 = x.row(0).data();
+                double[] bnOut = NaiveNetwork.layerOutputs(net, x0)[1];
+                assertTrue(EjmlBackendProperties.relErr(java.util.Arrays.copyOf(b.layerOutput(rec, "bn").data(), bnOut.length), bnOut) < 1e-12);
+            }
             Network before = b.snapshot();
             try (Recorded rec = b.forwardRecorded(x)) {
                 b.step(opt, b.parameterGradients(rec, Tensor.of(Shape.of(2, 3), 1, 2, 3, 4, 5, 6)));
