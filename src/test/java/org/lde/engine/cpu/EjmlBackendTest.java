@@ -230,6 +230,42 @@ class EjmlBackendTest {
         }
     }
 
+    /** A small CNN learns "is the left half brighter than the right half" with either optimizer. */
+    @Test
+    void trainingLoopLearnsASimpleTask() {
+        for (OptimizerSpec spec : List.of(OptimizerSpec.adam(0.01), OptimizerSpec.sgd(0.05, 0.9))) {
+            Network net = Network.builder(1, 6, 7).seed(11).conv2d("conv", 4, 3, 3, 1, 1, 1, 1).relu().maxPool(2, 2)
+                    .flatten().dense("fc", 2).build();
+            Rng rng = new Rng(12);
+            try (Backend b = new EjmlBackend(net); OptimizerState opt = b.optimizer(spec)) {
+                double first = 0, last = 0;
+                int correct = 0;
+                for (int it = 0; it < 300; it++) {
+                    Tensor x = rng.uniform(Shape.of(32, 1, 6, 7), 0, 1);
+                    Tensor y = Tensor.zeros(32);
+                    for (int n = 0; n < 32; n++) {
+                        double diff = 0;
+                        for (int r = 0; r < 6; r++) {
+                            for (int c = 0; c < 7; c++) {
+                                diff += c < 3 ? x.get(n, 0, r, c) : c > 3 ? -x.get(n, 0, r, c) : 0;
+                            }
+                        }
+                        y.data()[n] = diff > 0 ? 1 : 0;
+                    }
+                    try (Recorded rec = b.forwardRecorded(x)) {
+                        LossValue l = b.loss(rec.logits(), y, Loss.SOFTMAX_CROSS_ENTROPY);
+                        b.step(opt, b.parameterGradients(rec, l.gradient()));
+                        first = it == 0 ? l.value() : first;
+                        last = l.value();
+                        correct = it >= 250 ? correct + l.correct() : 0;
+                    }
+                }
+                assertTrue(last < 0.5 * first, spec.kind() + ": loss " + first + " -> " + last);
+                assertTrue(correct > 0.85 * 50 * 32, spec.kind() + ": accuracy over the last 50 batches " + correct / 1600.0);
+            }
+        }
+    }
+
     // ---- loss ---------------------------------------------------------------------------------
 
     @Test
