@@ -1,0 +1,40 @@
+package org.lde.engine;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.lde.engine.cpu.EjmlBackend;
+import org.lde.model.Network;
+
+/**
+ * Opens a {@link Backend} for a network by kind. Known kinds: {@code cpu} (the float64 EJML
+ * reference, {@link EjmlBackend}). GPU and emulator kinds are added here as they appear.
+ */
+public final class Backends {
+    /** Kinds accepted by {@link #open(Network, String)}. */
+    public static final List<String> KINDS = List.of("cpu");
+
+    private Backends() {
+    }
+
+    /** The float64 reference backend on a folded private copy of {@code network}. */
+    public static Backend cpu(Network network) {
+        return new EjmlBackend(network);
+    }
+
+    /**
+     * Opens the backend of the given kind (case-insensitive).
+     *
+     * @throws IllegalArgumentException naming the kind and the known kinds when it is not recognised
+     */
+    public static Backend open(Network network, String kind) {
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(kind, "kind");
+        switch (kind.trim().toLowerCase(Locale.ROOT)) {
+            case "cpu":
+                return cpu(network);
+            default:
+                throw new IllegalArgumentException("unknown backend kind '" + kind + "'; known kinds: " + KINDS);
+        }
+    }
+}

@@ -1,0 +1,717 @@
+package org.lde.engine.cpu;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.lde.engine.Backend;
+import org.lde.engine.Loss;
+import org.lde.engine.LossValue;
+import org.lde.engine.OptimizerSpec;
+import org.lde.engine.OptimizerState;
+import org.lde.engine.ParameterGradients;
+import org.lde.engine.Recorded;
+import org.lde.model.AvgPool2d;
+import org.lde.model.BatchNorm2d;
+import org.lde.model.Conv2d;
+import org.lde.model.Dense;
+import org.lde.model.Flatten;
+import org.lde.model.Layer;
+import org.lde.model.MaxPool2d;
+import org.lde.model.Network;
+import org.lde.model.ReLU;
+import org.lde.tensor.Shape;
+import org.lde.tensor.Tensor;
+
+/**
+ * The float64 reference backend (the "truth" every kernel is compared against), on EJML dense
+ * matrices. This is the only class of the engine that imports {@code org.ejml}.
+ *
+ * <p><b>Parameters.</b> The constructor opens {@code network.folded().copy()}: BatchNorm is
+ * folded into the convolution before it and the parameters are a private deep copy, so training
+ * with {@link #step} never changes the caller's network; {@link #snapshot()} returns a copy of
+ * the current parameters, {@link #network()} the live network (do not write into its tensors).
+ *
+ * <p><b>Layers.</b> Per sample, with activations stored row-major and batched as
+ * {@code [N, size]}:
+ * <ul>
+ * <li>Dense: {@code Y = X W^T + b} (one EJML product for the batch); reverse {@code dX = dY W};
+ *     parameters {@code dW = dY^T X}, {@code db = sum_rows dY}.</li>
+ * <li>Conv2d: im2col of a block of images side by side, {@code cols: [C kH kW, m P]}
+ *     ({@link ReferenceOps#im2col}), then {@code Y = W cols} ({@code W: [O, C kH kW]}) and bias;
+ *     reverse {@code dCols = W^T dY} folded back by {@link ReferenceOps#col2imAdd};
+ *     parameters {@code dW = dY cols^T}. Blocks are sized so that a column matrix stays below
+ *     {@value #BLOCK_DOUBLES} doubles.</li>
+ * <li>ReLU: {@code max(0, x)}; derivative 1 where the input is {@code > 0}, else 0 (also at 0).</li>
+ * <li>MaxPool2d: padding is {@code -inf}; the gradient goes to the FIRST maximal cell of the
+ *     window in row-major window order (recorded argmax, {@link ReferenceOps#maxPoolForward}).</li>
+ * <li>AvgPool2d: {@code count_include_pad = True}, divisor {@code kH kW}.</li>
+ * <li>Flatten: the identity on the row-major data.</li>
+ * </ul>
+ *
+ * <p><b>Layer names.</b> {@link #layerOutput} and {@link #layerGradient} take the names of the
+ * folded network. A convolution that had a BatchNorm after it now outputs what the BatchNorm
+ * output, and the BatchNorm's name is accepted as an alias of that convolution.
+ *
+ * <p><b>Reverse passes</b> with {@code S} seeds per sample run as ONE batched pass over
+ * {@code N S} gradient rows; row {@code r} belongs to sample {@code r / S} (whose ReLU masks and
+ * max-pool arg-maxes it uses).
+ *
+ * <p><b>Recorded passes</b> are tied to this backend and to the parameter version they were made
+ * with: after a {@link #step} a reverse pass through an older {@link Recorded} is refused (its
+ * activations belong to the old parameters). Not thread-safe.
+ */
+public final class EjmlBackend implements Backend {
+    /** Upper bound on the doubles of one temporary column matrix (512 KB: small blocks keep the GEMM operands in cache, measured ~20% faster than whole-batch blocks). */
+    static final int BLOCK_DOUBLES = 1 << 16;
+
+    private final Network net;
+    private final List<Layer> layers;
+    private final Window2d[] windows; // per layer: geometry of conv and pooling layers, else null
+    private final int[] inSize;       // per layer: input elements per sample
+    private final int[] outSize;      // per layer: output elements per sample
+    private final int classes;
+    private final Map<String, String> aliases = new HashMap<>(); // folded BatchNorm name -> its convolution
+    private long version;             // incremented by every step(): Recorded passes made before are stale
+    private boolean closed;
+
+    /**
+     * Opens a backend on a private, folded deep copy of {@code network}.
+     *
+     * @throws NullPointerException if {@code network} is null
+     */
+    public EjmlBackend(Network network) {
+        Objects.requireNonNull(network, "network");
+        this.net = network.folded().copy();
+        List<Layer> original = network.layers();
+        for (int i = 1; i < original.size(); i++) {
+            if (original.get(i) instanceof BatchNorm2d) {
+                aliases.put(original.get(i).name(), original.get(i - 1).name());
+            }
+        }
+        this.layers = net.layers();
+        int l = layers.size();
+        windows = new Window2d[l];
+        inSize = new int[l];
+        outSize = new int[l];
+        for (int i = 0; i < l; i++) {
+            Shape in = net.inputShape(i);
+            inSize[i] = in.sizeInt();
+            outSize[i] = net.outputShape(i).sizeInt();
+            Layer layer = layers.get(i);
+            if (layer instanceof Conv2d c) {
+                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(),
+                        c.strideH(), c.strideW(), c.padH(), c.padW());
+            } else if (layer instanceof MaxPool2d p) {
+                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
+                        p.strideH(), p.strideW(), p.padH(), p.padW());
+            } else if (layer instanceof AvgPool2d p) {
+                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
+                        p.strideH(), p.strideW(), p.padH(), p.padW());
+            } else if (!(layer instanceof Dense || layer instanceof ReLU || layer instanceof Flatten)) {
+                throw new IllegalArgumentException("EjmlBackend cannot run layer '" + layer.name() + "' of kind "
+                        + layer.kind());
+            }
+        }
+        this.classes = net.outputSize();
+    }
+
+    @Override
+    public String name() {
+        return "ejml-f64";
+    }
+
+    @Override
+    public Network network() {
+        requireOpen();
+        return net;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // forward
+
+    @Override
+    public Tensor forward(Tensor x) {
+        requireOpen();
+        int n = checkInput(x);
+        double[] a = x.data();
+        for (int i = 0; i < layers.size(); i++) {
+            a = forwardLayer(i, a, n, null);
+        }
+        return new Tensor(Shape.of(n, classes), a == x.data() ? a.clone() : a);
+    }
+
+    @Override
+    public Recorded forwardRecorded(Tensor x) {
+        requireOpen();
+        int n = checkInput(x);
+        int l = layers.size();
+        double[][] acts = new double[l + 1][];
+        int[][] argmax = new int[l][];
+        acts[0] = x.data().clone();
+        for (int i = 0; i < l; i++) {
+            if (layers.get(i) instanceof MaxPool2d) {
+                argmax[i] = new int[n * outSize[i]];
+            }
+            acts[i + 1] = forwardLayer(i, acts[i], n, argmax[i]);
+        }
+        return new Pass(n, acts, argmax, version);
+    }
+
+    /** Output of layer {@code i} for {@code n} samples {@code in: [n, inSize[i]]}; a new array (Flatten returns {@code in}). */
+    private double[] forwardLayer(int i, double[] in, int n, int[] argmax) {
+        Layer layer = layers.get(i);
+        if (layer instanceof Dense d) {
+            double[] y = new double[n * d.out()];
+            DMatrixRMaj out = DMatrixRMaj.wrap(n, d.out(), y);
+            CommonOps_DDRM.multTransB(DMatrixRMaj.wrap(n, d.in(), in), DMatrixRMaj.wrap(d.out(), d.in(), d.weight().data()), out);
+            double[] b = d.bias().data();
+            for (int r = 0; r < n; r++) {
+                for (int o = 0; o < d.out(); o++) {
+                    y[r * d.out() + o] += b[o];
+                }
+            }
+            return y;
+        } else if (layer instanceof Conv2d c) {
+            return convForward(windows[i], c, in, n);
+        } else if (layer instanceof ReLU) {
+            double[] y = new double[n * inSize[i]];
+            ReferenceOps.reluForward(in, y.length, y);
+            return y;
+        } else if (layer instanceof MaxPool2d) {
+            double[] y = new double[n * outSize[i]];
+            for (int s = 0; s < n; s++) {
+                ReferenceOps.maxPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i],
+                        argmax != null ? argmax : new int[outSize[i]], argmax != null ? s * outSize[i] : 0);
+            }
+            return y;
+        } else if (layer instanceof AvgPool2d) {
+            double[] y = new double[n * outSize[i]];
+            for (int s = 0; s < n; s++) {
+                ReferenceOps.avgPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i]);
+            }
+            return y;
+        } else {
+            return in; // Flatten
+        }
+    }
+
+    private static int blockRows(int perRow) {
+        return Math.max(1, BLOCK_DOUBLES / Math.max(1, perRow));
+    }
+
+    private static double[] convForward(Window2d g, Conv2d c, double[] x, int n) {
+        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize();
+        double[] y = new double[n * o * p];
+        DMatrixRMaj w = DMatrixRMaj.wrap(o, k, c.weight().data());
+        double[] bias = c.bias().data();
+        int block = blockRows(k * p);
+        for (int start = 0; start < n; start += block) {
+            int m = Math.min(block, n - start);
+            int ld = m * p;
+            double[] cols = new double[k * ld];
+            for (int s = 0; s < m; s++) {
+                ReferenceOps.im2col(g, x, (start + s) * in, s * p, ld, cols);
+            }
+            DMatrixRMaj yp = new DMatrixRMaj(o, ld);
+            CommonOps_DDRM.mult(w, DMatrixRMaj.wrap(k, ld, cols), yp);
+            double[] yd = yp.data;
+            for (int s = 0; s < m; s++) {
+                for (int oc = 0; oc < o; oc++) {
+                    int src = oc * ld + s * p;
+                    int dst = ((start + s) * o + oc) * p;
+                    double b = bias[oc];
+                    for (int q = 0; q < p; q++) {
+                        y[dst + q] = yd[src + q] + b;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // reverse passes
+
+    @Override
+    public Tensor reverse(Recorded recorded, Tensor seeds) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        int s = checkSeeds(seeds, pass.n);
+        double[] g = backward(pass, seeds.data().clone(), s, 0);
+        return new Tensor(net.inputShape().withBatch(s).withBatch(pass.n), g);
+    }
+
+    @Override
+    public Tensor layerOutput(Recorded recorded, String layer) {
+        requireOpen();
+        Pass pass = checkPass(recorded, false);
+        int i = layerIndex(layer);
+        return new Tensor(net.outputShape(i).withBatch(pass.n), pass.acts[i + 1].clone());
+    }
+
+    @Override
+    public Tensor layerGradient(Recorded recorded, String layer, Tensor seeds) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        int i = layerIndex(layer);
+        int s = checkSeeds(seeds, pass.n);
+        double[] g = backward(pass, seeds.data().clone(), s, i + 1);
+        return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
+    }
+
+    /**
+     * Pulls gradient rows {@code dy: [N S, outSize[last]]} back through layers
+     * {@code last .. downTo}; returns the gradient with respect to the input of layer
+     * {@code downTo} (the output of layer {@code downTo - 1}).
+     */
+    private double[] backward(Pass pass, double[] dy, int s, int downTo) {
+        for (int i = layers.size() - 1; i >= downTo; i--) {
+            dy = backwardLayer(i, pass, dy, s);
+        }
+        return dy;
+    }
+
+    /** Gradient rows with respect to the input of layer {@code i}, from rows with respect to its output. */
+    private double[] backwardLayer(int i, Pass pass, double[] dy, int s) {
+        Layer layer = layers.get(i);
+        int rows = pass.n * s;
+        if (layer instanceof Dense d) {
+            double[] dx = new double[rows * d.in()];
+            CommonOps_DDRM.mult(DMatrixRMaj.wrap(rows, d.out(), dy), DMatrixRMaj.wrap(d.out(), d.in(), d.weight().data()),
+                    DMatrixRMaj.wrap(rows, d.in(), dx));
+            return dx;
+        } else if (layer instanceof Conv2d c) {
+            return convBackwardData(windows[i], c, dy, rows);
+        } else if (layer instanceof ReLU) {
+            double[] dx = new double[rows * inSize[i]];
+            ReferenceOps.reluBackward(pass.acts[i], dy, rows, s, inSize[i], dx);
+            return dx;
+        } else if (layer instanceof MaxPool2d) {
+            double[] dx = new double[rows * inSize[i]];
+            for (int r = 0; r < rows; r++) {
+                ReferenceOps.maxPoolBackwardAdd(windows[i], dy, r * outSize[i], pass.argmax[i], (r / s) * outSize[i],
+                        dx, r * inSize[i]);
+            }
+            return dx;
+        } else if (layer instanceof AvgPool2d) {
+            double[] dx = new double[rows * inSize[i]];
+            for (int r = 0; r < rows; r++) {
+                ReferenceOps.avgPoolBackwardAdd(windows[i], dy, r * outSize[i], dx, r * inSize[i]);
+            }
+            return dx;
+        } else {
+            return dy; // Flatten
+        }
+    }
+
+    /** {@code dx} rows of a convolution: {@code col2im(W^T dY)} per row, in blocks of rows. */
+    private static double[] convBackwardData(Window2d g, Conv2d c, double[] dy, int rows) {
+        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize();
+        double[] dx = new double[rows * in];
+        DMatrixRMaj w = DMatrixRMaj.wrap(o, k, c.weight().data());
+        int block = blockRows(k * p);
+        for (int start = 0; start < rows; start += block) {
+            int m = Math.min(block, rows - start);
+            int ld = m * p;
+            double[] dyp = gatherChannelMajor(dy, start, m, o, p);
+            DMatrixRMaj dcols = new DMatrixRMaj(k, ld);
+            CommonOps_DDRM.multTransA(w, DMatrixRMaj.wrap(o, ld, dyp), dcols);
+            for (int s = 0; s < m; s++) {
+                ReferenceOps.col2imAdd(g, dcols.data, s * p, ld, dx, (start + s) * in);
+            }
+        }
+        return dx;
+    }
+
+    /** Rows {@code [start, start+m)} of {@code a: [rows, o, p]} rearranged to {@code [o, m p]}. */
+    private static double[] gatherChannelMajor(double[] a, int start, int m, int o, int p) {
+        double[] out = new double[o * m * p];
+        int ld = m * p;
+        for (int s = 0; s < m; s++) {
+            for (int oc = 0; oc < o; oc++) {
+                System.arraycopy(a, ((start + s) * o + oc) * p, out, oc * ld + s * p, p);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // training
+
+    @Override
+    public ParameterGradients parameterGradients(Recorded recorded, Tensor outputGrad) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        Objects.requireNonNull(outputGrad, "outputGrad");
+        Shape expected = Shape.of(pass.n, classes);
+        if (!outputGrad.shape().equals(expected)) {
+            throw new IllegalArgumentException("outputGrad must have shape " + expected + " ([N, C]), got " + outputGrad.shape());
+        }
+        outputGrad.requireFinite("outputGrad");
+        int l = layers.size();
+        int lowest = l;
+        for (int i = 0; i < l; i++) {
+            if (layers.get(i).trainable()) {
+                lowest = i;
+                break;
+            }
+        }
+        Tensor[][] perLayer = new Tensor[l][];
+        double[] dy = outputGrad.data().clone();
+        for (int i = l - 1; i >= lowest; i--) {
+            Layer layer = layers.get(i);
+            if (layer instanceof Dense d) {
+                perLayer[i] = denseParameterGradients(d, pass.acts[i], dy, pass.n);
+            } else if (layer instanceof Conv2d c) {
+                perLayer[i] = convParameterGradients(windows[i], c, pass.acts[i], dy, pass.n);
+            }
+            if (i > lowest) {
+                dy = backwardLayer(i, pass, dy, 1);
+            }
+        }
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor[] ts : perLayer) {
+            if (ts != null) {
+                out.addAll(List.of(ts));
+            }
+        }
+        return new ParameterGradients(out);
+    }
+
+    private static Tensor[] denseParameterGradients(Dense d, double[] x, double[] dy, int n) {
+        Tensor dw = Tensor.zeros(d.weight().shape());
+        Tensor db = Tensor.zeros(d.bias().shape());
+        CommonOps_DDRM.multTransA(DMatrixRMaj.wrap(n, d.out(), dy), DMatrixRMaj.wrap(n, d.in(), x),
+                DMatrixRMaj.wrap(d.out(), d.in(), dw.data()));
+        double[] b = db.data();
+        for (int r = 0; r < n; r++) {
+            for (int o = 0; o < d.out(); o++) {
+                b[o] += dy[r * d.out() + o];
+            }
+        }
+        return new Tensor[] {dw, db};
+    }
+
+    private static Tensor[] convParameterGradients(Window2d g, Conv2d c, double[] x, double[] dy, int n) {
+        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize();
+        Tensor dw = Tensor.zeros(c.weight().shape());
+        Tensor db = Tensor.zeros(c.bias().shape());
+        DMatrixRMaj dwm = DMatrixRMaj.wrap(o, k, dw.data());
+        double[] b = db.data();
+        int block = blockRows(k * p);
+        for (int start = 0; start < n; start += block) {
+            int m = Math.min(block, n - start);
+            int ld = m * p;
+            double[] cols = new double[k * ld];
+            for (int s = 0; s < m; s++) {
+                ReferenceOps.im2col(g, x, (start + s) * in, s * p, ld, cols);
+            }
+            double[] dyp = gatherChannelMajor(dy, start, m, o, p);
+            CommonOps_DDRM.multAddTransB(DMatrixRMaj.wrap(o, ld, dyp), DMatrixRMaj.wrap(k, ld, cols), dwm);
+            for (int oc = 0; oc < o; oc++) {
+                double sum = 0;
+                for (int q = oc * ld; q < (oc + 1) * ld; q++) {
+                    sum += dyp[q];
+                }
+                b[oc] += sum;
+            }
+        }
+        return new Tensor[] {dw, db};
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Cross-entropy: {@code value = 1/N sum_n (lse(z_n) - z_n[y_n])},
+     * {@code gradient = (softmax(z_n) - onehot(y_n)) / N}, {@code correct} = number of samples whose
+     * first maximal logit is {@code y_n}; targets must be integers in {@code [0, C)}.
+     * MSE: {@code value = 1/(N C) sum (z - t)^2}, {@code gradient = 2 (z - t) / (N C)}, {@code correct = 0}.
+     */
+    @Override
+    public LossValue loss(Tensor logits, Tensor targets, Loss loss) {
+        requireOpen();
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(loss, "loss");
+        Shape ls = logits.shape();
+        if (ls.rank() != 2 || ls.dim(1) != classes || ls.dim(0) < 1) {
+            throw new IllegalArgumentException("logits must have shape [N, " + classes + "] with N >= 1, got " + ls);
+        }
+        logits.requireFinite("logits");
+        int n = ls.dim(0);
+        double[] z = logits.data();
+        double[] t = targets.data();
+        double[] grad = new double[n * classes];
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+            if (!targets.shape().equals(Shape.of(n))) {
+                throw new IllegalArgumentException("cross-entropy targets must have shape [" + n + "] (class indices), got "
+                        + targets.shape());
+            }
+            for (int r = 0; r < n; r++) {
+                if (!(t[r] >= 0 && t[r] < classes && t[r] == Math.rint(t[r]))) {
+                    throw new IllegalArgumentException("targets[" + r + "] = " + t[r] + " is not a class index in [0, "
+                            + classes + ")");
+                }
+            }
+            double sum = 0;
+            int correct = 0;
+            for (int r = 0; r < n; r++) {
+                int y = (int) t[r];
+                int off = r * classes;
+                sum += ReferenceOps.logSumExp(z, off, classes) - z[off + y];
+                ReferenceOps.softmax(z, off, classes, grad, off);
+                grad[off + y] -= 1;
+                if (ReferenceOps.argmax(z, off, classes) == y) {
+                    correct++;
+                }
+            }
+            for (int q = 0; q < grad.length; q++) {
+                grad[q] /= n;
+            }
+            return new LossValue(sum / n, new Tensor(ls, grad), correct);
+        } else {
+            if (!targets.shape().equals(ls)) {
+                throw new IllegalArgumentException("MSE targets must have the logits' shape " + ls + ", got " + targets.shape());
+            }
+            targets.requireFinite("targets");
+            double scale = 1.0 / ((double) n * classes);
+            double sum = 0;
+            for (int q = 0; q < grad.length; q++) {
+                double diff = z[q] - t[q];
+                sum += diff * diff;
+                grad[q] = 2 * diff * scale;
+            }
+            return new LossValue(sum * scale, new Tensor(ls, grad), 0);
+        }
+    }
+
+    @Override
+    public OptimizerState optimizer(OptimizerSpec spec) {
+        requireOpen();
+        return new Optim(Objects.requireNonNull(spec, "spec"));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@code g = grad + weightDecay p} (PyTorch's L2 form, for both optimizers):
+     * SGD {@code v = momentum v + g} (v = g on the first step; no buffer when momentum is 0),
+     * {@code p -= lr v}; Adam (step {@code t} from 1) {@code m = b1 m + (1-b1) g},
+     * {@code v = b2 v + (1-b2) g^2},
+     * {@code p -= (lr / (1-b1^t)) m / (sqrt(v) / sqrt(1-b2^t) + eps)}, as torch.optim.
+     * Modifies this backend's parameters and {@code state}; {@code gradients} are only read.
+     */
+    @Override
+    public void step(OptimizerState state, ParameterGradients gradients) {
+        requireOpen();
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(gradients, "gradients");
+        if (!(state instanceof Optim opt) || opt.owner() != this) {
+            throw new IllegalArgumentException("optimizer state was not created by this EjmlBackend");
+        }
+        if (opt.closed) {
+            throw new IllegalStateException("optimizer state is closed");
+        }
+        List<Layer.Parameter> params = net.trainableParameters();
+        List<Tensor> grads = gradients.gradients();
+        if (grads.size() != params.size()) {
+            throw new IllegalArgumentException(grads.size() + " gradients for " + params.size() + " trainable parameters");
+        }
+        for (int q = 0; q < params.size(); q++) {
+            Tensor g = grads.get(q);
+            Layer.Parameter p = params.get(q);
+            if (!g.shape().equals(p.value().shape())) {
+                throw new IllegalArgumentException("gradient " + q + " (" + p.name() + ") has shape " + g.shape()
+                        + ", expected " + p.value().shape());
+            }
+            g.requireFinite("gradient of " + p.name());
+        }
+        OptimizerSpec spec = opt.spec;
+        long t = opt.steps + 1;
+        double lr = spec.learningRate();
+        double wd = spec.weightDecay();
+        for (int q = 0; q < params.size(); q++) {
+            double[] p = params.get(q).value().data();
+            double[] g = grads.get(q).data();
+            if (spec.kind() == OptimizerSpec.Kind.SGD) {
+                double mu = spec.momentum();
+                double[] buf = opt.first[q];
+                for (int k = 0; k < p.length; k++) {
+                    double gk = g[k] + wd * p[k];
+                    if (mu != 0) {
+                        buf[k] = t == 1 ? gk : mu * buf[k] + gk;
+                        gk = buf[k];
+                    }
+                    p[k] -= lr * gk;
+                }
+            } else {
+                double b1 = spec.beta1(), b2 = spec.beta2(), eps = spec.epsilon();
+                double bc1 = 1 - Math.pow(b1, t);
+                double bc2sqrt = Math.sqrt(1 - Math.pow(b2, t));
+                double stepSize = lr / bc1;
+                double[] m = opt.first[q];
+                double[] v = opt.second[q];
+                for (int k = 0; k < p.length; k++) {
+                    double gk = g[k] + wd * p[k];
+                    m[k] = b1 * m[k] + (1 - b1) * gk;
+                    v[k] = b2 * v[k] + (1 - b2) * gk * gk;
+                    p[k] -= stepSize * m[k] / (Math.sqrt(v[k]) / bc2sqrt + eps);
+                }
+            }
+        }
+        opt.steps = t;
+        version++;
+    }
+
+    @Override
+    public Network snapshot() {
+        requireOpen();
+        return net.copy();
+    }
+
+    /** Marks the backend closed (memory is left to the garbage collector); later calls fail. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // validation
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("EjmlBackend is closed");
+        }
+    }
+
+    /** Index of a layer of the folded network by name (or by the name of a BatchNorm folded into it). */
+    private int layerIndex(String layer) {
+        Objects.requireNonNull(layer, "layer");
+        return net.indexOf(aliases.getOrDefault(layer, layer));
+    }
+
+    private int checkInput(Tensor x) {
+        Objects.requireNonNull(x, "x");
+        Shape s = x.shape();
+        Shape in = net.inputShape();
+        if (s.rank() != in.rank() + 1 || !s.dropFirst().equals(in) || s.dim(0) < 1) {
+            throw new IllegalArgumentException("input x must have shape [N, " + dims(in) + "] with N >= 1, got " + s);
+        }
+        x.requireFinite("input x");
+        return s.dim(0);
+    }
+
+    private int checkSeeds(Tensor seeds, int n) {
+        Objects.requireNonNull(seeds, "seeds");
+        Shape s = seeds.shape();
+        if (s.rank() != 3 || s.dim(0) != n || s.dim(2) != classes || s.dim(1) < 1) {
+            throw new IllegalArgumentException("seeds must have shape [" + n + ", S, " + classes + "] ([N, S, C], S >= 1), got " + s);
+        }
+        seeds.requireFinite("seeds");
+        return s.dim(1);
+    }
+
+    private Pass checkPass(Recorded recorded, boolean needCurrentParameters) {
+        Objects.requireNonNull(recorded, "recorded");
+        if (!(recorded instanceof Pass p) || p.owner() != this) {
+            throw new IllegalArgumentException("recorded pass was not made by this EjmlBackend (got "
+                    + recorded.getClass().getName() + ")");
+        }
+        if (p.closed) {
+            throw new IllegalStateException("recorded pass is closed");
+        }
+        if (needCurrentParameters && p.version != version) {
+            throw new IllegalStateException("recorded pass is stale: the parameters were updated by step() after it was made");
+        }
+        return p;
+    }
+
+    private static String dims(Shape s) {
+        String d = s.toString();
+        return d.substring(1, d.length() - 1);
+    }
+
+    /** What a recorded forward pass keeps: every layer's input (and the logits) and max-pool arg-maxes. */
+    private final class Pass implements Recorded {
+        final int n;
+        final double[][] acts;   // acts[i] = input of layer i, acts[L] = logits
+        final int[][] argmax;    // per max-pool layer: [N, outSize] flat indices within the sample's input
+        final long version;
+        boolean closed;
+
+        Pass(int n, double[][] acts, int[][] argmax, long version) {
+            this.n = n;
+            this.acts = acts;
+            this.argmax = argmax;
+            this.version = version;
+        }
+
+        EjmlBackend owner() {
+            return EjmlBackend.this;
+        }
+
+        @Override
+        public int batch() {
+            return n;
+        }
+
+        @Override
+        public Tensor logits() {
+            if (closed) {
+                throw new IllegalStateException("recorded pass is closed");
+            }
+            return new Tensor(Shape.of(n, classes), acts[acts.length - 1].clone());
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            for (int i = 0; i < acts.length; i++) {
+                acts[i] = null;
+            }
+        }
+    }
+
+    /** Optimizer moments: {@code first} (SGD momentum buffer or Adam m) and {@code second} (Adam v). */
+    private final class Optim implements OptimizerState {
+        final OptimizerSpec spec;
+        final double[][] first;
+        final double[][] second;
+        long steps;
+        boolean closed;
+
+        Optim(OptimizerSpec spec) {
+            this.spec = spec;
+            List<Layer.Parameter> ps = net.trainableParameters();
+            first = new double[ps.size()][];
+            second = new double[ps.size()][];
+            for (int q = 0; q < ps.size(); q++) {
+                first[q] = new double[ps.get(q).value().size()];
+                second[q] = spec.kind() == OptimizerSpec.Kind.ADAM ? new double[ps.get(q).value().size()] : new double[0];
+            }
+        }
+
+        EjmlBackend owner() {
+            return EjmlBackend.this;
+        }
+
+        @Override
+        public OptimizerSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public long steps() {
+            return steps;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
