@@ -1,0 +1,45 @@
+package org.lde.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lde} command. */
+@Command(name = "lde", mixinStandardHelpOptions = true, version = "lde 0.1.0",
+        description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
+        subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Runs the command line and returns its exit code (0 ok, 1 error, 2 usage). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // One clear line for user errors; the stack trace only with LDE_DEBUG set.
+            cmd.getErr().println("lde " + cmd.getCommandName() + ": " + describe(ex));
+            if (System.getenv("LDE_DEBUG") != null) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String describe(Throwable ex) {
+        String m = ex.getMessage();
+        if (ex instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + m;
+        }
+        return m == null ? ex.getClass().getSimpleName() : m;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+}

