@@ -352,8 +352,9 @@ class EjmlBackendTest {
                 assertMessage(IllegalStateException.class, () -> b.reverse(live, Seeds.identity(1, 2)), "stale");
                 assertEquals(1, st.steps());
             }
-            st.close();
-            assertMessage(IllegalStateException.class, () -> b.step(st, grads(0, 0, 0, 0)), "closed");
+            OptimizerState closedState = b.optimizer(OptimizerSpec.adam(0.1));
+            closedState.close();
+            assertMessage(IllegalStateException.class, () -> b.step(closedState, grads(0, 0, 0, 0)), "closed");
         }
         Backend closed = new EjmlBackend(net);
         closed.close();
