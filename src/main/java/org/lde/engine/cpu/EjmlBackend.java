@@ -59,14 +59,20 @@ import org.lde.tensor.Tensor;
  *
  * <p><b>Reverse passes</b> with {@code S} seeds per sample run as ONE batched pass over
  * {@code N S} gradient rows; row {@code r} belongs to sample {@code r / S} (whose ReLU masks and
- * max-pool arg-maxes it uses).
+ * max-pool arg-maxes it uses). Only when that pass would hold more than
+ * {@link #DEFAULT_MAX_REVERSE_DOUBLES} (or the bound given to the constructor) doubles in one
+ * activation are the samples split into groups, each still one batched pass over all its seeds.
  *
  * <p><b>Recorded passes</b> are tied to this backend and to the parameter version they were made
  * with: after a {@link #step} a reverse pass through an older {@link Recorded} is refused (its
  * activations belong to the old parameters). Not thread-safe.
  */
 public final class EjmlBackend implements Backend {
-    /** Upper bound on the doubles of one temporary column matrix (512 KB: small blocks keep the GEMM operands in cache, measured ~20% faster than whole-batch blocks). */
+    /**
+     * Upper bound on the doubles of one temporary im2col matrix (512 KB): blocks this small keep
+     * the GEMM operands in cache (measured about 20% faster per training step than whole-batch
+     * column matrices on the sample CNN).
+     */
     static final int BLOCK_DOUBLES = 1 << 16;
 
     private final Network net;
