@@ -209,9 +209,10 @@ public final class EjmlBackend implements Backend {
             return y;
         } else if (layer instanceof MaxPool2d) {
             double[] y = new double[n * outSize[i]];
+            int[] arg = argmax != null ? argmax : new int[outSize[i]]; // unrecorded: one scratch row
             for (int s = 0; s < n; s++) {
-                ReferenceOps.maxPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i],
-                        argmax != null ? argmax : new int[outSize[i]], argmax != null ? s * outSize[i] : 0);
+                ReferenceOps.maxPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i], arg,
+                        argmax != null ? s * outSize[i] : 0);
             }
             return y;
         } else if (layer instanceof AvgPool2d) {
