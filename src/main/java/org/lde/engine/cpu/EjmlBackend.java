@@ -1,6 +1,7 @@
 package org.lde.engine.cpu;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,14 +59,20 @@ import org.lde.tensor.Tensor;
  *
  * <p><b>Reverse passes</b> with {@code S} seeds per sample run as ONE batched pass over
  * {@code N S} gradient rows; row {@code r} belongs to sample {@code r / S} (whose ReLU masks and
- * max-pool arg-maxes it uses).
+ * max-pool arg-maxes it uses). Only when that pass would hold more than
+ * {@link #DEFAULT_MAX_REVERSE_DOUBLES} (or the bound given to the constructor) doubles in one
+ * activation are the samples split into groups, each still one batched pass over all its seeds.
  *
  * <p><b>Recorded passes</b> are tied to this backend and to the parameter version they were made
  * with: after a {@link #step} a reverse pass through an older {@link Recorded} is refused (its
  * activations belong to the old parameters). Not thread-safe.
  */
 public final class EjmlBackend implements Backend {
-    /** Upper bound on the doubles of one temporary column matrix (512 KB: small blocks keep the GEMM operands in cache, measured ~20% faster than whole-batch blocks). */
+    /**
+     * Upper bound on the doubles of one temporary im2col matrix (512 KB): blocks this small keep
+     * the GEMM operands in cache (measured about 20% faster per training step than whole-batch
+     * column matrices on the sample CNN).
+     */
     static final int BLOCK_DOUBLES = 1 << 16;
 
     private final Network net;
@@ -75,8 +82,12 @@ public final class EjmlBackend implements Backend {
     private final int[] outSize;      // per layer: output elements per sample
     private final int classes;
     private final Map<String, String> aliases = new HashMap<>(); // folded BatchNorm name -> its convolution
+    private final long maxReverseDoubles;
     private long version;             // incremented by every step(): Recorded passes made before are stale
     private boolean closed;
+
+    /** Default bound on one activation array of a reverse pass: 32M doubles (256 MB). */
+    public static final long DEFAULT_MAX_REVERSE_DOUBLES = 1L << 25;
 
     /**
      * Opens a backend on a private, folded deep copy of {@code network}.
@@ -84,7 +95,22 @@ public final class EjmlBackend implements Backend {
      * @throws NullPointerException if {@code network} is null
      */
     public EjmlBackend(Network network) {
+        this(network, DEFAULT_MAX_REVERSE_DOUBLES);
+    }
+
+    /**
+     * As {@link #EjmlBackend(Network)}, with a bound on the doubles of one activation array of a
+     * reverse pass: when {@code N S} gradient rows would exceed it, the samples are processed in
+     * groups (each group one batched pass over all its seeds). Results do not depend on it.
+     *
+     * @throws IllegalArgumentException if {@code maxReverseDoubles < 1}
+     */
+    public EjmlBackend(Network network, long maxReverseDoubles) {
         Objects.requireNonNull(network, "network");
+        if (maxReverseDoubles < 1) {
+            throw new IllegalArgumentException("maxReverseDoubles must be >= 1, got " + maxReverseDoubles);
+        }
+        this.maxReverseDoubles = maxReverseDoubles;
         this.net = network.folded().copy();
         List<Layer> original = network.layers();
         for (int i = 1; i < original.size(); i++) {
@@ -183,9 +209,10 @@ public final class EjmlBackend implements Backend {
             return y;
         } else if (layer instanceof MaxPool2d) {
             double[] y = new double[n * outSize[i]];
+            int[] arg = argmax != null ? argmax : new int[outSize[i]]; // unrecorded: one scratch row
             for (int s = 0; s < n; s++) {
-                ReferenceOps.maxPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i],
-                        argmax != null ? argmax : new int[outSize[i]], argmax != null ? s * outSize[i] : 0);
+                ReferenceOps.maxPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i], arg,
+                        argmax != null ? s * outSize[i] : 0);
             }
             return y;
         } else if (layer instanceof AvgPool2d) {
@@ -241,7 +268,7 @@ public final class EjmlBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         int s = checkSeeds(seeds, pass.n);
-        double[] g = backward(pass, seeds.data().clone(), s, 0);
+        double[] g = backwardInGroups(pass, seeds.data(), s, 0);
         return new Tensor(net.inputShape().withBatch(s).withBatch(pass.n), g);
     }
 
@@ -259,26 +286,56 @@ public final class EjmlBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         int i = layerIndex(layer);
         int s = checkSeeds(seeds, pass.n);
-        double[] g = backward(pass, seeds.data().clone(), s, i + 1);
+        double[] g = backwardInGroups(pass, seeds.data(), s, i + 1);
         return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
     }
 
     /**
-     * Pulls gradient rows {@code dy: [N S, outSize[last]]} back through layers
-     * {@code last .. downTo}; returns the gradient with respect to the input of layer
-     * {@code downTo} (the output of layer {@code downTo - 1}).
+     * Pulls the seed rows {@code seeds: [N S, C]} back through layers {@code last .. downTo} and
+     * returns the gradient with respect to the input of layer {@code downTo} (the output of layer
+     * {@code downTo - 1}), {@code [N S, size]}. All {@code S} seeds of a sample go through in the
+     * same batched pass; only when {@code N S} rows of the largest activation would exceed
+     * {@link #maxReverseDoubles} are the SAMPLES split into groups, each one batched pass.
+     * {@code seeds} is not modified.
      */
-    private double[] backward(Pass pass, double[] dy, int s, int downTo) {
+    private double[] backwardInGroups(Pass pass, double[] seeds, int s, int downTo) {
+        int widest = classes;
+        for (int i = downTo; i < layers.size(); i++) {
+            widest = Math.max(widest, inSize[i]);
+        }
+        int group = (int) Math.max(1, Math.min(pass.n, maxReverseDoubles / ((long) s * widest)));
+        if (group == pass.n) {
+            return backward(pass, 0, pass.n, seeds.clone(), s, downTo);
+        }
+        int outRow = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
+        double[] out = new double[pass.n * s * outRow];
+        for (int start = 0; start < pass.n; start += group) {
+            int m = Math.min(group, pass.n - start);
+            double[] part = Arrays.copyOfRange(seeds, start * s * classes, (start + m) * s * classes);
+            double[] g = backward(pass, start, m, part, s, downTo);
+            System.arraycopy(g, 0, out, start * s * outRow, g.length);
+        }
+        return out;
+    }
+
+    /**
+     * Pulls gradient rows {@code dy: [m S, outSize[last]]} of samples {@code first .. first+m-1}
+     * back through layers {@code last .. downTo}.
+     */
+    private double[] backward(Pass pass, int first, int m, double[] dy, int s, int downTo) {
         for (int i = layers.size() - 1; i >= downTo; i--) {
-            dy = backwardLayer(i, pass, dy, s);
+            dy = backwardLayer(i, pass, first, m, dy, s);
         }
         return dy;
     }
 
-    /** Gradient rows with respect to the input of layer {@code i}, from rows with respect to its output. */
-    private double[] backwardLayer(int i, Pass pass, double[] dy, int s) {
+    /**
+     * Gradient rows with respect to the input of layer {@code i}, from rows with respect to its
+     * output; the rows belong to samples {@code first .. first+m-1}, {@code s} rows per sample.
+     */
+    private double[] backwardLayer(int i, Pass pass, int first, int m, double[] dy, int s) {
         Layer layer = layers.get(i);
-        int rows = pass.n * s;
+        int rows = m * s;
         if (layer instanceof Dense d) {
             double[] dx = new double[rows * d.in()];
             CommonOps_DDRM.mult(DMatrixRMaj.wrap(rows, d.out(), dy), DMatrixRMaj.wrap(d.out(), d.in(), d.weight().data()),
@@ -288,12 +345,12 @@ public final class EjmlBackend implements Backend {
             return convBackwardData(windows[i], c, dy, rows);
         } else if (layer instanceof ReLU) {
             double[] dx = new double[rows * inSize[i]];
-            ReferenceOps.reluBackward(pass.acts[i], dy, rows, s, inSize[i], dx);
+            ReferenceOps.reluBackward(pass.acts[i], first * inSize[i], dy, rows, s, inSize[i], dx);
             return dx;
         } else if (layer instanceof MaxPool2d) {
             double[] dx = new double[rows * inSize[i]];
             for (int r = 0; r < rows; r++) {
-                ReferenceOps.maxPoolBackwardAdd(windows[i], dy, r * outSize[i], pass.argmax[i], (r / s) * outSize[i],
+                ReferenceOps.maxPoolBackwardAdd(windows[i], dy, r * outSize[i], pass.argmax[i], (first + r / s) * outSize[i],
                         dx, r * inSize[i]);
             }
             return dx;
@@ -370,7 +427,7 @@ public final class EjmlBackend implements Backend {
                 perLayer[i] = convParameterGradients(windows[i], c, pass.acts[i], dy, pass.n);
             }
             if (i > lowest) {
-                dy = backwardLayer(i, pass, dy, 1);
+                dy = backwardLayer(i, pass, 0, pass.n, dy, 1);
             }
         }
         List<Tensor> out = new ArrayList<>();

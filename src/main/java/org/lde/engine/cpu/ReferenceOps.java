@@ -230,15 +230,16 @@ public final class ReferenceOps {
     /**
      * Reverse of ReLU for {@code rows} gradient rows of {@code size} entries, where row {@code r}
      * belongs to sample {@code r / seedsPerSample}:
-     * {@code dx[r, k] = dy[r, k]} if {@code x[r / seedsPerSample, k] > 0}, else 0 (the derivative at
-     * 0 is 0).
+     * {@code dx[r, k] = dy[r, k]} if {@code x[xOffset + (r / seedsPerSample) size + k] > 0}, else 0
+     * (the derivative at 0 is 0).
      *
-     * @param x the ReLU's input, {@code [rows / seedsPerSample, size]} (read)
+     * @param x the ReLU's input, {@code [rows / seedsPerSample, size]} from {@code xOffset} (read)
      * @param dx output {@code [rows, size]} (overwritten; may be the same array as {@code dy})
      */
-    public static void reluBackward(double[] x, double[] dy, int rows, int seedsPerSample, int size, double[] dx) {
+    public static void reluBackward(double[] x, int xOffset, double[] dy, int rows, int seedsPerSample, int size,
+                                    double[] dx) {
         for (int r = 0; r < rows; r++) {
-            int xo = (r / seedsPerSample) * size;
+            int xo = xOffset + (r / seedsPerSample) * size;
             int o = r * size;
             for (int k = 0; k < size; k++) {
                 dx[o + k] = x[xo + k] > 0 ? dy[o + k] : 0.0;

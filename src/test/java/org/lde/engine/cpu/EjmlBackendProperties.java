@@ -72,7 +72,9 @@ class EjmlBackendProperties {
         Network net = cs.net();
         int n = cs.n(), d = net.inputSize(), c = net.outputSize(), s = 1 + rng.nextInt(4);
         Tensor seeds = rng.uniform(Shape.of(n, s, c), -1, 1);
-        try (Backend b = new EjmlBackend(net); Recorded rec = b.forwardRecorded(cs.x())) {
+        // half of the tries bound the reverse pass so that the samples are split into groups
+        long cap = rng.nextInt(2) == 0 ? EjmlBackend.DEFAULT_MAX_REVERSE_DOUBLES : 1 + rng.nextInt(2000);
+        try (Backend b = new EjmlBackend(net, cap); Recorded rec = b.forwardRecorded(cs.x())) {
             Tensor g = b.reverse(rec, seeds);
             assertEquals(net.inputShape().withBatch(s).withBatch(n), g.shape());
             double[][][] jac = fdInputJacobian(b, cs.x()); // [n][c][d]
@@ -140,7 +142,8 @@ class EjmlBackendProperties {
         RandomNetworks.Case cs = RandomNetworks.smoothCase(seed, MARGIN);
         Rng rng = new Rng(seed ^ 0x9E3779B97F4A7C15L);
         int n = cs.n(), d = cs.net().inputSize();
-        try (Backend b = new EjmlBackend(cs.net()); Recorded rec = b.forwardRecorded(cs.x())) {
+        long cap = rng.nextInt(2) == 0 ? EjmlBackend.DEFAULT_MAX_REVERSE_DOUBLES : 1 + rng.nextInt(2000);
+        try (Backend b = new EjmlBackend(cs.net(), cap); Recorded rec = b.forwardRecorded(cs.x())) {
             Network folded = b.network();
             int c = folded.outputSize(), layer = rng.nextInt(folded.layers().size()), s = 1 + rng.nextInt(3);
             String name = folded.layers().get(layer).name();

@@ -113,6 +113,13 @@ class EjmlBackendTest {
                     }
                 }
             }
+            // samples split into groups of one (a tiny reverse-pass bound) give the same numbers
+            try (Backend grouped = new EjmlBackend(net, 1); Recorded rg = grouped.forwardRecorded(x)) {
+                assertArrayEquals(jac.data(), grouped.reverse(rg, Seeds.identity(3, 10)).data(), 0.0);
+                assertArrayEquals(b.layerGradient(rec, "conv2", Seeds.identity(3, 10)).data(),
+                        grouped.layerGradient(rg, "conv2", Seeds.identity(3, 10)).data(), 0.0);
+            }
+            assertThrows(IllegalArgumentException.class, () -> new EjmlBackend(net, 0));
             // the 10-class layer gradient at the last layer is the seed itself
             assertArrayEquals(Seeds.identity(3, 10).data(), b.layerGradient(rec, "fc2", Seeds.identity(3, 10)).data(), 0.0);
         }
@@ -352,8 +359,9 @@ class EjmlBackendTest {
                 assertMessage(IllegalStateException.class, () -> b.reverse(live, Seeds.identity(1, 2)), "stale");
                 assertEquals(1, st.steps());
             }
-            st.close();
-            assertMessage(IllegalStateException.class, () -> b.step(st, grads(0, 0, 0, 0)), "closed");
+            OptimizerState closedState = b.optimizer(OptimizerSpec.adam(0.1));
+            closedState.close();
+            assertMessage(IllegalStateException.class, () -> b.step(closedState, grads(0, 0, 0, 0)), "closed");
         }
         Backend closed = new EjmlBackend(net);
         closed.close();
