@@ -1,0 +1,136 @@
+package org.lde.engine;
+
+import java.util.Objects;
+import org.lde.model.Network;
+import org.lde.tensor.Tensor;
+
+/**
+ * A {@link Backend} decorator that counts the work asked of the backend underneath: the
+ * machine-independent efficiency figure of METHOD.md section 9. Every call is passed through
+ * unchanged; the counters are
+ * <ul>
+ * <li>{@code forwardCalls}: calls of {@link #forward} and {@link #forwardRecorded} (batched
+ *     passes, however many samples each holds), and {@code forwardSamples}: the samples in them;</li>
+ * <li>{@code reverseCalls}: calls of {@link #reverse} and {@link #layerGradient}, and
+ *     {@code reverseRows}: the seed rows pulled back, {@code N * S} per call (each row is one
+ *     vector-Jacobian product, the unit a "reverse pass per sample" counts).</li>
+ * </ul>
+ * Counters belong to this instance (not static); {@link #counts()} is a snapshot and
+ * {@link #reset()} sets them to zero. Closing the decorator closes the backend underneath.
+ * Not thread-safe (neither are the backends).
+ */
+public final class CountingBackend implements Backend {
+    private final Backend inner;
+    private long forwardCalls;
+    private long forwardSamples;
+    private long reverseCalls;
+    private long reverseRows;
+
+    /** Pass counts at one moment. */
+    public record Counts(long forwardCalls, long forwardSamples, long reverseCalls, long reverseRows) {
+        /** {@code this - earlier}, counter by counter. */
+        public Counts minus(Counts earlier) {
+            return new Counts(forwardCalls - earlier.forwardCalls, forwardSamples - earlier.forwardSamples,
+                    reverseCalls - earlier.reverseCalls, reverseRows - earlier.reverseRows);
+        }
+    }
+
+    public CountingBackend(Backend inner) {
+        this.inner = Objects.requireNonNull(inner, "inner backend");
+    }
+
+    /** The backend underneath. */
+    public Backend inner() {
+        return inner;
+    }
+
+    /** The counts so far. */
+    public Counts counts() {
+        return new Counts(forwardCalls, forwardSamples, reverseCalls, reverseRows);
+    }
+
+    /** Sets every counter to zero. */
+    public void reset() {
+        forwardCalls = 0;
+        forwardSamples = 0;
+        reverseCalls = 0;
+        reverseRows = 0;
+    }
+
+    @Override
+    public String name() {
+        return inner.name();
+    }
+
+    @Override
+    public Network network() {
+        return inner.network();
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Tensor out = inner.forward(x);
+        forwardCalls++;
+        forwardSamples += x.shape().dim(0);
+        return out;
+    }
+
+    @Override
+    public Recorded forwardRecorded(Tensor x) {
+        Recorded r = inner.forwardRecorded(x);
+        forwardCalls++;
+        forwardSamples += x.shape().dim(0);
+        return r;
+    }
+
+    @Override
+    public Tensor reverse(Recorded recorded, Tensor seeds) {
+        Tensor out = inner.reverse(recorded, seeds);
+        reverseCalls++;
+        reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
+        return out;
+    }
+
+    @Override
+    public Tensor layerOutput(Recorded recorded, String layer) {
+        return inner.layerOutput(recorded, layer);
+    }
+
+    @Override
+    public Tensor layerGradient(Recorded recorded, String layer, Tensor seeds) {
+        Tensor out = inner.layerGradient(recorded, layer, seeds);
+        reverseCalls++;
+        reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
+        return out;
+    }
+
+    @Override
+    public ParameterGradients parameterGradients(Recorded recorded, Tensor outputGrad) {
+        return inner.parameterGradients(recorded, outputGrad);
+    }
+
+    @Override
+    public LossValue loss(Tensor logits, Tensor targets, Loss loss) {
+        return inner.loss(logits, targets, loss);
+    }
+
+    @Override
+    public OptimizerState optimizer(OptimizerSpec spec) {
+        return inner.optimizer(spec);
+    }
+
+    @Override
+    public void step(OptimizerState state, ParameterGradients gradients) {
+        inner.step(state, gradients);
+    }
+
+    @Override
+    public Network snapshot() {
+        return inner.snapshot();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}

@@ -1,0 +1,112 @@
+package org.lde.explain.baseline;
+
+import java.util.Optional;
+import org.lde.engine.Backend;
+import org.lde.engine.Recorded;
+import org.lde.explain.Attributor;
+import org.lde.model.Network;
+import org.lde.tensor.Shape;
+import org.lde.tensor.Tensor;
+
+/**
+ * Grad-CAM (Selvaraju et al. 2017). With {@code A: [K, h, w]} the output of the chosen
+ * convolution layer (default {@link Network#lastConvLayer()}, its pre-activation output as the
+ * backend records it) and {@code G = d f_y / d A} (one batched layer-gradient pass):
+ *
+ * <pre>
+ *   alpha_k = 1/(h w) sum_{ij} G[k, i, j]                 (spatial mean of the gradient)
+ *   cam     = ReLU( sum_k alpha_k A[k] )                   ([h, w]; ReLU can be switched off)
+ *   phi     = bilinear upsampling of cam to the input's H x W, the same map in every input channel
+ * </pre>
+ *
+ * Upsampling uses the {@code align_corners=False} half-pixel convention ({@link Bilinear}), as
+ * PyTorch's {@code interpolate} and OpenCV's {@code resize} (used by pytorch-grad-cam) do. The
+ * input must be an image {@code [C, H, W]} and the network must have a Conv2d layer.
+ */
+public final class GradCam implements Attributor {
+    private final Optional<String> layer;
+    private final boolean relu;
+
+    private GradCam(Optional<String> layer, boolean relu) {
+        this.layer = layer;
+        this.relu = relu;
+    }
+
+    /** The last convolution layer, ReLU on. */
+    public GradCam() {
+        this(Optional.empty(), true);
+    }
+
+    /** A named layer instead of the last convolution. */
+    public GradCam atLayer(String name) {
+        return new GradCam(Optional.of(name), relu);
+    }
+
+    /** With or without the final ReLU. */
+    public GradCam withRelu(boolean on) {
+        return new GradCam(layer, on);
+    }
+
+    @Override
+    public String name() {
+        return "gradcam";
+    }
+
+    @Override
+    public Tensor attribute(Backend backend, Tensor x, int[] classes) {
+        Batched.checkAttributionInput(backend, x, classes);
+        Network net = backend.network();
+        Shape in = net.inputShape();
+        if (in.rank() != 3) {
+            throw new IllegalArgumentException("Grad-CAM needs image inputs [C, H, W], this network takes " + in);
+        }
+        String name = layer.isPresent() ? layer.get() : net.lastConvLayer().orElseThrow(() ->
+                new IllegalArgumentException("Grad-CAM needs a conv2d layer, but the network has none"));
+        Shape ls = net.outputShape(net.indexOf(name));
+        if (ls.rank() != 3) {
+            throw new IllegalArgumentException("Grad-CAM layer '" + name + "' must output [K, h, w], got " + ls);
+        }
+        int n = x.shape().dim(0);
+        int c = net.outputSize();
+        int k = ls.dim(0);
+        int h = ls.dim(1);
+        int w = ls.dim(2);
+        int ch = in.dim(0);
+        int hh = in.dim(1);
+        int ww = in.dim(2);
+        Tensor seeds = Tensor.zeros(n, 1, c);
+        for (int i = 0; i < n; i++) {
+            seeds.data()[i * c + classes[i]] = 1;
+        }
+        double[] out = new double[n * ch * hh * ww];
+        try (Recorded rec = backend.forwardRecorded(x)) {
+            double[] a = backend.layerOutput(rec, name).data();
+            double[] g = backend.layerGradient(rec, name, seeds).data();
+            int hw = h * w;
+            for (int i = 0; i < n; i++) {
+                double[] cam = new double[hw];
+                for (int kk = 0; kk < k; kk++) {
+                    int off = (i * k + kk) * hw;
+                    double alpha = 0;
+                    for (int p = 0; p < hw; p++) {
+                        alpha += g[off + p];
+                    }
+                    alpha /= hw;
+                    for (int p = 0; p < hw; p++) {
+                        cam[p] += alpha * a[off + p];
+                    }
+                }
+                if (relu) {
+                    for (int p = 0; p < hw; p++) {
+                        cam[p] = Math.max(0, cam[p]);
+                    }
+                }
+                double[] up = Bilinear.resize(cam, h, w, hh, ww);
+                for (int cc = 0; cc < ch; cc++) {
+                    System.arraycopy(up, 0, out, (i * ch + cc) * hh * ww, hh * ww);
+                }
+            }
+        }
+        return new Tensor(x.shape(), out);
+    }
+}
