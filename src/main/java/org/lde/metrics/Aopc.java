@@ -1,0 +1,175 @@
+package org.lde.metrics;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.lde.engine.Backend;
+import org.lde.explain.Attributor;
+import org.lde.explain.baseline.Batched;
+import org.lde.tensor.Rng;
+import org.lde.tensor.Tensor;
+import org.lde.train.Evaluation;
+
+/**
+ * AOPC, the protocol of record (METHOD.md section 9; Samek et al. 2017).
+ *
+ * <ol>
+ * <li>{@code y = argmax f(x)} (the originally predicted class) and the attribution map for
+ *     {@code y};</li>
+ * <li>the image is cut into the {@code P} patches of a {@link PatchGrid} ({@code k x k}, all
+ *     channels, last row and column padded); each patch scores the sum of its attributions
+ *     (signed, or absolute values in the {@code ABS} variant);</li>
+ * <li>order: MoRF sorts by score descending, LeRF ascending (ties in both by patch index
+ *     ascending), RANDOM takes a permutation per image from one generator seeded with
+ *     {@code seed}, drawn image by image in batch order;</li>
+ * <li>{@code x_0 = x} and {@code x_k} is {@code x} with the first {@code k s} patches of the order
+ *     replaced by the baseline ({@code 0}, or the image's minimum or mean over all its values),
+ *     {@code k = 1..L}, {@code s} patches per step ({@link AopcOptions#resolvedStepPatches});</li>
+ * <li>{@code D_k = p_y(x) - p_y(x_k)} with {@code p_y} the softmax probability, and
+ *     {@code AOPC = 1/(L+1) sum_{k=0..L} D_k} (MEAN), or {@code 1/L sum_{k=0..L-1} (D_k + D_{k+1})/2}
+ *     (TRAPEZOID); the reported figure is the mean over images.</li>
+ * </ol>
+ * All {@code N (L + 1)} images go to the backend as batched forward passes of at most
+ * {@code chunkRows} rows.
+ */
+public final class Aopc {
+    private Aopc() {
+    }
+
+    /** Predicted classes, attributions for them, and the AOPC curve of {@code order}. */
+    public static AopcResult evaluate(Backend backend, Attributor method, Tensor x, AopcOptions options, AopcOptions.Order order) {
+        Objects.requireNonNull(method, "method");
+        int[] y = Evaluation.argmax(Batched.logits(backend, x, options.chunkRows()));
+        Tensor phi = method.attribute(backend, x, y);
+        return evaluate(backend, method.name(), x, phi, options, order);
+    }
+
+    /**
+     * The AOPC curve for precomputed attributions {@code phi} (of the predicted class, same shape as
+     * {@code x}).
+     */
+    public static AopcResult evaluate(Backend backend, String method, Tensor x, Tensor phi, AopcOptions options,
+                                      AopcOptions.Order order) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(order, "order");
+        int[] y = checkAndPredict(backend, x, phi, options.chunkRows());
+        int n = x.shape().dim(0);
+        int d = backend.network().inputSize();
+        PatchGrid grid = new PatchGrid(backend.network().inputShape(), options.patchSize());
+        int p = grid.count();
+        int s = options.resolvedStepPatches(p);
+        int l = options.steps();
+        int[][] members = new int[p][];
+        for (int q = 0; q < p; q++) {
+            members[q] = grid.members(q);
+        }
+        int[][] orders = orders(grid, phi, options.ranking(), order, options.seed());
+        int per = l + 1;
+        double[] buf = new double[Math.multiplyExact(Math.multiplyExact(n, per), d)];
+        for (int i = 0; i < n; i++) {
+            double b = baselineValue(x.data(), i * d, d, options.baseline());
+            double[] cur = Arrays.copyOfRange(x.data(), i * d, (i + 1) * d);
+            System.arraycopy(cur, 0, buf, (i * per) * d, d);
+            for (int k = 1; k <= l; k++) {
+                for (int t = (k - 1) * s; t < k * s; t++) {
+                    for (int idx : members[orders[i][t]]) {
+                        cur[idx] = b;
+                    }
+                }
+                System.arraycopy(cur, 0, buf, (i * per + k) * d, d);
+            }
+        }
+        double[] prob = Batched.classProbabilities(backend, new Tensor(backend.network().inputShape().withBatch(n * per), buf),
+                Batched.repeatEach(y, per), options.chunkRows());
+        double[] perSample = new double[n];
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            perSample[i] = aggregate(prob, i * per, l, options.aggregation());
+            mean += perSample[i] / n;
+        }
+        return new AopcResult(method, order, options.patchSize(), l, s, p, options.baseline(), options.ranking(),
+                options.aggregation(), options.seed(), new Tensor(org.lde.tensor.Shape.of(n, per), prob), perSample, mean);
+    }
+
+    /** The aggregate of one curve {@code prob[off .. off + L]} (see the class comment). */
+    static double aggregate(double[] prob, int off, int l, AopcOptions.Aggregation how) {
+        double p0 = prob[off];
+        if (how == AopcOptions.Aggregation.MEAN) {
+            double sum = 0;
+            for (int k = 0; k <= l; k++) {
+                sum += p0 - prob[off + k];
+            }
+            return sum / (l + 1);
+        }
+        double sum = 0;
+        for (int k = 0; k < l; k++) {
+            sum += ((p0 - prob[off + k]) + (p0 - prob[off + k + 1])) / 2;
+        }
+        return sum / l;
+    }
+
+    /** The replacement value for one image (see {@link AopcOptions.Baseline}). */
+    static double baselineValue(double[] x, int off, int d, AopcOptions.Baseline baseline) {
+        switch (baseline) {
+            case ZERO:
+                return 0;
+            case IMAGE_MIN: {
+                double m = Double.POSITIVE_INFINITY;
+                for (int j = 0; j < d; j++) {
+                    m = Math.min(m, x[off + j]);
+                }
+                return m;
+            }
+            case IMAGE_MEAN: {
+                double m = 0;
+                for (int j = 0; j < d; j++) {
+                    m += x[off + j];
+                }
+                return m / d;
+            }
+            default:
+                throw new IllegalArgumentException("unknown baseline " + baseline);
+        }
+    }
+
+    /** Per image, the patch indices in removal order. */
+    static int[][] orders(PatchGrid grid, Tensor phi, AopcOptions.Ranking ranking, AopcOptions.Order order, long seed) {
+        int n = phi.shape().dim(0);
+        int d = grid.view().size();
+        int p = grid.count();
+        int[][] out = new int[n][];
+        Rng rng = new Rng(seed);
+        for (int i = 0; i < n; i++) {
+            if (order == AopcOptions.Order.RANDOM) {
+                out[i] = rng.permutation(p);
+                continue;
+            }
+            double[] score = grid.patchSums(phi.data(), i * d, ranking == AopcOptions.Ranking.ABS);
+            Integer[] idx = new Integer[p];
+            for (int q = 0; q < p; q++) {
+                idx[q] = q;
+            }
+            boolean desc = order == AopcOptions.Order.MORF;
+            Arrays.sort(idx, (a, b) -> {
+                int c = desc ? Double.compare(score[b], score[a]) : Double.compare(score[a], score[b]);
+                return c != 0 ? c : Integer.compare(a, b);
+            });
+            out[i] = Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
+        }
+        return out;
+    }
+
+    /** Validates {@code x} and {@code phi} and returns the predicted classes. */
+    static int[] checkAndPredict(Backend backend, Tensor x, Tensor phi, int chunkRows) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(phi, "attributions");
+        int n = x.shape().dim(0);
+        int[] y = new int[n];
+        Batched.checkAttributionInput(backend, x, y);
+        if (!phi.shape().equals(x.shape())) {
+            throw new IllegalArgumentException("attributions of shape " + phi.shape() + " do not match the inputs' " + x.shape());
+        }
+        phi.requireFinite("attributions");
+        return Evaluation.argmax(Batched.logits(backend, x, chunkRows));
+    }
+}
