@@ -1,0 +1,463 @@
+package org.lde.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.lde.data.Dataset;
+import org.lde.data.Datasets;
+import org.lde.engine.Backends;
+import org.lde.engine.CountingBackend;
+import org.lde.explain.Attributor;
+import org.lde.explain.baseline.Baselines;
+import org.lde.explain.baseline.Batched;
+import org.lde.metrics.AopcOptions;
+import org.lde.metrics.AopcResult;
+import org.lde.metrics.Aopc;
+import org.lde.metrics.AttackResult;
+import org.lde.metrics.CarliniWagner;
+import org.lde.metrics.DeletionInsertion;
+import org.lde.metrics.Efficiency;
+import org.lde.metrics.Infidelity;
+import org.lde.metrics.MaxSensitivity;
+import org.lde.metrics.Pgd;
+import org.lde.model.Network;
+import org.lde.model.Task;
+import org.lde.report.Plots;
+import org.lde.tensor.Tensor;
+import org.lde.train.Evaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lde evaluate}: every attribution method under the metrics of METHOD.md section 9 on one
+ * model and a data subset, as a methods x metrics table (stdout, CSV, JSON with every protocol
+ * parameter) and a PNG of the mean MoRF curves. Each method's attributions are computed once (for
+ * the predicted classes, timed and pass-counted) and reused by every metric. A method is one
+ * entry of {@link #methods()}.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Measure attribution methods: AOPC (MoRF of record, LeRF, random), deletion/insertion AUC, "
+                + "infidelity, max-sensitivity, time and pass counts; optional robust accuracy under attacks.",
+                "Writes evaluate.csv, evaluate.json and morf.png to --out."})
+final class EvaluateCommand implements Callable<Integer> {
+
+    /** Every method that {@code --methods} accepts, by name, in table order (add new methods here: one line). */
+    static Map<String, Supplier<Attributor>> methods() {
+        Map<String, Supplier<Attributor>> m = Baselines.all();
+        return m;
+    }
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    String model;
+
+    @Option(names = "--data", required = true, description = "data spec (see 'lde predict --help')")
+    String data;
+
+    @Option(names = "--limit", defaultValue = "16", description = "use the first N samples (default ${DEFAULT-VALUE})")
+    int limit;
+
+    @Option(names = "--methods", description = "comma list of methods (default: all baselines)")
+    String methodList;
+
+    @Option(names = "--patch", defaultValue = "2", description = "AOPC patch size k (default ${DEFAULT-VALUE})")
+    int patch;
+
+    @Option(names = "--steps", defaultValue = "20", description = "AOPC steps L (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--step-patches", defaultValue = "0", description = "AOPC patches per step s (0: 1%% of the patches, default)")
+    int stepPatches;
+
+    @Option(names = "--baseline", defaultValue = "zero", description = "removed patches become: zero, min (image minimum), mean (image mean)")
+    String baseline;
+
+    @Option(names = "--order", defaultValue = "morf,lerf,random", description = "AOPC orders to report (comma list of morf, lerf, random; default ${DEFAULT-VALUE})")
+    String order;
+
+    @Option(names = "--ranking", defaultValue = "signed", description = "rank patches by signed or abs attribution (default ${DEFAULT-VALUE})")
+    String ranking;
+
+    @Option(names = "--aggregation", defaultValue = "mean", description = "AOPC of the curve: mean (of record) or trapezoid")
+    String aggregation;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random order and the metric draws (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--deletion-steps", defaultValue = "50", description = "deletion/insertion grid steps T (default ${DEFAULT-VALUE})")
+    int deletionSteps;
+
+    @Option(names = "--infidelity-samples", defaultValue = "50", description = "Gaussian draws per sample for infidelity (0 to skip; default ${DEFAULT-VALUE})")
+    int infidelitySamples;
+
+    @Option(names = "--infidelity-sigma", defaultValue = "0.1", description = "infidelity noise std as a fraction of the data range (default ${DEFAULT-VALUE})")
+    double infidelitySigma;
+
+    @Option(names = "--sensitivity-samples", defaultValue = "5", description = "draws per sample for max-sensitivity (0 to skip; default ${DEFAULT-VALUE})")
+    int sensitivitySamples;
+
+    @Option(names = "--sensitivity-radius", defaultValue = "0.02", description = "max-sensitivity L_inf radius as a fraction of the data range (default ${DEFAULT-VALUE})")
+    double sensitivityRadius;
+
+    @Option(names = "--linf-eps", description = "also report robust accuracy under PGD L_inf at this budget")
+    Double linfEps;
+
+    @Option(names = "--l2-eps", description = "also report robust accuracy under PGD L2 and Carlini-Wagner L2 at this budget")
+    Double l2Eps;
+
+    @Option(names = "--attack-steps", defaultValue = "20", description = "PGD steps (default ${DEFAULT-VALUE})")
+    int attackSteps;
+
+    @Option(names = "--out", defaultValue = "evaluate-out", description = "output directory (default ${DEFAULT-VALUE})")
+    Path out;
+
+    /** One row of the table. */
+    record Row(String method, Map<String, AopcResult> aopc, DeletionInsertion.Result deletion,
+               Infidelity.Result infidelity, MaxSensitivity.Result sensitivity, Efficiency.Result efficiency) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Supplier<Attributor>> registry = methods();
+        List<String> names = parseMethods(registry);
+        List<AopcOptions.Order> orders = parseOrders();
+        AopcOptions opts = AopcOptions.defaults().withPatchSize(patch).withSteps(steps).withStepPatches(stepPatches)
+                .withBaseline(parseBaseline()).withRanking(parseRanking()).withAggregation(parseAggregation()).withSeed(seed);
+        DeletionInsertion.Options dopts = DeletionInsertion.Options.defaults().withSteps(deletionSteps)
+                .withBaseline(opts.baseline()).withRanking(opts.ranking());
+        if (infidelitySamples < 0 || sensitivitySamples < 0) {
+            throw new IllegalArgumentException("--infidelity-samples and --sensitivity-samples must be >= 0");
+        }
+        Network net = ModelRef.open(model);
+        if (net.task() != Task.CLASSIFICATION) {
+            throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
+        }
+        Dataset ds = Datasets.load(data);
+        if (limit < 1 || limit > ds.size()) {
+            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + ds.size() + "] for " + data);
+        }
+        Tensor x = ds.inputs().slice(0, limit);
+        if (!x.shape().dropFirst().equals(net.inputShape())) {
+            throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
+                    + " but " + data + " has samples of shape " + x.shape().dropFirst());
+        }
+        // Validate the grid before any long computation.
+        opts.resolvedStepPatches(new org.lde.metrics.PatchGrid(net.inputShape(), patch).count());
+        Files.createDirectories(out);
+        List<Row> rows = new ArrayList<>();
+        Map<String, Object> robustness = new LinkedHashMap<>();
+        double accuracy = Double.NaN;
+        try (CountingBackend backend = new CountingBackend(Backends.cpu(net))) {
+            int[] pred = Evaluation.argmax(Batched.logits(backend, x, 512));
+            if (ds.hasLabels()) {
+                accuracy = Evaluation.accuracy(backend, x, Arrays.copyOf(ds.labels(), limit), 512);
+            }
+            System.err.printf("evaluate %s on %s (%d samples, backend %s), %d methods%n", model, data, limit, backend.name(), names.size());
+            for (int mi = 0; mi < names.size(); mi++) {
+                String name = names.get(mi);
+                Attributor method = registry.get(name).get();
+                long t0 = System.nanoTime();
+                System.err.printf("[%d/%d] %s: attributions...%n", mi + 1, names.size(), name);
+                Efficiency.Timed timed = Efficiency.measure(backend, method, x, pred);
+                Tensor phi = timed.attributions();
+                Map<String, AopcResult> aopc = new LinkedHashMap<>();
+                for (AopcOptions.Order o : orders) {
+                    aopc.put(o.name().toLowerCase(Locale.ROOT), Aopc.evaluate(backend, name, x, phi, opts, o));
+                }
+                DeletionInsertion.Result del = DeletionInsertion.evaluate(backend, name, x, phi, dopts);
+                Infidelity.Result inf = infidelitySamples == 0 ? null
+                        : Infidelity.evaluate(backend, name, x, phi, infidelitySamples, infidelitySigma, seed);
+                MaxSensitivity.Result sens = sensitivitySamples == 0 ? null
+                        : MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed);
+                rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency()));
+                System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
+            }
+            if ((linfEps != null || l2Eps != null) && ds.hasLabels()) {
+                int[] labels = Arrays.copyOf(ds.labels(), limit);
+                robustness.put("cleanAccuracy", accuracy);
+                if (linfEps != null) {
+                    Pgd pgd = Pgd.of(Pgd.Norm.LINF, linfEps, attackSteps);
+                    System.err.println("attack " + pgd.describe());
+                    robustness.put(pgd.describe(), pgd.run(backend, x, labels).robustAccuracy());
+                }
+                if (l2Eps != null) {
+                    Pgd pgd = Pgd.of(Pgd.Norm.L2, l2Eps, attackSteps);
+                    System.err.println("attack " + pgd.describe());
+                    robustness.put(pgd.describe(), pgd.run(backend, x, labels).robustAccuracy());
+                    CarliniWagner cw = new CarliniWagner();
+                    System.err.println("attack " + cw.describe());
+                    AttackResult r = cw.run(backend, x, labels);
+                    robustness.put(cw.describe() + " within L2 " + l2Eps, r.robustAccuracyWithinL2(l2Eps));
+                }
+            }
+        }
+        printTable(rows, orders, opts, robustness);
+        writeCsv(rows, orders, opts, dopts, out.resolve("evaluate.csv"));
+        writeJson(rows, opts, dopts, robustness, accuracy, out.resolve("evaluate.json"));
+        if (orders.contains(AopcOptions.Order.MORF)) {
+            Map<String, double[]> series = new LinkedHashMap<>();
+            for (Row r : rows) {
+                series.put(r.method(), r.aopc().get("morf").meanCurve());
+            }
+            double[] xs = new double[steps + 1];
+            for (int k = 0; k <= steps; k++) {
+                xs[k] = k;
+            }
+            AopcResult any = rows.get(0).aopc().get("morf");
+            Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, s=%d per step, baseline %s, %d samples",
+                    patch, patch, any.stepPatches(), opts.baseline().name().toLowerCase(Locale.ROOT), limit),
+                    "step k (patches removed = k s)", "mean p_y(x_k)", xs, series), out.resolve("morf.png"));
+        }
+        System.out.println("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json")
+                + (orders.contains(AopcOptions.Order.MORF) ? ", " + out.resolve("morf.png") : ""));
+        return 0;
+    }
+
+    static final String[] METRIC_COLUMNS = {"deletion_auc", "insertion_auc", "infidelity", "infidelity_norm",
+        "max_sensitivity", "sec_per_sample", "forward_rows_per_sample", "reverse_rows_per_sample"};
+
+    static double[] metricValues(Row r) {
+        return new double[] {r.deletion().deletionAuc(), r.deletion().insertionAuc(),
+            r.infidelity() == null ? Double.NaN : r.infidelity().mean(),
+            r.infidelity() == null ? Double.NaN : r.infidelity().meanNormalized(),
+            r.sensitivity() == null ? Double.NaN : r.sensitivity().mean(),
+            r.efficiency().secondsPerSample(), r.efficiency().forwardRowsPerSample(), r.efficiency().reverseRowsPerSample()};
+    }
+
+    private void printTable(List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts, Map<String, Object> robustness) {
+        AopcResult any = rows.get(0).aopc().values().iterator().next();
+        System.out.printf("AOPC protocol: %dx%d patches (%d), L=%d, s=%d, baseline %s, ranking %s, aggregation %s, seed %d; "
+                        + "deletion/insertion: %d steps of 1x1 patches%n", opts.patchSize(), opts.patchSize(), any.patchCount(),
+                opts.steps(), any.stepPatches(), lower(opts.baseline()), lower(opts.ranking()), lower(opts.aggregation()), opts.seed(),
+                deletionSteps);
+        StringBuilder h = new StringBuilder(String.format("%-16s", "method"));
+        for (AopcOptions.Order o : orders) {
+            h.append(String.format(" %12s", "aopc_" + lower(o)));
+        }
+        for (String c : METRIC_COLUMNS) {
+            h.append(String.format(" %12s", abbreviate(c)));
+        }
+        System.out.println(h);
+        for (Row r : rows) {
+            StringBuilder b = new StringBuilder(String.format("%-16s", r.method()));
+            for (AopcOptions.Order o : orders) {
+                b.append(String.format(Locale.ROOT, " %12.4f", r.aopc().get(lower(o)).aopc()));
+            }
+            for (double v : metricValues(r)) {
+                b.append(String.format(Locale.ROOT, " %12.4g", v));
+            }
+            System.out.println(b);
+        }
+        for (Map.Entry<String, Object> e : robustness.entrySet()) {
+            System.out.println("robust accuracy " + e.getKey() + ": " + e.getValue());
+        }
+    }
+
+    private static String abbreviate(String c) {
+        return c.length() <= 12 ? c : c.substring(0, 12);
+    }
+
+    private void writeCsv(List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts, DeletionInsertion.Options dopts, Path file)
+            throws IOException {
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+            StringBuilder h = new StringBuilder("method");
+            for (AopcOptions.Order o : orders) {
+                h.append(",aopc_").append(lower(o)).append(",aopc_").append(lower(o)).append("_se");
+            }
+            for (String c : METRIC_COLUMNS) {
+                h.append(',').append(c);
+            }
+            h.append(",model,data,samples,patch_size,patch_count,steps_L,step_patches_s,baseline,ranking,aggregation,seed,"
+                    + "deletion_steps,deletion_patch_size,infidelity_samples,infidelity_sigma,sensitivity_samples,sensitivity_radius");
+            w.println(h);
+            for (Row r : rows) {
+                AopcResult any = r.aopc().values().iterator().next();
+                StringBuilder b = new StringBuilder(r.method());
+                for (AopcOptions.Order o : orders) {
+                    AopcResult a = r.aopc().get(lower(o));
+                    b.append(',').append(a.aopc()).append(',').append(a.standardError());
+                }
+                for (double v : metricValues(r)) {
+                    b.append(',').append(v);
+                }
+                b.append(',').append(csv(model)).append(',').append(csv(data)).append(',').append(limit)
+                        .append(',').append(opts.patchSize()).append(',').append(any.patchCount())
+                        .append(',').append(opts.steps()).append(',').append(any.stepPatches())
+                        .append(',').append(lower(opts.baseline())).append(',').append(lower(opts.ranking()))
+                        .append(',').append(lower(opts.aggregation())).append(',').append(opts.seed())
+                        .append(',').append(dopts.steps()).append(',').append(dopts.patchSize())
+                        .append(',').append(infidelitySamples).append(',').append(infidelitySigma)
+                        .append(',').append(sensitivitySamples).append(',').append(sensitivityRadius);
+                w.println(b);
+            }
+        }
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    private void writeJson(List<Row> rows, AopcOptions opts, DeletionInsertion.Options dopts, Map<String, Object> robustness,
+                           double accuracy, Path file) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("model", model);
+        root.put("data", data);
+        root.put("samples", limit);
+        root.put("accuracy", Double.isNaN(accuracy) ? null : accuracy);
+        root.put("backend", "ejml-f64");
+        root.put("explainedClass", "predicted (argmax of the logits)");
+        Map<String, Object> proto = new LinkedHashMap<>();
+        AopcResult any = rows.get(0).aopc().values().iterator().next();
+        proto.put("patchSize", opts.patchSize());
+        proto.put("patchCount", any.patchCount());
+        proto.put("stepsL", opts.steps());
+        proto.put("stepPatchesS", any.stepPatches());
+        proto.put("baseline", lower(opts.baseline()));
+        proto.put("ranking", lower(opts.ranking()));
+        proto.put("aggregation", lower(opts.aggregation()));
+        proto.put("seed", opts.seed());
+        proto.put("score", "softmax probability of the originally predicted class");
+        root.put("aopcProtocol", proto);
+        Map<String, Object> dp = new LinkedHashMap<>();
+        dp.put("patchSize", dopts.patchSize());
+        dp.put("steps", dopts.steps());
+        dp.put("baseline", lower(dopts.baseline()));
+        dp.put("ranking", lower(dopts.ranking()));
+        dp.put("auc", "trapezoid over the fraction of patches, points j/T, j = 0..T");
+        root.put("deletionInsertionProtocol", dp);
+        Map<String, Object> ip = new LinkedHashMap<>();
+        ip.put("infidelitySamples", infidelitySamples);
+        ip.put("infidelitySigmaFraction", infidelitySigma);
+        ip.put("sensitivitySamples", sensitivitySamples);
+        ip.put("sensitivityRadiusFraction", sensitivityRadius);
+        root.put("robustnessOfExplanations", ip);
+        List<Object> ms = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("method", r.method());
+            Map<String, Object> a = new LinkedHashMap<>();
+            for (Map.Entry<String, AopcResult> e : r.aopc().entrySet()) {
+                Map<String, Object> one = new LinkedHashMap<>();
+                AopcResult res = e.getValue();
+                one.put("aopc", res.aopc());
+                one.put("standardError", res.standardError());
+                one.put("order", lower(res.order()));
+                one.put("patchSize", res.patchSize());
+                one.put("stepsL", res.steps());
+                one.put("stepPatchesS", res.stepPatches());
+                one.put("baseline", lower(res.baseline()));
+                one.put("meanCurve", res.meanCurve());
+                one.put("perSample", res.perSample());
+                a.put(e.getKey(), one);
+            }
+            m.put("aopc", a);
+            m.put("deletionAuc", r.deletion().deletionAuc());
+            m.put("insertionAuc", r.deletion().insertionAuc());
+            m.put("infidelity", r.infidelity() == null ? null : r.infidelity().mean());
+            m.put("infidelityNormalized", r.infidelity() == null ? null : r.infidelity().meanNormalized());
+            m.put("maxSensitivity", r.sensitivity() == null || Double.isNaN(r.sensitivity().mean()) ? null : r.sensitivity().mean());
+            m.put("maxSensitivityUndefinedSamples", r.sensitivity() == null ? null : r.sensitivity().undefinedSamples());
+            Map<String, Object> eff = new LinkedHashMap<>();
+            eff.put("wallSeconds", r.efficiency().wallSeconds());
+            eff.put("secondsPerSample", r.efficiency().secondsPerSample());
+            eff.put("forwardCalls", r.efficiency().counts().forwardCalls());
+            eff.put("forwardRows", r.efficiency().counts().forwardSamples());
+            eff.put("reverseCalls", r.efficiency().counts().reverseCalls());
+            eff.put("reverseRows", r.efficiency().counts().reverseRows());
+            m.put("efficiency", eff);
+            ms.add(m);
+        }
+        root.put("methods", ms);
+        root.put("robustAccuracy", robustness);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    private List<String> parseMethods(Map<String, Supplier<Attributor>> registry) {
+        if (methodList == null) {
+            return new ArrayList<>(registry.keySet());
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String s : methodList.split(",", -1)) {
+            String t = s.trim();
+            if (!registry.containsKey(t)) {
+                throw new IllegalArgumentException("unknown method '" + t + "' in --methods; known: " + registry.keySet());
+            }
+            if (!out.add(t)) {
+                throw new IllegalArgumentException("method '" + t + "' appears twice in --methods");
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private List<AopcOptions.Order> parseOrders() {
+        Set<AopcOptions.Order> out = new LinkedHashSet<>();
+        for (String s : order.split(",", -1)) {
+            switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "morf":
+                    out.add(AopcOptions.Order.MORF);
+                    break;
+                case "lerf":
+                    out.add(AopcOptions.Order.LERF);
+                    break;
+                case "random":
+                    out.add(AopcOptions.Order.RANDOM);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown order '" + s + "' in --order (morf, lerf, random)");
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private AopcOptions.Baseline parseBaseline() {
+        switch (baseline.trim().toLowerCase(Locale.ROOT)) {
+            case "zero":
+                return AopcOptions.Baseline.ZERO;
+            case "min":
+                return AopcOptions.Baseline.IMAGE_MIN;
+            case "mean":
+                return AopcOptions.Baseline.IMAGE_MEAN;
+            default:
+                throw new IllegalArgumentException("unknown --baseline '" + baseline + "' (zero, min, mean)");
+        }
+    }
+
+    private AopcOptions.Ranking parseRanking() {
+        switch (ranking.trim().toLowerCase(Locale.ROOT)) {
+            case "signed":
+                return AopcOptions.Ranking.SIGNED;
+            case "abs":
+                return AopcOptions.Ranking.ABS;
+            default:
+                throw new IllegalArgumentException("unknown --ranking '" + ranking + "' (signed, abs)");
+        }
+    }
+
+    private AopcOptions.Aggregation parseAggregation() {
+        switch (aggregation.trim().toLowerCase(Locale.ROOT)) {
+            case "mean":
+                return AopcOptions.Aggregation.MEAN;
+            case "trapezoid":
+                return AopcOptions.Aggregation.TRAPEZOID;
+            default:
+                throw new IllegalArgumentException("unknown --aggregation '" + aggregation + "' (mean, trapezoid)");
+        }
+    }
+}
