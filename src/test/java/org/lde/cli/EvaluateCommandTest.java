@@ -1,0 +1,111 @@
+package org.lde.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lde.data.SampleData;
+import org.lde.engine.Backend;
+import org.lde.engine.Backends;
+import org.lde.explain.baseline.Baselines;
+import org.lde.explain.baseline.Saliency;
+import org.lde.metrics.Aopc;
+import org.lde.metrics.AopcOptions;
+import org.lde.model.ModelFile;
+import org.lde.model.Network;
+import org.lde.tensor.Tensor;
+
+/** {@code lde evaluate} end to end on a tiny CNN and the embedded Fashion-MNIST sample. */
+class EvaluateCommandTest {
+
+    static Network tinyCnn() {
+        return Network.builder(1, 28, 28).seed(17)
+                .conv2d("conv1", 3, 3, 3, 2, 2, 1, 1).relu()
+                .flatten().dense("fc", 10).build();
+    }
+
+    @Test
+    void writesConsistentCsvJsonAndPngForEveryMethod(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny.safetensors");
+        ModelFile.save(tinyCnn(), model);
+        Path out = dir.resolve("out");
+        CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--limit", "3",
+                "--infidelity-samples", "8", "--sensitivity-samples", "2", "--deletion-steps", "10", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> methods = Baselines.names();
+        assertTrue(r.err().contains("[1/" + methods.size() + "] saliency"), "progress lines missing:\n" + r.err());
+        for (String m : methods) {
+            assertTrue(r.out().contains(m), "table misses " + m + ":\n" + r.out());
+        }
+        List<String> csv = Files.readAllLines(out.resolve("evaluate.csv"));
+        assertEquals(methods.size() + 1, csv.size());
+        List<String> header = List.of(csv.get(0).split(","));
+        assertTrue(header.containsAll(List.of("aopc_morf", "aopc_lerf", "aopc_random", "deletion_auc", "insertion_auc",
+                "infidelity", "max_sensitivity", "sec_per_sample", "patch_size", "steps_L", "step_patches_s", "baseline")), header.toString());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
+        assertEquals(2, json.get("aopcProtocol").get("patchSize").asInt());
+        assertEquals(196, json.get("aopcProtocol").get("patchCount").asInt());
+        assertEquals(20, json.get("aopcProtocol").get("stepsL").asInt());
+        assertEquals(2, json.get("aopcProtocol").get("stepPatchesS").asInt());
+        assertEquals("zero", json.get("aopcProtocol").get("baseline").asText());
+        assertEquals(methods.size(), json.get("methods").size());
+        for (int i = 0; i < methods.size(); i++) {
+            JsonNode m = json.get("methods").get(i);
+            String[] row = csv.get(i + 1).split(",");
+            assertEquals(methods.get(i), m.get("method").asText());
+            assertEquals(methods.get(i), row[0]);
+            JsonNode morf = m.get("aopc").get("morf");
+            double aopc = morf.get("aopc").asDouble();
+            assertEquals(aopc, Double.parseDouble(row[header.indexOf("aopc_morf")]), 0, "CSV and JSON disagree for " + row[0]);
+            // AOPC = mean of the per-sample values = mean drop of the mean curve
+            double mean = 0;
+            for (JsonNode v : morf.get("perSample")) {
+                mean += v.asDouble() / 3;
+            }
+            assertEquals(aopc, mean, 1e-12);
+            JsonNode curve = morf.get("meanCurve");
+            assertEquals(21, curve.size());
+            double fromCurve = 0;
+            for (JsonNode v : curve) {
+                fromCurve += (curve.get(0).asDouble() - v.asDouble()) / 21;
+            }
+            assertEquals(aopc, fromCurve, 1e-12);
+            assertTrue(m.get("efficiency").get("forwardRows").asLong() > 0 || m.get("efficiency").get("reverseRows").asLong() > 0);
+        }
+        // the saliency figure equals the library's, computed independently
+        Tensor x = SampleData.fashionMnist().inputs().slice(0, 3);
+        try (Backend be = Backends.cpu(ModelFile.open(model))) {
+            double want = Aopc.evaluate(be, Saliency.signed(), x, AopcOptions.defaults(), AopcOptions.Order.MORF).aopc();
+            assertEquals(want, json.get("methods").get(0).get("aopc").get("morf").get("aopc").asDouble(), 1e-15);
+        }
+        BufferedImage png = ImageIO.read(out.resolve("morf.png").toFile());
+        assertEquals(760, png.getWidth());
+    }
+
+    @Test
+    void badOptionsNameTheProblem(@TempDir Path dir) {
+        Path model = dir.resolve("tiny.safetensors");
+        ModelFile.save(tinyCnn(), model);
+        CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--methods", "saliency,magic",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown method 'magic'") && r.err().contains("saliency"), r.err());
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--patch", "4", "--steps", "60",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("only 49 patches"), r.err());
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--baseline", "blur",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown --baseline 'blur'"), r.err());
+        assertTrue(!Files.exists(dir.resolve("o").resolve("evaluate.csv")), "nothing is written on bad input");
+    }
+}
