@@ -145,6 +145,13 @@ fi
 
 # --check: compare the fresh output with what is committed.
 stale=0
+committed_nvcc=$(grep -m1 '^# nvcc: ' "$REPORT" 2>/dev/null || true)
+fresh_nvcc=$(grep -m1 '^# nvcc: ' "$work/ptxas-report.txt")
+if [[ -n $committed_nvcc && $committed_nvcc != "$fresh_nvcc" ]]; then
+    echo "build-kernels.sh --check: the committed PTX was generated with '${committed_nvcc#\# nvcc: }'" \
+         "but this machine has '${fresh_nvcc#\# nvcc: }'; PTX from another nvcc differs, so it cannot be compared" >&2
+    stale=1
+fi
 show_diff() {
     local committed=$1 fresh=$2
     echo "build-kernels.sh --check: stale: ${committed#"$ROOT"/} differs from a fresh build (run ./build-kernels.sh):" >&2
