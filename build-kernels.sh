@@ -6,8 +6,8 @@
 #                                report differs (stale); prints one line and exits 0 when nvcc is absent
 #
 # Output is deterministic: the same bytes on every run with the same nvcc. Each .cu is compiled from
-# inside kernels/ and the directory part of every `.file` line is stripped, so no machine path ends up
-# in the PTX; nvcc writes no dates. Environment: NVCC and PTXAS override the tools' names.
+# inside kernels/ and the directory part of every `.file` line is stripped (with any timestamp and
+# size fields some nvcc versions append), so no machine path or date ends up in the PTX. Environment: NVCC and PTXAS override the tools' names.
 #
 # PTX ISA version. nvcc 13 writes `.version 9.0`, which a CUDA 12 driver refuses to JIT (and so does
 # JCuda 12.6, which runs on CUDA 12 drivers). A driver JIT-compiles every PTX ISA version up to the one
@@ -75,6 +75,7 @@ compile() {
     fi
     sed -e "s/^\.version .*/.version $PTX_ISA/" \
         -e 's|^\([[:space:]]*\.file[[:space:]][[:space:]]*[0-9][0-9]*[[:space:]][[:space:]]*"\)[^"]*/\([^"/]*"\)|\1\2|' \
+        -e 's|^\([[:space:]]*\.file[[:space:]][[:space:]]*[0-9][0-9]*[[:space:]][[:space:]]*"[^"]*"\)[[:space:]]*,.*$|\1|' \
         "$raw" > "$out"
     if grep -q "$ROOT\|$KERNELS\|$HOME" "$out"; then
         echo "build-kernels.sh: $name.ptx still contains a machine path:" >&2
