@@ -76,15 +76,7 @@ public final class Devices {
     }
 
     private static Device openEmulator() {
-        // Reflection until branch h-emu (org.lde.device.emu.EmulatedDevice) is merged.
-        String cls = "org.lde.device.emu.EmulatedDevice";
-        try {
-            return (Device) Class.forName(cls).getConstructor().newInstance();
-        } catch (ClassNotFoundException e) {
-            throw new DeviceException("the PTX emulator (" + cls + ") is not on the classpath", e);
-        } catch (ReflectiveOperationException e) {
-            throw new DeviceException("cannot create the PTX emulator (" + cls + "): " + e, e);
-        }
+        return new org.lde.device.emu.EmulatedDevice();
     }
 
     private static String firstLine(String s) {
