@@ -103,7 +103,7 @@ class ElementwiseKernelSuite extends AbstractKernelSuite {
             assertTrue(Float.isNaN(y[0]), "NaN must propagate, got " + y[0]);
             assertEquals(0.0f, y[1]);
             assertEquals(2.5f, y[2]);
-            assertEquals(0.0f, y[3]);
+            assertEquals(-0.0f, y[3], "x = -0 gives -0 (x < 0 is false), as documented");
             assertEquals(0.0f, y[4]);
             assertEquals(Float.POSITIVE_INFINITY, y[5]);
         }
