@@ -12,15 +12,17 @@
 //   C = alpha * acc (+ beta * C).
 //
 // Launch shape (all three forms):
-//   block = (32, 8, 1) = 256 threads, grid = (ceil(N / 32), ceil(M / 32), 1), no dynamic
-//   shared memory. Block (bx, by) computes the 32x32 tile of C at rows 32*by.., columns
+//   block = (256, 1, 1), grid = (ceil(N / 32), ceil(M / 32), 1), no dynamic shared memory.
+//   The block is one-dimensional (matching __launch_bounds__(256), i.e. .maxntid 256, 1, 1);
+//   thread t works as (tx, ty) = (t % 32, t / 32), so warp w is the row ty = w of a 32 x 8
+//   thread grid. Block (bx, by) computes the 32x32 tile of C at rows 32*by.., columns
 //   32*bx..; thread (tx, ty) computes the 4 elements C[32*by + ty + 8*i][32*bx + tx], i < 4.
 //
 // Memory layout (the one idea of this version: one kernel body, the transposes are only in
 // how a tile is loaded, chosen so that both loads are coalesced and conflict-free):
 //   * Shared tiles As[k][m] and Bs[k][n], 32 x (32 + 1) floats each (8448 bytes in all). The
 //     +1 pad makes the column of a tile (stride 33 words) hit 32 distinct banks.
-//   * Global loads: threadIdx.x always runs along the matrix's contiguous dimension, so each
+//   * Global loads: the lane tx always runs along the matrix's contiguous dimension, so each
 //     warp loads 32 consecutive floats of one row (128 bytes: 4 sectors when aligned, 5 when
 //     a row does not start on a 32-byte boundary):
 //       A, not transposed (NN, NT): tx -> k, written to As[k = tx][m]   (column write, stride 33)
@@ -40,7 +42,7 @@
 //   is 2*32*32*32 flops per 2*32*32*4 bytes = 8 flops/byte.
 
 #define TILE 32        // BM = BN = BK
-#define ROWS 8         // blockDim.y
+#define ROWS 8         // warps per block (blockDim.x = TILE * ROWS)
 #define PER_THREAD (TILE / ROWS)
 #define PAD 1
 
@@ -52,8 +54,8 @@ __device__ __forceinline__ void sgemm_tiled(int M, int N, int K, float alpha,
     __shared__ float As[TILE][TILE + PAD];   // As[k][m]
     __shared__ float Bs[TILE][TILE + PAD];   // Bs[k][n]
 
-    const int tx = threadIdx.x;
-    const int ty = threadIdx.y;
+    const int tx = threadIdx.x % TILE;       // lane: runs along a contiguous dimension
+    const int ty = threadIdx.x / TILE;       // warp index, 0..ROWS-1
     const int m0 = blockIdx.y * TILE;
     const int n0 = blockIdx.x * TILE;
 

@@ -52,7 +52,7 @@ public class GemmKernelBench extends AbstractKernelBench {
     private DeviceBuffer c;
     private KernelArgs args;
     private Dim3 grid;
-    private final Dim3 block = new Dim3(32, 8, 1);
+    private final Dim3 block = Dim3.of(256);
 
     @Setup(Level.Trial)
     public void setUp() {

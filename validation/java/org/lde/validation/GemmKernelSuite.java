@@ -43,10 +43,10 @@ import org.opentest4j.AssertionFailedError;
 class GemmKernelSuite extends AbstractKernelSuite {
 
     static final String[] FORMS = {"nn", "nt", "tn"};
-    static final Dim3 BLOCK = new Dim3(32, 8, 1);
+    static final Dim3 BLOCK = Dim3.of(256);
     static final Path PROFILE_REPORT = Path.of("kernels", "emulated-profile.txt");
 
-    /** The launch shape of all three forms: 32x8 threads per 32x32 tile of C. */
+    /** The launch shape of all three forms: 256 threads (8 warps) per 32x32 tile of C. */
     static Dim3 grid(int m, int n) {
         return new Dim3((n + 31) / 32, (m + 31) / 32, 1);
     }
