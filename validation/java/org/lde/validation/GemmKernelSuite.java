@@ -252,8 +252,11 @@ class GemmKernelSuite extends AbstractKernelSuite {
 
     // ------------------------------------------------------------------------- emulated profile
 
-    /** Sizes of the profile report: tile-aligned 64 and the unaligned, non-multiple 129. */
-    static final int[] PROFILE_SIZES = {64, 129};
+    /**
+     * Sizes of the profile report: 64 (tile multiple), 72 (no tile multiple, but rows start on 32-byte
+     * sector boundaries) and 129 (neither).
+     */
+    static final int[] PROFILE_SIZES = {64, 72, 129};
 
     /**
      * Runs every form at every {@link #PROFILE_SIZES} size (square, beta = 0, packed) on the emulator,
@@ -305,8 +308,9 @@ class GemmKernelSuite extends AbstractKernelSuite {
             long tiles = (long) ((size + 31) / 32) * ((size + 31) / 32);
             assertTrue(f.flops() >= 2L * size * size * size, f.kernel() + ": flops " + f.flops());
             assertTrue(f.flops() <= tiles * 1024 * (2 * kPadded + 1), f.kernel() + ": flops " + f.flops());
-            if (size % 32 == 0) {
-                // tile-aligned rows: every warp access of A and B is 128 bytes in 4 whole sectors
+            if (size % 8 == 0) {
+                // rows start on sector boundaries: every warp access of A and B is 32 consecutive floats in
+                // 4 whole sectors, or an edge piece of a multiple of 8 floats in whole sectors
                 assertTrue(f.loadSectorEfficiency() >= 0.8, f.kernel() + " size " + size + ": load sector efficiency "
                         + f.loadSectorEfficiency());
                 assertTrue(f.storeSectorEfficiency() >= 0.8, f.kernel() + " size " + size + ": store sector efficiency "
