@@ -47,6 +47,12 @@ abstract class AbstractKernelBench {
         return !dev.getClass().getName().startsWith("org.lde.device.cuda.");
     }
 
+    /** Forgets the timings so far, so the summary covers the last (measurement) iteration only. */
+    protected void resetTimings() {
+        launches = 0;
+        nanos = 0;
+    }
+
     /** Declares what one launch of {@code kernel} computes and the fewest bytes it must move. */
     protected void describe(Kernel kernel, double flops, double bytes) {
         this.kernelName = kernel.name();
@@ -65,13 +71,13 @@ abstract class AbstractKernelBench {
         }
     }
 
-    /** Prints the trial's summary line and closes the device. */
+    /** Prints the trial's summary line (the last iteration's launches) and closes the device. */
     protected void close(String shape) {
         try {
             if (launches > 0) {
                 double seconds = nanos * 1e-9 / launches;
                 StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                        "%n# %s on %s, %s: %.3f us/launch, %.2f GFLOP/s, %.2f GB/s (fewest bytes), %d launches timed",
+                        "%n# %s on %s, %s: %.3f us/launch, %.2f GFLOP/s, %.2f GB/s (fewest bytes), over the %d launches of the last iteration",
                         kernelName, dev.name(), shape, seconds * 1e6, flopsPerLaunch / seconds * 1e-9,
                         bytesPerLaunch / seconds * 1e-9, launches));
                 if (lastProfile != null) {

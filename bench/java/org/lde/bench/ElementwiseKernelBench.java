@@ -109,6 +109,11 @@ public class ElementwiseKernelBench extends AbstractKernelBench {
         });
     }
 
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        resetTimings();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         if (x != null) {

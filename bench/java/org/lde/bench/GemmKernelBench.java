@@ -98,6 +98,11 @@ public class GemmKernelBench extends AbstractKernelBench {
         run("sgemm_tn");
     }
 
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        resetTimings();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         if (a != null) {
