@@ -35,6 +35,13 @@
 //     As[k][ty + 8i] (one address per warp: a broadcast), then 4 fmas. No bank conflicts in
 //     any shared access.
 //   * C: each warp stores (and, for beta != 0, loads) 32 consecutive floats of one row.
+//   * Edge tiles run all 32 k-steps and all 4 outputs per thread on zero-filled tiles (no
+//     divergence in the inner loop); only the global loads and the C stores are guarded.
+//   Measured by the PTX emulator (kernels/emulated-profile.txt): sector efficiency of the A and B
+//   loads 1.0 when every row starts on a 32-byte boundary (leading dimensions multiple of 8,
+//   e.g. 64 or 72), 0.79 at M = N = K = 129: the bound of 32-wide tiles for odd leading
+//   dimensions (a misaligned 128-byte warp access touches 4.875 sectors on average, and each
+//   row's 1-wide edge tile costs a whole sector for 4 bytes). Zero shared-memory bank conflicts.
 //
 // Napkin math: 2*M*N*K flops (+ 2*M*N for alpha, beta). Fewest bytes: 4*(M*K + K*N + M*N)
 //   (+ 4*M*N when beta != 0 reads C). This kernel reads A ceil(N/32) times and B ceil(M/32)
