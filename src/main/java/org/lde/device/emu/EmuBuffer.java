@@ -94,6 +94,22 @@ final class EmuBuffer implements DeviceBuffer {
         }
     }
 
+    /** Copies raw bytes in at byte offset {@code offset} (little-endian device layout). */
+    void writeBytes(byte[] src, long offset) {
+        if (alloc.freed || offset < 0 || offset + src.length > alloc.size) {
+            throw new DeviceException("writeBytes: " + src.length + " bytes at offset " + offset + " do not fit " + alloc.describe());
+        }
+        System.arraycopy(src, 0, alloc.data, (int) offset, src.length);
+    }
+
+    /** Copies raw bytes out from byte offset {@code offset}. */
+    void readBytes(byte[] dst, long offset) {
+        if (alloc.freed || offset < 0 || offset + dst.length > alloc.size) {
+            throw new DeviceException("readBytes: " + dst.length + " bytes at offset " + offset + " do not fit " + alloc.describe());
+        }
+        System.arraycopy(alloc.data, (int) offset, dst, 0, dst.length);
+    }
+
     @Override
     public void fill32(int bits) {
         if (alloc.freed) {

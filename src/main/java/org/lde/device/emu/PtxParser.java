@@ -538,6 +538,14 @@ final class PtxParser {
             throw err(t.line(), "expected an instruction but found '" + t.text() + "'");
         }
         List<Ast.Opnd> ops = new ArrayList<>();
+        if (t.text().equals("call") || t.text().startsWith("call.")) {
+            // calls are rejected at decode time; skip their (a), f, (b) operand syntax here
+            while (!next().is(";")) {
+                // skip
+            }
+            f.body.add(new Ast.Instr(t.text(), guard, neg, ops, new Ast.Where(t.line(), locFile, locLine), scope));
+            return;
+        }
         if (!accept(";")) {
             do {
                 ops.add(operand());
