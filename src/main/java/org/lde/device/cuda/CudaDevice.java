@@ -129,7 +129,7 @@ public final class CudaDevice implements Device {
     public synchronized DeviceBuffer allocate(long bytes) {
         requireOpen();
         if (bytes <= 0) {
-            throw new IllegalArgumentException("allocation size must be positive, got " + bytes + " bytes");
+            throw new DeviceException("allocation size must be positive, got " + bytes + " bytes");
         }
         makeCurrent();
         CUdeviceptr ptr = new CUdeviceptr();
@@ -171,7 +171,7 @@ public final class CudaDevice implements Device {
                 + ", " + dynamicSharedBytes + " bytes dynamic shared memory";
         k.module.requireOpen();
         if (dynamicSharedBytes < 0) {
-            throw new IllegalArgumentException("cannot launch " + where + ": dynamic shared memory must be >= 0");
+            throw new DeviceException("cannot launch " + where + ": dynamic shared memory must be >= 0");
         }
         List<KernelArgs.Arg> list = args.args();
         String mismatch = PtxEntries.mismatch(k.params, list);
@@ -396,7 +396,10 @@ public final class CudaDevice implements Device {
         return "";
     }
 
-    /** A block of device memory; offsets are in elements of the array type used. */
+    /**
+     * A block of device memory; offsets are in elements of the array type used. Bad ranges and use
+     * after close throw {@link DeviceException}, as on the emulator.
+     */
     static final class CudaBuffer implements DeviceBuffer {
         final CudaDevice device;
         final CUdeviceptr ptr;
@@ -472,15 +475,15 @@ public final class CudaDevice implements Device {
         private void checkRange(String op, int arrayLength, int arrayOffset, long elementOffset, int count) {
             requireOpen();
             if (count < 0 || arrayOffset < 0 || elementOffset < 0) {
-                throw new IndexOutOfBoundsException(op + ": negative count or offset (count " + count + ", array offset "
+                throw new DeviceException(op + ": negative count or offset (count " + count + ", array offset "
                         + arrayOffset + ", buffer element offset " + elementOffset + ")");
             }
             if ((long) arrayOffset + count > arrayLength) {
-                throw new IndexOutOfBoundsException(op + ": array range [" + arrayOffset + ", " + ((long) arrayOffset + count)
+                throw new DeviceException(op + ": array range [" + arrayOffset + ", " + ((long) arrayOffset + count)
                         + ") is outside the array of length " + arrayLength);
             }
             if (4 * (elementOffset + count) > bytes) {
-                throw new IndexOutOfBoundsException(op + ": elements [" + elementOffset + ", " + (elementOffset + count)
+                throw new DeviceException(op + ": elements [" + elementOffset + ", " + (elementOffset + count)
                         + ") are past the end of the " + bytes + "-byte buffer (" + bytes / 4 + " 4-byte elements)");
             }
         }
