@@ -203,8 +203,16 @@ final class DualMath {
             best = Math.min(best, h);
             slopeM -= capW[e];
         }
-        double finalSlope = 1 - lambda * slopeM;
-        if (finalSlope < 0 && slopeM > 0) {
+        // the slope of M on the last ray, summed directly (not by subtraction) and in index order,
+        // as the solver sums it, so that lambda* = 1/slope gives a final slope of exactly >= 0
+        double inf = 0;
+        for (int i = 0; i < d; i++) {
+            if (a[i] != 0 && (a[i] > 0 ? tu[i] : -tl[i]) == Double.POSITIVE_INFINITY) {
+                inf += Math.abs(a[i]);
+            }
+        }
+        double finalSlope = 1 - lambda * inf;
+        if (finalSlope < 0) {
             return Double.NEGATIVE_INFINITY;
         }
         return lambda * r + best;

@@ -11,9 +11,12 @@ package org.lde.explain;
  * @param checkEvery           iterations between polish, gap and infeasibility checks; default 10
  * @param exactOneConstraint   solve {@code K = 1} L2 problems by the exact breakpoint search (default
  *                             true); false forces the iterative path (used to test it)
+ * @param activeSetStep        try the exact active-set step ({@link ReferenceDualSolver}) at every check
+ *                             (default true); false leaves plain accelerated ascent, as the GPU kernels run
+ *                             it, whose {@code t(lambda)} is feasible only to a looser tolerance
  */
 public record DualSolverOptions(int maxIterations, double gapTolerance, double feasibilityTolerance, int checkEvery,
-                                boolean exactOneConstraint) {
+                                boolean exactOneConstraint, boolean activeSetStep) {
 
     public DualSolverOptions {
         if (maxIterations < 1) {
@@ -45,6 +48,7 @@ public record DualSolverOptions(int maxIterations, double gapTolerance, double f
         private double feasibilityTolerance = 1e-9;
         private int checkEvery = 10;
         private boolean exactOneConstraint = true;
+        private boolean activeSetStep = true;
 
         public Builder maxIterations(int v) {
             maxIterations = v;
@@ -71,8 +75,14 @@ public record DualSolverOptions(int maxIterations, double gapTolerance, double f
             return this;
         }
 
+        public Builder activeSetStep(boolean v) {
+            activeSetStep = v;
+            return this;
+        }
+
         public DualSolverOptions build() {
-            return new DualSolverOptions(maxIterations, gapTolerance, feasibilityTolerance, checkEvery, exactOneConstraint);
+            return new DualSolverOptions(maxIterations, gapTolerance, feasibilityTolerance, checkEvery, exactOneConstraint,
+                    activeSetStep);
         }
     }
 }

@@ -10,7 +10,9 @@ package org.lde.explain;
  *   <li>{@code dualViolation = max_k max(0, -lambda_k)};</li>
  *   <li>{@code complementarity = max_k |lambda_k (a_k^T t - r_k)|};</li>
  *   <li>{@code stationarity = max_i |t_i - clip((A^T lambda)_i, tl_i, tu_i)|} (for the L2
- *       objective, {@code t = clip(A^T lambda)} is stationarity of the Lagrangian over the box).</li>
+ *       objective, {@code t = clip(A^T lambda)} is stationarity of the Lagrangian over the box; the
+ *       reference reports {@code t = t(lambda)}, so this entry is 0 by construction there and
+ *       is meaningful for solutions from other solvers).</li>
  * </ul>
  *
  * For the L_inf and L1 objectives the stationarity entry is the residual of the subgradient

@@ -423,7 +423,7 @@ public final class ReferenceDualSolver implements DualSolver {
                     return l2Result(DualStatus.SOLVED, a, k, d, r, tl, tu, x, it);
                 }
                 // (2) last exact step
-                double[] pol = polish(a, k, d, r, tl, tu, x);
+                double[] pol = options.activeSetStep() ? polish(a, k, d, r, tl, tu, x) : new double[0];
                 if (pol.length == k) {
                     double gp = gapOf(a, k, d, r, tl, tu, pol);
                     if (gp <= options.gapTolerance()) {
@@ -622,7 +622,7 @@ public final class ReferenceDualSolver implements DualSolver {
             }
             double sNew = den > 0 ? num / den : s;
             sStar = segHi > s ? Math.min(Math.max(sNew, s), segHi) : s;
-            lambda = den > 0 ? 1 / den : 0;
+            lambda = den > 0 ? reciprocalBelow(den) : 0;
         }
         // the point
         double[] t = new double[d];
@@ -710,7 +710,7 @@ public final class ReferenceDualSolver implements DualSolver {
                 if (room <= 0) {
                     continue;
                 }
-                lambda = 1 / Math.abs(a[i]);
+                lambda = reciprocalBelow(Math.abs(a[i]));
                 if (capacity >= rem) {
                     t[i] += Math.signum(a[i]) * rem / Math.abs(a[i]);
                     // stay exactly in the box despite rounding
@@ -730,6 +730,19 @@ public final class ReferenceDualSolver implements DualSolver {
         }
         double dual = DualMath.dualL1(a, r, tl, tu, lambda);
         return normResult(Objective.L1, a, r, tl, tu, t, lambda, nu, dual, DualMath.norm1(t), passed);
+    }
+
+    /**
+     * {@code 1/x} rounded so that {@code (1/x) * x <= 1} in floating point: at the optimum the dual
+     * of L_inf/L1 sits exactly on the edge where a ray of slope {@code 1 - lambda x} becomes
+     * negative (and {@code g = -inf}); rounding {@code 1/x} up would cross it.
+     */
+    static double reciprocalBelow(double x) {
+        double v = 1 / x;
+        while (v * x > 1) {
+            v = Math.nextDown(v);
+        }
+        return v;
     }
 
     private DualSolution normResult(Objective obj, double[] a, double r, double[] tl, double[] tu, double[] t,
