@@ -103,6 +103,45 @@ class ClosedFormTest {
     }
 
     /**
+     * The dual functions without a box, for any {@code lambda >= 0}:
+     * L2 {@code G = lambda r - 1/2 lambda^2 ||a||^2};
+     * L_inf {@code g = lambda r} if {@code lambda ||a||_1 <= 1}, else {@code -inf};
+     * L1 {@code g = lambda r} if {@code lambda ||a||_inf <= 1}, else {@code -inf}.
+     */
+    @Test
+    void dualFunctionsWithoutBox() {
+        Rng rng = new Rng(15);
+        for (int trial = 0; trial < 40; trial++) {
+            int d = 1 + rng.nextInt(20);
+            double[] a = TestProblems.gaussian(rng, d);
+            double r = rng.uniform(-2, 2);
+            double n2 = Math.pow(TestProblems.norm2(a), 2);
+            double n1 = 0;
+            double ninf = 0;
+            for (double v : a) {
+                n1 += Math.abs(v);
+                ninf = Math.max(ninf, Math.abs(v));
+            }
+            double lam = rng.uniform(0, 2 / ninf);
+            TestProblems.Data p = free(1, d, a, new double[] {r});
+            assertEquals(lam * r - 0.5 * lam * lam * n2,
+                    Certificates.weakDualityBound(TestProblems.batch(Objective.L2, p), 0, new double[] {lam}), 1e-12 * (1 + lam * lam * n2));
+            double gi = Certificates.weakDualityBound(TestProblems.batch(Objective.LINF, p), 0, new double[] {lam});
+            double g1 = Certificates.weakDualityBound(TestProblems.batch(Objective.L1, p), 0, new double[] {lam});
+            if (lam * n1 < 1 - 1e-12) {
+                assertEquals(lam * r, gi, 1e-12);
+            } else if (lam * n1 > 1 + 1e-12) {
+                assertEquals(Double.NEGATIVE_INFINITY, gi);
+            }
+            if (lam * ninf < 1 - 1e-12) {
+                assertEquals(lam * r, g1, 1e-12);
+            } else if (lam * ninf > 1 + 1e-12) {
+                assertEquals(Double.NEGATIVE_INFINITY, g1);
+            }
+        }
+    }
+
+    /**
      * A problem whose solution is known by construction: pick {@code lambda > 0}, put
      * {@code t = clip(A^T lambda, tl, tu)} and {@code r = A t}. Then {@code (t, lambda)} satisfies
      * every KKT condition with all constraints active, so {@code t} is the unique optimum and
