@@ -2,7 +2,11 @@ package org.lde.explain;
 
 /** How a dual solve ended. */
 public enum DualStatus {
-    /** A primal point feasible to the tolerance and a dual point within the requested relative gap. */
+    /**
+     * A primal point feasible to the tolerance and a dual point with {@code |relative gap|} within
+     * the requested tolerance (the gap can be slightly negative because "feasible" allows a
+     * violation of the feasibility tolerance; its absolute value is what is tested).
+     */
     SOLVED,
     /**
      * The box does not meet the half-spaces: a multiplier vector {@code mu >= 0} was found with

@@ -46,7 +46,11 @@ import java.util.Objects;
  * The smallest root is returned (when {@code phi} is flat at 0, every root gives the same
  * {@code t*}, as {@code t*} is unique; {@code lambda*} and {@code nu*} are the smallest ones).
  * No repair is needed: {@code t* = t(lambda*)} satisfies {@code a^T t* = r} up to rounding, which
- * the feasibility tolerance absorbs.
+ * the feasibility tolerance absorbs. The exact {@code K = 1} solvers (L2, L_inf, L1) report
+ * {@link DualStatus#SOLVED} whenever their point is feasible to the tolerance; the gap they report
+ * (about {@code 1e-16} relative in the tests) is then the measure of rounding, not a stopping
+ * criterion. Were their point to miss the feasibility tolerance (rounding beyond it), the status
+ * would be {@link DualStatus#MAX_ITER} with {@code primalValue = +inf}.
  *
  * <h2>L2, K &gt; 1: accelerated projected dual ascent, then one exact active-set step</h2>
  * {@code lambda <- max(0, y + eta (r - A t(y)))}, {@code eta = 1/||A||_2^2} (largest eigenvalue
@@ -239,7 +243,8 @@ public final class ReferenceDualSolver implements DualSolver {
         double primal = feas ? half : Double.POSITIVE_INFINITY;
         double gap = DualMath.relativeGap(primal, g);
         DualStatus status = requested;
-        if (requested == DualStatus.SOLVED && !(feas && gap <= options.gapTolerance())) {
+        boolean exact = k == 1 && options.exactOneConstraint();
+        if (requested == DualStatus.SOLVED && !(feas && (exact || Math.abs(gap) <= options.gapTolerance()))) {
             status = DualStatus.MAX_ITER;
         }
         KktReport kkt = new KktReport(viol, DualMath.boxViolation(t, tl, tu), dualViol, compl, 0);
@@ -414,7 +419,7 @@ public final class ReferenceDualSolver implements DualSolver {
             theta = thetaNext;
             if (it % options.checkEvery() == 0 || it == options.maxIterations()) {
                 // (1) gap at the iterate
-                double g = gapOf(a, k, d, r, tl, tu, x);
+                double g = Math.abs(gapOf(a, k, d, r, tl, tu, x));
                 if (g < bestGap) {
                     bestGap = g;
                     best = x.clone();
@@ -425,7 +430,7 @@ public final class ReferenceDualSolver implements DualSolver {
                 // (2) last exact step
                 double[] pol = options.activeSetStep() ? polish(a, k, d, r, tl, tu, x) : new double[0];
                 if (pol.length == k) {
-                    double gp = gapOf(a, k, d, r, tl, tu, pol);
+                    double gp = Math.abs(gapOf(a, k, d, r, tl, tu, pol));
                     if (gp <= options.gapTolerance()) {
                         return l2Result(DualStatus.SOLVED, a, k, d, r, tl, tu, pol, it);
                     }
@@ -765,7 +770,7 @@ public final class ReferenceDualSolver implements DualSolver {
         }
         KktReport kkt = new KktReport(viol, DualMath.boxViolation(t, tl, tu), Math.max(0, -lambda),
                 Math.abs(lambda * (at - r)), stat);
-        DualStatus status = feas && gap <= Math.max(options.gapTolerance(), 1e-12) ? DualStatus.SOLVED : DualStatus.MAX_ITER;
+        DualStatus status = feas ? DualStatus.SOLVED : DualStatus.MAX_ITER;
         return new DualSolution(status, obj, t, new double[] {lambda}, nu, dual, primal, gap, viol, 0, passed, kkt);
     }
 }

@@ -70,6 +70,41 @@ class MultiConstraintEnumerationTest {
         }
     }
 
+    /** Duplicate rows (non-unique multipliers, a singular active-set system) and zero rows. */
+    @Test
+    void duplicateAndZeroRows() {
+        Rng rng = new Rng(34);
+        for (int trial = 0; trial < 20; trial++) {
+            int d = 2 + rng.nextInt(5);
+            TestProblems.Data p0 = TestProblems.feasible(rng, 3, d, false);
+            double[] a = p0.a().clone();
+            double[] r = p0.r().clone();
+            System.arraycopy(a, 0, a, d, d); // row 1 = row 0
+            r[1] = r[0] - (trial % 2 == 0 ? 0 : 0.1);
+            TestProblems.Data p = new TestProblems.Data(3, d, a, r, p0.tl(), p0.tu());
+            DualSolution s = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, p)).get(0);
+            double[] te = TestProblems.enumerateL2(p);
+            assertEquals(DualStatus.SOLVED, s.status(), s.toString());
+            assertTrue(TestProblems.diffNorm(s.t(), te) <= 1e-7 * (1 + TestProblems.norm2(te)));
+            assertTrue(Math.abs(s.relativeGap()) <= 1e-12);
+            // a zero row with r <= 0 changes nothing; with r > 0 it is a one-row certificate
+            double[] a2 = new double[4 * d];
+            System.arraycopy(a, 0, a2, 0, 3 * d);
+            double[] r2 = {r[0], r[1], r[2], -0.5};
+            DualSolution z = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2,
+                    new TestProblems.Data(4, d, a2, r2, p.tl(), p.tu()))).get(0);
+            assertEquals(DualStatus.SOLVED, z.status());
+            assertEquals(0, z.lambda(3), 0);
+            assertTrue(TestProblems.diffNorm(z.t(), te) <= 1e-7 * (1 + TestProblems.norm2(te)));
+            r2[3] = 1e-3;
+            DualSolution inf = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2,
+                    new TestProblems.Data(4, d, a2, r2, p.tl(), p.tu()))).get(0);
+            assertEquals(DualStatus.INFEASIBLE_IN_BOX, inf.status());
+            assertEquals(1, inf.lambda(3), 0);
+            assertEquals(1e-3, inf.infeasibilityMargin(), 1e-15);
+        }
+    }
+
     @Test
     void maxIterReportedWhenLimitTooSmall() {
         Rng rng = new Rng(33);
