@@ -61,7 +61,11 @@ import java.util.Objects;
  *   <li><b>gap:</b> {@code t(lambda)} is in the box by construction. If it satisfies
  *       {@code A t >= r} to the tolerance, it is a feasible primal point and
  *       {@code p(t) - G(lambda) = lambda^T (A t(lambda) - r)}; the solve stops when the relative
- *       gap is at most the tolerance.</li>
+ *       gap is at most the tolerance, or when the absolute gap is below its float64 rounding
+ *       floor ({@link DualMath#gapRoundingFloor}): with cancellation in {@code A^T lambda}
+ *       (nearly dependent rows) the achievable relative gap in float64 is about
+ *       {@code eps (|A|^T lambda)^2 / ||A^T lambda||^2}, which can exceed {@code 1e-12}; the
+ *       reported gap is then the computed one, not 0.</li>
  *   <li><b>repair by a last exact step</b> (what "repair" means here): with the active
  *       constraints {@code S = {k : lambda_k > 0}} and the free coordinates
  *       {@code F = {i : tl_i < (A^T lambda)_i < tu_i}} (the others fixed at their bound), the KKT
@@ -244,7 +248,8 @@ public final class ReferenceDualSolver implements DualSolver {
         double gap = DualMath.relativeGap(primal, g);
         DualStatus status = requested;
         boolean exact = k == 1 && options.exactOneConstraint();
-        if (requested == DualStatus.SOLVED && !(feas && (exact || Math.abs(gap) <= options.gapTolerance()))) {
+        boolean atFloor = feas && Math.abs(half - g) <= DualMath.gapRoundingFloor(a, k, d, r, lambda, t, half);
+        if (requested == DualStatus.SOLVED && !(feas && (exact || atFloor || Math.abs(gap) <= options.gapTolerance()))) {
             status = DualStatus.MAX_ITER;
         }
         KktReport kkt = new KktReport(viol, DualMath.boxViolation(t, tl, tu), dualViol, compl, 0);
@@ -478,6 +483,9 @@ public final class ReferenceDualSolver implements DualSolver {
         double g = p;
         for (int j = 0; j < k; j++) {
             g -= lambda[j] * (at[j] - r[j]);
+        }
+        if (Math.abs(p - g) <= DualMath.gapRoundingFloor(a, k, d, r, lambda, t, p)) {
+            return 0; // at the rounding floor: float64 cannot resolve a smaller gap for this lambda
         }
         return DualMath.relativeGap(p, g);
     }

@@ -145,6 +145,33 @@ class InfeasibleTest {
         assertTrue(certified >= 10, "too few cases: " + certified);
     }
 
+    /**
+     * Without a box, a certificate needs {@code A^T mu = 0} exactly, which floating-point iterates
+     * may miss: the documented outcome is INFEASIBLE_IN_BOX when the check succeeds, otherwise
+     * MAX_ITER with no feasible point; never SOLVED.
+     */
+    @Test
+    void unboxedInfeasibleIsNeverSolved() {
+        double ninf = Double.NEGATIVE_INFINITY;
+        double[][] rows = {{1, 0, -1, 0}, {2, 0, -1, 0}, {3, 1, -1, 0.5}};
+        for (double[] a : rows) {
+            TestProblems.Data p = new TestProblems.Data(2, 2, a, new double[] {0.5, 0.5}, new double[] {ninf, ninf}, new double[] {INF, INF});
+            if (a[1] != 0) {
+                // 3 t0 + t1 >= .5 and -t0 + .5 t1 >= .5 is feasible (t = (0, 1)); check that for contrast
+                DualSolution s = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, p)).get(0);
+                assertEquals(DualStatus.SOLVED, s.status());
+                continue;
+            }
+            DualSolution s = new ReferenceDualSolver(DualSolverOptions.builder().maxIterations(3000).build())
+                    .solve(TestProblems.batch(Objective.L2, p)).get(0);
+            assertTrue(s.status() == DualStatus.INFEASIBLE_IN_BOX || s.status() == DualStatus.MAX_ITER, s.toString());
+            assertEquals(INF, s.primalValue());
+            if (s.status() == DualStatus.INFEASIBLE_IN_BOX) {
+                checkCertificate(p, s);
+            }
+        }
+    }
+
     @Test
     void infeasibleAndFeasibleMixInOneBatch() {
         double[] a = {1, 1, 1, 1};

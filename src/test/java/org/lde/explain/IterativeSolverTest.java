@@ -100,6 +100,38 @@ class IterativeSolverTest {
         }
     }
 
+    /**
+     * Two nearly parallel half-spaces without a box: both bind, {@code t*} is the intersection
+     * point of the two lines (Cramer's rule), huge when the determinant is small. The relative gap
+     * that float64 can resolve grows with the cancellation in {@code A^T lambda}; the solver must
+     * still report SOLVED (at the rounding floor) with the right point, not spin to MAX_ITER.
+     */
+    @Test
+    void nearlyParallelRowsSolveToTheRoundingFloor() {
+        double ninf = Double.NEGATIVE_INFINITY;
+        double inf = Double.POSITIVE_INFINITY;
+        for (double a22 : new double[] {-0.2, -0.19, -0.1941}) {
+            double[] a = {1.7, 0.3, -1.1, a22};
+            double det = 1.7 * a22 - 0.3 * -1.1;
+            double[] want = {(0.5 * a22 - 0.3 * 0.5) / det, (1.7 * 0.5 + 1.1 * 0.5) / det};
+            TestProblems.Data p = new TestProblems.Data(2, 2, a, new double[] {0.5, 0.5}, new double[] {ninf, ninf}, new double[] {inf, inf});
+            DualSolution s = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, p)).get(0);
+            assertEquals(DualStatus.SOLVED, s.status(), s.toString());
+            assertTrue(s.iterations() < 1000, "iterations " + s.iterations());
+            // the answer is parametrized by lambda (t = A^T lambda), whose float64 accuracy is about
+            // eps cond(A)^2: allow 100 eps cond(A)^2 relative (cond^2 = ratio of eigenvalues of A A^T)
+            double m11 = 1.7 * 1.7 + 0.3 * 0.3;
+            double m22 = 1.1 * 1.1 + a22 * a22;
+            double m12 = 1.7 * -1.1 + 0.3 * a22;
+            double tr = m11 + m22;
+            double disc = Math.sqrt((m11 - m22) * (m11 - m22) + 4 * m12 * m12);
+            double cond2 = (tr + disc) / (tr - disc);
+            double rel = TestProblems.diffNorm(s.t(), want) / TestProblems.norm2(want);
+            assertTrue(rel <= 100 * Math.ulp(1.0) * cond2 && rel <= 1e-5, "t relative error " + rel + ", cond^2 " + cond2);
+            assertTrue(s.relativeGap() <= 1e-4, "gap " + s.relativeGap());
+        }
+    }
+
     @Test
     void warmStartAtTheOptimumStopsAtTheFirstCheck() {
         Rng rng = new Rng(74);
