@@ -133,6 +133,49 @@ class IterativeSolverTest {
     }
 
     @Test
+    void agreementMeasuresAgainstTheReference() {
+        Rng rng = new Rng(75);
+        TestProblems.Data p = TestProblems.feasible(rng, 3, 40, false);
+        DualProblem prob = TestProblems.batch(Objective.L2, p);
+        DualSolution ref = new ReferenceDualSolver().solve(prob).get(0);
+        DualSolution plain = new ReferenceDualSolver(DualSolverOptions.builder().activeSetStep(false)
+                .feasibilityTolerance(1e-6).gapTolerance(1e-6).build()).solve(prob).get(0);
+        DualAgreement same = DualAgreement.of(ref, ref);
+        assertEquals(0, same.tError(), 0);
+        assertTrue(same.passes(0));
+        DualAgreement ag = DualAgreement.of(ref, plain);
+        assertTrue(ag.passes(1e-4), ag.toString());
+        // a NaN never passes
+        double[] bad = ref.t();
+        bad[3] = Double.NaN;
+        DualSolution nan = new DualSolution(ref.status(), ref.objective(), bad, ref.lambda(), ref.nu(), ref.dualValue(),
+                ref.primalValue(), ref.relativeGap(), ref.maxViolation(), 0, ref.iterations(), ref.kkt());
+        DualAgreement an = DualAgreement.of(ref, nan);
+        assertEquals(Double.POSITIVE_INFINITY, an.tError());
+        assertTrue(!an.passes(1e300));
+        // duplicate rows: lambda is not unique, t and G are
+        double[] a = p.a().clone();
+        System.arraycopy(a, 0, a, 40, 40);
+        double[] r = p.r().clone();
+        r[1] = r[0];
+        DualProblem dup = TestProblems.batch(Objective.L2, new TestProblems.Data(3, 40, a, r, p.tl(), p.tu()));
+        DualSolution d1 = new ReferenceDualSolver().solve(dup).get(0);
+        double[] split = d1.lambda();
+        double total = split[0] + split[1];
+        split[0] = total;
+        split[1] = 0;
+        DualSolution d2 = new DualSolution(d1.status(), d1.objective(), d1.t(), split, d1.nu(), d1.dualValue(), d1.primalValue(),
+                d1.relativeGap(), d1.maxViolation(), 0, d1.iterations(), d1.kkt());
+        DualAgreement ad = DualAgreement.of(d1, d2);
+        assertTrue(ad.passesPrimalAndValue(1e-12));
+        if (total > 0 && d1.lambda(1) > 0) {
+            assertTrue(!ad.passes(1e-4), "a different split of a non-unique lambda is reported as lambda error");
+        }
+        // the other split is as optimal: same dual value
+        assertEquals(d1.dualValue(), Certificates.weakDualityBound(dup, 0, split), 1e-12 * (1 + Math.abs(d1.dualValue())));
+    }
+
+    @Test
     void warmStartAtTheOptimumStopsAtTheFirstCheck() {
         Rng rng = new Rng(74);
         int bN = 5;
