@@ -61,6 +61,21 @@ final class EvaluateCommand implements Callable<Integer> {
         return m;
     }
 
+    /**
+     * Why a method cannot run on this network, or empty if it can: Grad-CAM needs a conv2d layer,
+     * RISE image inputs {@code [C, H, W]}. Without {@code --methods} such methods are left out of
+     * the default list and the reason is printed (stderr) and written (JSON {@code notApplicable}).
+     */
+    static java.util.Optional<String> notApplicable(String method, Network net) {
+        if (method.equals("gradcam") && net.lastConvLayer().isEmpty()) {
+            return java.util.Optional.of("the network has no conv2d layer");
+        }
+        if ((method.equals("gradcam") || method.equals("rise")) && net.inputShape().rank() != 3) {
+            return java.util.Optional.of("inputs " + net.inputShape() + " are not images [C, H, W]");
+        }
+        return java.util.Optional.empty();
+    }
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
     String model;
 
@@ -124,6 +139,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "evaluate-out", description = "output directory (default ${DEFAULT-VALUE})")
     Path out;
 
+    private double cleanAccuracy = Double.NaN;
+
     /** One row of the table. */
     record Row(String method, Map<String, AopcResult> aopc, DeletionInsertion.Result deletion,
                Infidelity.Result infidelity, MaxSensitivity.Result sensitivity, Efficiency.Result efficiency) {
@@ -144,6 +161,27 @@ final class EvaluateCommand implements Callable<Integer> {
         Network net = ModelRef.open(model);
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
+        }
+        Map<String, String> skipped = new LinkedHashMap<>();
+        if (methodList == null) {
+            for (String nm : new ArrayList<>(names)) {
+                java.util.Optional<String> why = notApplicable(nm, net);
+                if (why.isPresent()) {
+                    skipped.put(nm, why.get());
+                    names.remove(nm);
+                    System.err.println("not evaluating " + nm + ": " + why.get());
+                }
+            }
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException("no default method applies to " + model);
+            }
+        } else {
+            for (String nm : names) {
+                java.util.Optional<String> why = notApplicable(nm, net);
+                if (why.isPresent()) {
+                    throw new IllegalArgumentException("method '" + nm + "' cannot run on " + model + ": " + why.get());
+                }
+            }
         }
         Dataset ds = Datasets.load(data);
         if (limit < 1 || limit > ds.size()) {
@@ -187,7 +225,6 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             if ((linfEps != null || l2Eps != null) && ds.hasLabels()) {
                 int[] labels = Arrays.copyOf(ds.labels(), limit);
-                robustness.put("cleanAccuracy", accuracy);
                 if (linfEps != null) {
                     Pgd pgd = Pgd.of(Pgd.Norm.LINF, linfEps, attackSteps);
                     System.err.println("attack " + pgd.describe());
@@ -204,13 +241,17 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
             }
         }
+        cleanAccuracy = accuracy;
         printTable(rows, orders, opts, robustness);
         writeCsv(rows, orders, opts, dopts, out.resolve("evaluate.csv"));
-        writeJson(rows, opts, dopts, robustness, accuracy, out.resolve("evaluate.json"));
+        writeJson(rows, opts, dopts, robustness, skipped, accuracy, out.resolve("evaluate.json"));
         if (orders.contains(AopcOptions.Order.MORF)) {
             Map<String, double[]> series = new LinkedHashMap<>();
             for (Row r : rows) {
                 series.put(r.method(), r.aopc().get("morf").meanCurve());
+            }
+            if (rows.get(0).aopc().containsKey("random")) {
+                series.put("(random order)", rows.get(0).aopc().get("random").meanCurve());
             }
             double[] xs = new double[steps + 1];
             for (int k = 0; k <= steps; k++) {
@@ -248,7 +289,7 @@ final class EvaluateCommand implements Callable<Integer> {
             h.append(String.format(" %12s", "aopc_" + lower(o)));
         }
         for (String c : METRIC_COLUMNS) {
-            h.append(String.format(" %12s", abbreviate(c)));
+            h.append(String.format(" %14s", abbreviate(c)));
         }
         System.out.println(h);
         for (Row r : rows) {
@@ -257,9 +298,12 @@ final class EvaluateCommand implements Callable<Integer> {
                 b.append(String.format(Locale.ROOT, " %12.4f", r.aopc().get(lower(o)).aopc()));
             }
             for (double v : metricValues(r)) {
-                b.append(String.format(Locale.ROOT, " %12.4g", v));
+                b.append(String.format(Locale.ROOT, " %14.4g", v));
             }
             System.out.println(b);
+        }
+        if (!robustness.isEmpty()) {
+            System.out.printf(Locale.ROOT, "clean accuracy on these %d samples: %.4f%n", limit, cleanAccuracy);
         }
         for (Map.Entry<String, Object> e : robustness.entrySet()) {
             System.out.println("robust accuracy " + e.getKey() + ": " + e.getValue());
@@ -267,7 +311,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private static String abbreviate(String c) {
-        return c.length() <= 12 ? c : c.substring(0, 12);
+        return c.length() <= 14 ? c : c.substring(0, 14);
     }
 
     private void writeCsv(List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts, DeletionInsertion.Options dopts, Path file)
@@ -311,7 +355,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private void writeJson(List<Row> rows, AopcOptions opts, DeletionInsertion.Options dopts, Map<String, Object> robustness,
-                           double accuracy, Path file) throws IOException {
+                           Map<String, String> skipped, double accuracy, Path file) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", model);
         root.put("data", data);
@@ -381,6 +425,7 @@ final class EvaluateCommand implements Callable<Integer> {
             ms.add(m);
         }
         root.put("methods", ms);
+        root.put("notApplicable", skipped);
         root.put("robustAccuracy", robustness);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
     }

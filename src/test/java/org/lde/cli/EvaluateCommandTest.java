@@ -91,6 +91,30 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void onTabularDataTheImageOnlyMethodsAreLeftOutWithTheReasonStated(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("mlp.safetensors");
+        ModelFile.save(org.lde.model.Architectures.breastCancerMlp(2), model);
+        Path out = dir.resolve("out");
+        CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:breast-cancer", "--limit", "2",
+                "--patch", "1", "--steps", "10", "--step-patches", "2", "--infidelity-samples", "4", "--sensitivity-samples", "1",
+                "--deletion-steps", "5", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("not evaluating gradcam: the network has no conv2d layer"), r.err());
+        assertTrue(r.err().contains("not evaluating rise: inputs [30] are not images"), r.err());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
+        assertEquals(Baselines.names().size() - 2, json.get("methods").size());
+        assertEquals(2, json.get("notApplicable").size());
+        assertEquals(30, json.get("aopcProtocol").get("patchCount").asInt());
+        assertEquals(2, json.get("aopcProtocol").get("stepPatchesS").asInt());
+        // asked for explicitly, an inapplicable method is an error, not a silent skip
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:breast-cancer", "--limit", "2", "--methods", "gradcam",
+                "--patch", "1", "--steps", "10", "--out", dir.resolve("o2").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("method 'gradcam' cannot run on") && r.err().contains("no conv2d layer"), r.err());
+        assertTrue(!Files.exists(dir.resolve("o2")), "nothing is written on bad input");
+    }
+
+    @Test
     void badOptionsNameTheProblem(@TempDir Path dir) {
         Path model = dir.resolve("tiny.safetensors");
         ModelFile.save(tinyCnn(), model);
