@@ -29,7 +29,7 @@ import org.lde.train.Evaluation;
  *     (TRAPEZOID); the reported figure is the mean over images.</li>
  * </ol>
  * All {@code N (L + 1)} images go to the backend as batched forward passes of at most
- * {@code chunkRows} rows.
+ * {@code chunkRows} rows, built for groups of {@code max(1, chunkRows / (L + 1))} images at a time.
  */
 public final class Aopc {
     private Aopc() {
@@ -64,22 +64,30 @@ public final class Aopc {
         }
         int[][] orders = orders(grid, phi, options.ranking(), order, options.seed());
         int per = l + 1;
-        double[] buf = new double[Math.multiplyExact(Math.multiplyExact(n, per), d)];
-        for (int i = 0; i < n; i++) {
-            double b = baselineValue(x.data(), i * d, d, options.baseline());
-            double[] cur = Arrays.copyOfRange(x.data(), i * d, (i + 1) * d);
-            System.arraycopy(cur, 0, buf, (i * per) * d, d);
-            for (int k = 1; k <= l; k++) {
-                for (int t = (k - 1) * s; t < k * s; t++) {
-                    for (int idx : members[orders[i][t]]) {
-                        cur[idx] = b;
+        double[] prob = new double[n * per];
+        // Images in groups of max(1, chunkRows / (L + 1)): bounded memory, about one backend call each.
+        int group = Math.max(1, options.chunkRows() / per);
+        for (int from = 0; from < n; from += group) {
+            int to = Math.min(n, from + group);
+            double[] buf = new double[Math.multiplyExact(Math.multiplyExact(to - from, per), d)];
+            for (int i = from; i < to; i++) {
+                double b = baselineValue(x.data(), i * d, d, options.baseline());
+                double[] cur = Arrays.copyOfRange(x.data(), i * d, (i + 1) * d);
+                int row = (i - from) * per;
+                System.arraycopy(cur, 0, buf, row * d, d);
+                for (int k = 1; k <= l; k++) {
+                    for (int t = (k - 1) * s; t < k * s; t++) {
+                        for (int idx : members[orders[i][t]]) {
+                            cur[idx] = b;
+                        }
                     }
+                    System.arraycopy(cur, 0, buf, (row + k) * d, d);
                 }
-                System.arraycopy(cur, 0, buf, (i * per + k) * d, d);
             }
+            double[] pg = Batched.classProbabilities(backend, new Tensor(backend.network().inputShape().withBatch((to - from) * per), buf),
+                    Batched.repeatEach(Arrays.copyOfRange(y, from, to), per), options.chunkRows());
+            System.arraycopy(pg, 0, prob, from * per, pg.length);
         }
-        double[] prob = Batched.classProbabilities(backend, new Tensor(backend.network().inputShape().withBatch(n * per), buf),
-                Batched.repeatEach(y, per), options.chunkRows());
         double[] perSample = new double[n];
         double mean = 0;
         for (int i = 0; i < n; i++) {

@@ -96,30 +96,39 @@ public final class DeletionInsertion {
         int t = options.steps();
         int[][] order = Aopc.orders(grid, phi, options.ranking(), AopcOptions.Order.MORF, 0);
         int per = t + 1;
-        double[] del = new double[Math.multiplyExact(Math.multiplyExact(n, per), d)];
-        double[] ins = new double[del.length];
-        for (int i = 0; i < n; i++) {
-            double b = Aopc.baselineValue(x.data(), i * d, d, options.baseline());
-            double[] cd = Arrays.copyOfRange(x.data(), i * d, (i + 1) * d);
-            double[] ci = new double[d];
-            Arrays.fill(ci, b);
-            int done = 0;
-            for (int j = 0; j <= t; j++) {
-                int m = (int) Math.round((double) j * p / t);
-                for (; done < m; done++) {
-                    for (int idx : grid.members(order[i][done])) {
-                        cd[idx] = b;
-                        ci[idx] = x.data()[i * d + idx];
+        double[] pd = new double[n * per];
+        double[] pi = new double[n * per];
+        int group = Math.max(1, options.chunkRows() / per);
+        for (int from = 0; from < n; from += group) {
+            int to = Math.min(n, from + group);
+            double[] del = new double[Math.multiplyExact(Math.multiplyExact(to - from, per), d)];
+            double[] ins = new double[del.length];
+            for (int i = from; i < to; i++) {
+                double b = Aopc.baselineValue(x.data(), i * d, d, options.baseline());
+                double[] cd = Arrays.copyOfRange(x.data(), i * d, (i + 1) * d);
+                double[] ci = new double[d];
+                Arrays.fill(ci, b);
+                int done = 0;
+                int row = (i - from) * per;
+                for (int j = 0; j <= t; j++) {
+                    int m = (int) Math.round((double) j * p / t);
+                    for (; done < m; done++) {
+                        for (int idx : grid.members(order[i][done])) {
+                            cd[idx] = b;
+                            ci[idx] = x.data()[i * d + idx];
+                        }
                     }
+                    System.arraycopy(cd, 0, del, (row + j) * d, d);
+                    System.arraycopy(ci, 0, ins, (row + j) * d, d);
                 }
-                System.arraycopy(cd, 0, del, (i * per + j) * d, d);
-                System.arraycopy(ci, 0, ins, (i * per + j) * d, d);
             }
+            Shape rows = backend.network().inputShape().withBatch((to - from) * per);
+            int[] cls = Batched.repeatEach(Arrays.copyOfRange(y, from, to), per);
+            double[] gd = Batched.classProbabilities(backend, new Tensor(rows, del), cls, options.chunkRows());
+            double[] gi = Batched.classProbabilities(backend, new Tensor(rows, ins), cls, options.chunkRows());
+            System.arraycopy(gd, 0, pd, from * per, gd.length);
+            System.arraycopy(gi, 0, pi, from * per, gi.length);
         }
-        Shape rows = backend.network().inputShape().withBatch(n * per);
-        int[] cls = Batched.repeatEach(y, per);
-        double[] pd = Batched.classProbabilities(backend, new Tensor(rows, del), cls, options.chunkRows());
-        double[] pi = Batched.classProbabilities(backend, new Tensor(rows, ins), cls, options.chunkRows());
         double[] aucD = new double[n];
         double[] aucI = new double[n];
         double md = 0;

@@ -60,24 +60,32 @@ public final class Infidelity {
         int d = backend.network().inputSize();
         double sigma = noiseFraction * (backend.network().hi() - backend.network().lo());
         int per = samples + 1;
-        double[] buf = new double[Math.multiplyExact(Math.multiplyExact(n, per), d)];
         double[] dot = new double[n * samples];
+        double[] f = new double[n * per];
         Rng rng = new Rng(seed);
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(x.data(), i * d, buf, (i * per) * d, d);
-            for (int k = 0; k < samples; k++) {
-                int off = (i * per + k + 1) * d;
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    double e = sigma * rng.gaussian();
-                    buf[off + j] = x.data()[i * d + j] - e;
-                    s += e * phi.data()[i * d + j];
+        // Samples in groups of max(1, 512 / (n + 1)); the draws are taken sample by sample.
+        int group = Math.max(1, Batched.DEFAULT_CHUNK_ROWS / per);
+        for (int from = 0; from < n; from += group) {
+            int to = Math.min(n, from + group);
+            double[] buf = new double[Math.multiplyExact(Math.multiplyExact(to - from, per), d)];
+            for (int i = from; i < to; i++) {
+                int row = (i - from) * per;
+                System.arraycopy(x.data(), i * d, buf, row * d, d);
+                for (int k = 0; k < samples; k++) {
+                    int off = (row + k + 1) * d;
+                    double s = 0;
+                    for (int j = 0; j < d; j++) {
+                        double e = sigma * rng.gaussian();
+                        buf[off + j] = x.data()[i * d + j] - e;
+                        s += e * phi.data()[i * d + j];
+                    }
+                    dot[i * samples + k] = s;
                 }
-                dot[i * samples + k] = s;
             }
+            double[] fg = Batched.classLogits(backend, new Tensor(backend.network().inputShape().withBatch((to - from) * per), buf),
+                    Batched.repeatEach(java.util.Arrays.copyOfRange(y, from, to), per), Batched.DEFAULT_CHUNK_ROWS);
+            System.arraycopy(fg, 0, f, from * per, fg.length);
         }
-        double[] f = Batched.classLogits(backend, new Tensor(backend.network().inputShape().withBatch(n * per), buf),
-                Batched.repeatEach(y, per), Batched.DEFAULT_CHUNK_ROWS);
         double[] plain = new double[n];
         double[] norm = new double[n];
         double mp = 0;

@@ -194,6 +194,9 @@ class AopcTest {
             AopcResult rnd = Aopc.evaluate(be, new GradientTimesInput(), x, o, AopcOptions.Order.RANDOM);
             assertTrue(morf.aopc() > rnd.aopc() && rnd.aopc() > lerf.aopc(), morf.aopc() + " > " + rnd.aopc() + " > " + lerf.aopc());
             assertEquals(6, morf.perSample().length);
+            // building the removal images in groups of samples changes nothing
+            AopcResult grouped = Aopc.evaluate(be, new GradientTimesInput(), x, o.withChunkRows(10), AopcOptions.Order.MORF);
+            assertArrayEquals(morf.perSample(), grouped.perSample(), 1e-15);
             assertEquals(Shape.of(6, 9), morf.probabilities().shape());
         }
     }

@@ -26,7 +26,8 @@ import org.lde.tensor.Tensor;
  * The completeness delta {@code sum_i phi_i - (f_y(x) - f_y(b))} is returned per sample by
  * {@link #explain}; it measures the quadrature error (zero for a linear model, where the gradient
  * is constant along the path). All {@code N m} path points go to the backend as a few batched
- * gradient calls of at most {@code chunkRows} rows; the end points {@code x} and {@code b} are one
+ * gradient calls of at most {@code chunkRows} rows (samples are taken in groups of
+ * {@code max(1, chunkRows / m)}, so memory stays bounded); the end points {@code x} and {@code b} are one
  * extra batched forward pass.
  */
 public final class IntegratedGradients implements Attributor {
@@ -143,28 +144,35 @@ public final class IntegratedGradients implements Attributor {
         int m = a.length;
         double[] xd = x.data();
         double[] bd = baseline.data();
-        double[] path = new double[Math.multiplyExact(Math.multiplyExact(n, m), d)];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < m; k++) {
-                int off = (i * m + k) * d;
-                for (int j = 0; j < d; j++) {
-                    path[off + j] = bd[i * d + j] + a[k] * (xd[i * d + j] - bd[i * d + j]);
-                }
-            }
-        }
-        Tensor pts = new Tensor(backend.network().inputShape().withBatch(n * m), path);
-        Tensor g = Batched.classGradients(backend, pts, Batched.repeatEach(classes, m), chunkRows);
-        double[] gd = g.data();
         double[] phi = new double[n * d];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < m; k++) {
-                int off = (i * m + k) * d;
-                for (int j = 0; j < d; j++) {
-                    phi[i * d + j] += w[k] * gd[off + j];
+        // Samples in groups of at most max(1, chunkRows / m), so that the path points of a group
+        // (group * m rows) fill about one backend call and memory stays bounded for large N.
+        int group = Math.max(1, chunkRows / m);
+        for (int from = 0; from < n; from += group) {
+            int to = Math.min(n, from + group);
+            int gn = to - from;
+            double[] path = new double[Math.multiplyExact(Math.multiplyExact(gn, m), d)];
+            for (int i = from; i < to; i++) {
+                for (int k = 0; k < m; k++) {
+                    int off = ((i - from) * m + k) * d;
+                    for (int j = 0; j < d; j++) {
+                        path[off + j] = bd[i * d + j] + a[k] * (xd[i * d + j] - bd[i * d + j]);
+                    }
                 }
             }
-            for (int j = 0; j < d; j++) {
-                phi[i * d + j] *= xd[i * d + j] - bd[i * d + j];
+            Tensor pts = new Tensor(backend.network().inputShape().withBatch(gn * m), path);
+            int[] cls = Batched.repeatEach(java.util.Arrays.copyOfRange(classes, from, to), m);
+            double[] gd = Batched.classGradients(backend, pts, cls, chunkRows).data();
+            for (int i = from; i < to; i++) {
+                for (int k = 0; k < m; k++) {
+                    int off = ((i - from) * m + k) * d;
+                    for (int j = 0; j < d; j++) {
+                        phi[i * d + j] += w[k] * gd[off + j];
+                    }
+                }
+                for (int j = 0; j < d; j++) {
+                    phi[i * d + j] *= xd[i * d + j] - bd[i * d + j];
+                }
             }
         }
         // End points in one batched forward pass: rows 0..n-1 are x, n..2n-1 the baselines.

@@ -61,20 +61,26 @@ public final class SmoothGrad implements Attributor {
         int n = x.shape().dim(0);
         int d = backend.network().inputSize();
         double sigma = noiseFraction * (backend.network().hi() - backend.network().lo());
-        Tensor noisy = Batched.repeatRows(x, samples);
         Rng rng = new Rng(seed);
-        double[] nd = noisy.data();
-        for (int i = 0; i < nd.length; i++) {
-            nd[i] += sigma * rng.gaussian();
-        }
-        Tensor g = Batched.classGradients(backend, noisy, Batched.repeatEach(classes, samples), chunkRows);
         double[] phi = new double[n * d];
-        double[] gd = g.data();
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < samples; k++) {
-                int off = (i * samples + k) * d;
-                for (int j = 0; j < d; j++) {
-                    phi[i * d + j] += gd[off + j] / samples;
+        // Samples in groups of max(1, chunkRows / samples); the draws are taken sample by sample,
+        // so the grouping does not change them.
+        int group = Math.max(1, chunkRows / samples);
+        for (int from = 0; from < n; from += group) {
+            int to = Math.min(n, from + group);
+            Tensor noisy = Batched.repeatRows(x.slice(from, to), samples);
+            double[] nd = noisy.data();
+            for (int i = 0; i < nd.length; i++) {
+                nd[i] += sigma * rng.gaussian();
+            }
+            int[] cls = Batched.repeatEach(java.util.Arrays.copyOfRange(classes, from, to), samples);
+            double[] gd = Batched.classGradients(backend, noisy, cls, chunkRows).data();
+            for (int i = from; i < to; i++) {
+                for (int k = 0; k < samples; k++) {
+                    int off = ((i - from) * samples + k) * d;
+                    for (int j = 0; j < d; j++) {
+                        phi[i * d + j] += gd[off + j] / samples;
+                    }
                 }
             }
         }

@@ -127,6 +127,21 @@ class GradientBaselinesTest {
         }
     }
 
+    @Test
+    void groupingSamplesIntoChunksChangesNothing() {
+        Network net = TestModels.smallCnn(12);
+        Tensor x = TestModels.inputs(13, 3, 1, 8, 8);
+        int[] cls = {2, 0, 1};
+        try (Backend be = Backends.cpu(net)) {
+            IntegratedGradients.Result whole = new IntegratedGradients().withSteps(10).explain(be, x, cls);
+            IntegratedGradients.Result grouped = new IntegratedGradients().withSteps(10).withChunkRows(7).explain(be, x, cls);
+            assertEquals(0, whole.attributions().maxAbsDiff(grouped.attributions()), 1e-15);
+            assertArrayEquals(whole.completenessDelta(), grouped.completenessDelta(), 1e-13);
+            Tensor sg = new SmoothGrad().withSamples(4).attribute(be, x, cls);
+            assertEquals(0, sg.maxAbsDiff(new SmoothGrad().withSamples(4).withChunkRows(3).attribute(be, x, cls)), 1e-15);
+        }
+    }
+
     private static double sumAbs(double[] v) {
         double s = 0;
         for (double d : v) {
