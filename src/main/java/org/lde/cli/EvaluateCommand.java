@@ -204,6 +204,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 accuracy = Evaluation.accuracy(backend, x, Arrays.copyOf(ds.labels(), limit), 512);
             }
             System.err.printf("evaluate %s on %s (%d samples, backend %s), %d methods%n", model, data, limit, backend.name(), names.size());
+            // Warm-up (not timed): one recorded forward and reverse pass, so that the first method's
+            // wall time does not carry the JIT compilation of the backend's hot loops.
+            Batched.classGradients(backend, x, pred, 512);
             for (int mi = 0; mi < names.size(); mi++) {
                 String name = names.get(mi);
                 Attributor method = registry.get(name).get();

@@ -28,6 +28,9 @@ import org.lde.train.Evaluation;
  * perturbation times the overshoot. All not-yet-flipped samples are advanced together (one
  * recorded forward pass and one reverse pass per iteration).
  *
+ * <p>A sample whose class at {@code x} is already not {@code y} needs no step: its perturbation is
+ * zero and it counts as verified (the forward pass at {@code x} confirms it).
+ *
  * <p>As an {@link Attributor}, DeepFool returns the perturbation {@code delta}: it points away
  * from class {@code y}, so under signed ranking the features it most wants to <em>raise</em> come
  * first.
