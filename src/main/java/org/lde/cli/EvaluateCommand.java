@@ -261,8 +261,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 xs[k] = k;
             }
             AopcResult any = rows.get(0).aopc().get("morf");
-            Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, s=%d per step, baseline %s, %d samples",
-                    patch, patch, any.stepPatches(), opts.baseline().name().toLowerCase(Locale.ROOT), limit),
+            Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, L=%d, s=%d, baseline %s, %d samples",
+                    patch, patch, steps, any.stepPatches(), opts.baseline().name().toLowerCase(Locale.ROOT), limit),
                     "step k (patches removed = k s)", "mean p_y(x_k)", xs, series), out.resolve("morf.png"));
         }
         System.out.println("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json")
