@@ -80,6 +80,13 @@ class EvaluateCommandTest {
             assertEquals(aopc, fromCurve, 1e-12);
             assertTrue(m.get("efficiency").get("forwardRows").asLong() > 0 || m.get("efficiency").get("reverseRows").asLong() > 0);
         }
+        // pass counts: saliency is one gradient row per sample; 50-point IG is 50 rows plus the 2 end points
+        JsonNode sal = json.get("methods").get(methods.indexOf("saliency")).get("efficiency");
+        assertEquals(3, sal.get("forwardRows").asLong());
+        assertEquals(3, sal.get("reverseRows").asLong());
+        JsonNode ig = json.get("methods").get(methods.indexOf("ig-gl50")).get("efficiency");
+        assertEquals(3 * 52, ig.get("forwardRows").asLong());
+        assertEquals(3 * 50, ig.get("reverseRows").asLong());
         // the saliency figure equals the library's, computed independently
         Tensor x = SampleData.fashionMnist().inputs().slice(0, 3);
         try (Backend be = Backends.cpu(ModelFile.open(model))) {
