@@ -143,7 +143,35 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** One row of the table. */
     record Row(String method, Map<String, AopcResult> aopc, DeletionInsertion.Result deletion,
-               Infidelity.Result infidelity, MaxSensitivity.Result sensitivity, Efficiency.Result efficiency) {
+               Infidelity.Result infidelity, MaxSensitivity.Result sensitivity, Efficiency.Result efficiency,
+               double completenessDelta) {
+    }
+
+    /**
+     * For integrated gradients with a constant baseline {@code b}: the mean over samples of
+     * {@code |sum_i phi_i - (f_y(x) - f_y(b))|} (METHOD.md section 9 asks for it), from the
+     * attributions already computed and one forward pass; NaN for every other method.
+     */
+    static double completenessDelta(org.lde.engine.Backend backend, Attributor method, Tensor x, Tensor phi, int[] y) {
+        if (!(method instanceof org.lde.explain.baseline.IntegratedGradients)) {
+            return Double.NaN;
+        }
+        double b = ((org.lde.explain.baseline.IntegratedGradients) method).baselineValue();
+        int n = x.shape().dim(0);
+        int d = x.size() / n;
+        Tensor base = Tensor.zeros(x.shape());
+        Arrays.fill(base.data(), b);
+        double[] fx = Batched.classLogits(backend, x, y, 512);
+        double[] fb = Batched.classLogits(backend, base, y, 512);
+        double mean = 0;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                s += phi.data()[i * d + j];
+            }
+            mean += Math.abs(s - (fx[i] - fb[i])) / n;
+        }
+        return mean;
     }
 
     @Override
@@ -223,7 +251,7 @@ final class EvaluateCommand implements Callable<Integer> {
                         : Infidelity.evaluate(backend, name, x, phi, infidelitySamples, infidelitySigma, seed);
                 MaxSensitivity.Result sens = sensitivitySamples == 0 ? null
                         : MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed);
-                rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency()));
+                rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency(), completenessDelta(backend, method, x, phi, pred)));
                 System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
             }
             if ((linfEps != null || l2Eps != null) && ds.hasLabels()) {
@@ -271,13 +299,13 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     static final String[] METRIC_COLUMNS = {"deletion_auc", "insertion_auc", "infidelity", "infidelity_norm",
-        "max_sensitivity", "sec_per_sample", "forward_rows_per_sample", "reverse_rows_per_sample"};
+        "max_sensitivity", "ig_completeness_delta", "sec_per_sample", "forward_rows_per_sample", "reverse_rows_per_sample"};
 
     static double[] metricValues(Row r) {
         return new double[] {r.deletion().deletionAuc(), r.deletion().insertionAuc(),
             r.infidelity() == null ? Double.NaN : r.infidelity().mean(),
             r.infidelity() == null ? Double.NaN : r.infidelity().meanNormalized(),
-            r.sensitivity() == null ? Double.NaN : r.sensitivity().mean(),
+            r.sensitivity() == null ? Double.NaN : r.sensitivity().mean(), r.completenessDelta(),
             r.efficiency().secondsPerSample(), r.efficiency().forwardRowsPerSample(), r.efficiency().reverseRowsPerSample()};
     }
 
@@ -416,6 +444,7 @@ final class EvaluateCommand implements Callable<Integer> {
             m.put("infidelity", r.infidelity() == null ? null : r.infidelity().mean());
             m.put("infidelityNormalized", r.infidelity() == null ? null : r.infidelity().meanNormalized());
             m.put("maxSensitivity", r.sensitivity() == null || Double.isNaN(r.sensitivity().mean()) ? null : r.sensitivity().mean());
+            m.put("igCompletenessDeltaMeanAbs", Double.isNaN(r.completenessDelta()) ? null : r.completenessDelta());
             m.put("maxSensitivityUndefinedSamples", r.sensitivity() == null ? null : r.sensitivity().undefinedSamples());
             Map<String, Object> eff = new LinkedHashMap<>();
             eff.put("wallSeconds", r.efficiency().wallSeconds());

@@ -87,6 +87,18 @@ class EvaluateCommandTest {
         JsonNode ig = json.get("methods").get(methods.indexOf("ig-gl50")).get("efficiency");
         assertEquals(3 * 52, ig.get("forwardRows").asLong());
         assertEquals(3 * 50, ig.get("reverseRows").asLong());
+        // IG's completeness delta: the library's per-sample deltas, averaged in absolute value
+        try (Backend be = Backends.cpu(ModelFile.open(model))) {
+            Tensor xs = SampleData.fashionMnist().inputs().slice(0, 3);
+            int[] y = org.lde.train.Evaluation.argmax(be.forward(xs));
+            double[] deltas = new org.lde.explain.baseline.IntegratedGradients().explain(be, xs, y).completenessDelta();
+            double mean = 0;
+            for (double dl : deltas) {
+                mean += Math.abs(dl) / 3;
+            }
+            assertEquals(mean, json.get("methods").get(methods.indexOf("ig-gl50")).get("igCompletenessDeltaMeanAbs").asDouble(), 1e-9);
+            assertTrue(json.get("methods").get(methods.indexOf("saliency")).get("igCompletenessDeltaMeanAbs").isNull());
+        }
         // the saliency figure equals the library's, computed independently
         Tensor x = SampleData.fashionMnist().inputs().slice(0, 3);
         try (Backend be = Backends.cpu(ModelFile.open(model))) {

@@ -108,6 +108,11 @@ public final class IntegratedGradients implements Attributor {
         return rule;
     }
 
+    /** The constant baseline of {@link #attribute} and {@link #explain(Backend, Tensor, int[])}. */
+    public double baselineValue() {
+        return baselineValue;
+    }
+
     @Override
     public String name() {
         return (rule == Rule.GAUSS_LEGENDRE ? "ig-gl" : "ig-trap") + steps;
