@@ -9,9 +9,8 @@ import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
 /**
- * Grad-CAM (Selvaraju et al. 2017). With {@code A: [K, h, w]} the output of the chosen
- * convolution layer (default {@link Network#lastConvLayer()}, its pre-activation output as the
- * backend records it) and {@code G = d f_y / d A} (one batched layer-gradient pass):
+ * Grad-CAM (Selvaraju et al. 2017). With {@code A: [K, h, w]} the feature maps of the chosen
+ * layer and {@code G = d f_y / d A} (one batched layer-gradient pass):
  *
  * <pre>
  *   alpha_k = 1/(h w) sum_{ij} G[k, i, j]                 (spatial mean of the gradient)
@@ -19,7 +18,14 @@ import org.lde.tensor.Tensor;
  *   phi     = bilinear upsampling of cam to the input's H x W, the same map in every input channel
  * </pre>
  *
- * Upsampling uses the {@code align_corners=False} half-pixel convention ({@link Bilinear}), as
+ * <p><b>Default layer:</b> the last convolution ({@link Network#lastConvLayer()}), taken after its
+ * activation: when a ReLU directly follows that convolution, its (rectified) output is used, as
+ * the paper's "feature map activations" and common implementations (pytorch-grad-cam's
+ * {@code layer4[-1]}, whose block ends in a ReLU) do; otherwise the convolution's own output.
+ * The two differ: on the pre-activation output, {@code G} is masked by the ReLU derivative and
+ * {@code A} has negative entries. {@link #atLayer} picks any layer with a {@code [K, h, w]} output.
+ *
+ * <p>Upsampling uses the {@code align_corners=False} half-pixel convention ({@link Bilinear}), as
  * PyTorch's {@code interpolate} and OpenCV's {@code resize} (used by pytorch-grad-cam) do. The
  * input must be an image {@code [C, H, W]} and the network must have a Conv2d layer.
  */
@@ -52,6 +58,17 @@ public final class GradCam implements Attributor {
         return "gradcam";
     }
 
+    /** The default layer of {@code net} (see the class comment). */
+    public static String defaultLayer(Network net) {
+        String conv = net.lastConvLayer().orElseThrow(() ->
+                new IllegalArgumentException("Grad-CAM needs a conv2d layer, but the network has none"));
+        int i = net.indexOf(conv);
+        if (i + 1 < net.layers().size() && net.layers().get(i + 1) instanceof org.lde.model.ReLU) {
+            return net.layers().get(i + 1).name();
+        }
+        return conv;
+    }
+
     @Override
     public Tensor attribute(Backend backend, Tensor x, int[] classes) {
         Batched.checkAttributionInput(backend, x, classes);
@@ -60,8 +77,7 @@ public final class GradCam implements Attributor {
         if (in.rank() != 3) {
             throw new IllegalArgumentException("Grad-CAM needs image inputs [C, H, W], this network takes " + in);
         }
-        String name = layer.isPresent() ? layer.get() : net.lastConvLayer().orElseThrow(() ->
-                new IllegalArgumentException("Grad-CAM needs a conv2d layer, but the network has none"));
+        String name = layer.isPresent() ? layer.get() : defaultLayer(net);
         Shape ls = net.outputShape(net.indexOf(name));
         if (ls.rank() != 3) {
             throw new IllegalArgumentException("Grad-CAM layer '" + name + "' must output [K, h, w], got " + ls);

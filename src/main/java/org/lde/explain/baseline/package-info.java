@@ -10,7 +10,7 @@
  * <li>{@link org.lde.explain.baseline.IntegratedGradients}: Gauss-Legendre or trapezoid
  *     quadrature of the path integral, with the completeness delta per sample;</li>
  * <li>{@link org.lde.explain.baseline.SmoothGrad}: mean gradient over seeded Gaussian copies;</li>
- * <li>{@link org.lde.explain.baseline.GradCam}: last conv layer, spatial-mean channel weights,
+ * <li>{@link org.lde.explain.baseline.GradCam}: last conv layer (after its ReLU), spatial-mean channel weights,
  *     ReLU, bilinear upsampling ({@code align_corners=False}, {@link org.lde.explain.baseline.Bilinear});</li>
  * <li>{@link org.lde.explain.baseline.Rise}: seeded random coarse masks, shifted and upsampled;</li>
  * <li>{@link org.lde.explain.baseline.Occlusion}: sliding windows, mean logit drop;</li>

@@ -83,6 +83,16 @@ class PerturbationBaselinesTest {
             }
             assertArrayEquals(Bilinear.resize(small, 2, 2, 4, 4), cam.data(), 1e-14);
         }
+        // mixed-sign inputs: the default layer (the ReLU after the conv) and the conv's own output differ.
+        // conv weight 1 on channel 0: A_pre = x = [0.5, -0.5, 1, -1], class 0 weights v = [1, 2, 3, 4].
+        // post-ReLU: A = [0.5, 0, 1, 0], G = v, alpha = 2.5 -> cam [1.25, 0, 2.5, 0];
+        // pre-ReLU: G = v * 1[x > 0] = [1, 0, 3, 0], alpha = 1 -> cam = ReLU(x) = [0.5, 0, 1, 0].
+        Tensor mixed = Tensor.of(Shape.of(1, 1, 2, 2), 0.5, -0.5, 1, -1);
+        try (Backend be = Backends.cpu(net)) {
+            assertEquals("relu", GradCam.defaultLayer(net));
+            assertArrayEquals(new double[] {1.25, 0, 2.5, 0}, new GradCam().attribute(be, mixed, new int[] {0}).data(), 1e-14);
+            assertArrayEquals(new double[] {0.5, 0, 1, 0}, new GradCam().atLayer("conv").attribute(be, mixed, new int[] {0}).data(), 1e-14);
+        }
         // no conv layer: a clear error
         try (Backend be = Backends.cpu(TestModels.randomLinear(1, 2, 1, 4, 4))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
