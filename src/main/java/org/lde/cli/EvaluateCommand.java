@@ -85,8 +85,18 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "16", description = "use the first N samples (default ${DEFAULT-VALUE})")
     int limit;
 
-    @Option(names = "--methods", description = "comma list of methods (default: all baselines)")
+    @Option(names = "--methods", completionCandidates = MethodNames.class,
+            description = "comma list of methods from: ${COMPLETION-CANDIDATES} (default: all that apply to the model)")
     String methodList;
+
+    /** The names of {@link #methods()}, for the help text. */
+    static final class MethodNames extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        MethodNames() {
+            super(methods().keySet());
+        }
+    }
 
     @Option(names = "--patch", defaultValue = "2", description = "AOPC patch size k (default ${DEFAULT-VALUE})")
     int patch;
