@@ -153,7 +153,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** One row of the table. */
     record Row(String method, Map<String, AopcResult> aopc, DeletionInsertion.Result deletion,
-               Infidelity.Result infidelity, MaxSensitivity.Result sensitivity, Efficiency.Result efficiency,
+               java.util.Optional<Infidelity.Result> infidelity, java.util.Optional<MaxSensitivity.Result> sensitivity,
+               Efficiency.Result efficiency,
                double completenessDelta) {
     }
 
@@ -257,10 +258,10 @@ final class EvaluateCommand implements Callable<Integer> {
                     aopc.put(o.name().toLowerCase(Locale.ROOT), Aopc.evaluate(backend, name, x, phi, opts, o));
                 }
                 DeletionInsertion.Result del = DeletionInsertion.evaluate(backend, name, x, phi, dopts);
-                Infidelity.Result inf = infidelitySamples == 0 ? null
-                        : Infidelity.evaluate(backend, name, x, phi, infidelitySamples, infidelitySigma, seed);
-                MaxSensitivity.Result sens = sensitivitySamples == 0 ? null
-                        : MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed);
+                java.util.Optional<Infidelity.Result> inf = infidelitySamples == 0 ? java.util.Optional.empty()
+                        : java.util.Optional.of(Infidelity.evaluate(backend, name, x, phi, infidelitySamples, infidelitySigma, seed));
+                java.util.Optional<MaxSensitivity.Result> sens = sensitivitySamples == 0 ? java.util.Optional.empty()
+                        : java.util.Optional.of(MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed));
                 rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency(), completenessDelta(backend, method, x, phi, pred)));
                 System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
             }
@@ -313,9 +314,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     static double[] metricValues(Row r) {
         return new double[] {r.deletion().deletionAuc(), r.deletion().insertionAuc(),
-            r.infidelity() == null ? Double.NaN : r.infidelity().mean(),
-            r.infidelity() == null ? Double.NaN : r.infidelity().meanNormalized(),
-            r.sensitivity() == null ? Double.NaN : r.sensitivity().mean(), r.completenessDelta(),
+            r.infidelity().map(Infidelity.Result::mean).orElse(Double.NaN),
+            r.infidelity().map(Infidelity.Result::meanNormalized).orElse(Double.NaN),
+            r.sensitivity().map(MaxSensitivity.Result::mean).orElse(Double.NaN), r.completenessDelta(),
             r.efficiency().secondsPerSample(), r.efficiency().forwardRowsPerSample(), r.efficiency().reverseRowsPerSample()};
     }
 
@@ -451,11 +452,11 @@ final class EvaluateCommand implements Callable<Integer> {
             m.put("aopc", a);
             m.put("deletionAuc", r.deletion().deletionAuc());
             m.put("insertionAuc", r.deletion().insertionAuc());
-            m.put("infidelity", r.infidelity() == null ? null : r.infidelity().mean());
-            m.put("infidelityNormalized", r.infidelity() == null ? null : r.infidelity().meanNormalized());
-            m.put("maxSensitivity", r.sensitivity() == null || Double.isNaN(r.sensitivity().mean()) ? null : r.sensitivity().mean());
+            m.put("infidelity", r.infidelity().map(Infidelity.Result::mean).orElse(null));
+            m.put("infidelityNormalized", r.infidelity().map(Infidelity.Result::meanNormalized).orElse(null));
+            m.put("maxSensitivity", r.sensitivity().map(MaxSensitivity.Result::mean).filter(v -> !Double.isNaN(v)).orElse(null));
             m.put("igCompletenessDeltaMeanAbs", Double.isNaN(r.completenessDelta()) ? null : r.completenessDelta());
-            m.put("maxSensitivityUndefinedSamples", r.sensitivity() == null ? null : r.sensitivity().undefinedSamples());
+            m.put("maxSensitivityUndefinedSamples", r.sensitivity().map(MaxSensitivity.Result::undefinedSamples).orElse(null));
             Map<String, Object> eff = new LinkedHashMap<>();
             eff.put("wallSeconds", r.efficiency().wallSeconds());
             eff.put("secondsPerSample", r.efficiency().secondsPerSample());

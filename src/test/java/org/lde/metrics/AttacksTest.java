@@ -113,6 +113,22 @@ class AttacksTest {
     }
 
     @Test
+    void pgdIsRepeatableForASeedAndTheSeedMatters() {
+        try (Backend be = Backends.cpu(trained)) {
+            Tensor xs = x.slice(0, 8);
+            int[] ls = java.util.Arrays.copyOf(labels, 8);
+            AttackResult a = new Pgd(Pgd.Norm.L2, 0.3, 0.05, 3, true, 11).run(be, xs, ls);
+            AttackResult b = new Pgd(Pgd.Norm.L2, 0.3, 0.05, 3, true, 11).run(be, xs, ls);
+            AttackResult c = new Pgd(Pgd.Norm.L2, 0.3, 0.05, 3, true, 12).run(be, xs, ls);
+            assertEquals(0, a.adversarial().maxAbsDiff(b.adversarial()), 0);
+            assertTrue(a.adversarial().maxAbsDiff(c.adversarial()) > 1e-6);
+            // without a random start and with a zero budget, the input comes back unchanged
+            AttackResult z = new Pgd(Pgd.Norm.LINF, 0, 0.01, 3, false, 1).run(be, xs, ls);
+            assertEquals(0, z.adversarial().maxAbsDiff(xs), 0);
+        }
+    }
+
+    @Test
     void inputsOutsideTheBoxAreRejected() {
         try (Backend be = Backends.cpu(trained)) {
             Tensor bad = x.slice(0, 1);
