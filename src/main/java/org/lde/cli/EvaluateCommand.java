@@ -48,6 +48,17 @@ import picocli.CommandLine.Parameters;
  * parameter) and a PNG of the mean MoRF curves. Each method's attributions are computed once (for
  * the predicted classes, timed and pass-counted) and reused by every metric. A method is one
  * entry of {@link #methods()}.
+ *
+ * <p>Columns (one row per method): {@code aopc_<order>} and its standard error over samples
+ * ({@link Aopc}, with the options given); {@code deletion_auc}, {@code insertion_auc}
+ * ({@link DeletionInsertion}: 1x1 patches, {@code --deletion-steps}, the AOPC baseline and
+ * ranking); {@code infidelity} and {@code infidelity_norm} ({@link Infidelity}, logit of the
+ * predicted class); {@code max_sensitivity} ({@link MaxSensitivity}); {@code ig_completeness_delta}
+ * (integrated gradients only); {@code sec_per_sample} (wall time of the attribution call over
+ * the batch, after a backend warm-up, divided by N); {@code forward_rows_per_sample} and
+ * {@code reverse_rows_per_sample} (from {@link CountingBackend}); then the protocol parameters.
+ * NaN marks a figure that was not computed (0 draws requested, or not an IG method). The random
+ * order does not depend on the attributions, so its AOPC is the same in every row (a reference).
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Measure attribution methods: AOPC (MoRF of record, LeRF, random), deletion/insertion AUC, "
