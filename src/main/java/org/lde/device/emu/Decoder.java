@@ -1140,8 +1140,29 @@ final class Decoder {
         }
         boolean sync = q.take("sync");
         q.ignore("aligned");
-        if (q.take("arrive") || q.take("red")) {
-            throw unsupported("barrier form (bar.arrive / bar.red are not supported)");
+        if (q.take("red")) {
+            String mode = q.takeAny("popc", "and", "or");
+            PtxType t = q.type();
+            q.done();
+            if (mode == null || (mode.equals("popc") != (t == PtxType.U32)) || (!mode.equals("popc") && t != PtxType.PRED)) {
+                throw unsupported("bar.red form (popc.u32, and.pred, or.pred are supported)");
+            }
+            if (ops.size() != 3) {
+                throw unsupported("bar.red operand form (expected d, 0, {!}c)");
+            }
+            if (!(ops.get(1) instanceof Ast.Num num) || Literals.parseInt(num.text()) != 0) {
+                throw unsupported("barrier number other than the literal 0");
+            }
+            Ast.Opnd c = ops.get(2);
+            boolean neg = c instanceof Ast.Not;
+            if (neg) {
+                c = ((Ast.Not) c).inner();
+            }
+            int m = mode.equals("popc") ? 0 : mode.equals("and") ? 1 : 2;
+            return new Insns.BarRed(op, m, dst(ops.get(0), m != 0), src(c, PtxType.PRED), neg);
+        }
+        if (q.take("arrive")) {
+            throw unsupported("barrier form bar.arrive");
         }
         if (!sync && !q.q.isEmpty()) {
             q.done();

@@ -181,6 +181,9 @@ final class Launch {
             if (!anyLive) {
                 return;
             }
+            if (k.code[barrierPc] instanceof Insns.BarRed br) {
+                br.release(warps);
+            }
             for (Warp w : warps) {
                 for (int m = w.waiting; m != 0; m &= m - 1) {
                     int l = Integer.numberOfTrailingZeros(m);

@@ -461,4 +461,107 @@ class NvccKernelsTest {
             }
         }
     }
+
+    private static double ulpDiff(double want, float got) {
+        return Math.abs(want - got) / Math.ulp((float) want);
+    }
+
+    @Test
+    void fullPrecisionTrigAndPowUseLocalArraysAndFunnelCode() {
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            Kernel k = dev.loadModule("misc.ptx", TestPtx.resource("misc.ptx")).kernel("trig_f32");
+            // large arguments take the Payne-Hanek path (a local array of 7 words)
+            float[] x = {0f, 0.5f, -1f, 3.14159f, 100f, -1234.5f, 1e6f, 3.3e7f, 1e30f, -2.5e-3f, 7f, 0.75f};
+            int n = x.length;
+            try (DeviceBuffer bx = dev.allocate(4L * n); DeviceBuffer bo = dev.allocate(12L * n)) {
+                bx.write(x);
+                dev.launch(k, Dim3.of(1), Dim3.of(32), 0, KernelArgs.of().ptr(bx).ptr(bo).i32(n));
+                float[] o = new float[3 * n];
+                bo.read(o);
+                for (int i = 0; i < n; i++) {
+                    double v = x[i];
+                    // CUDA documents 2 ulp for sinf/cosf and 4 ulp for powf (sin/cos here are of the float argument)
+                    assertTrue(ulpDiff(Math.sin(v), o[3 * i]) <= 2 || Math.abs(Math.sin(v) - o[3 * i]) < 1e-38, "sinf(" + v + ") = " + o[3 * i]);
+                    assertTrue(ulpDiff(Math.cos(v), o[3 * i + 1]) <= 2, "cosf(" + v + ") = " + o[3 * i + 1]);
+                    double pw = Math.pow(Math.abs(v), 1.5);
+                    assertTrue(Float.isInfinite((float) pw) ? Float.isInfinite(o[3 * i + 2]) : ulpDiff(pw, o[3 * i + 2]) <= 4,
+                            "powf(" + v + ") = " + o[3 * i + 2]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void doubleMathAndSixtyFourBitDivision() {
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            Kernel k = dev.loadModule("misc.ptx", TestPtx.resource("misc.ptx")).kernel("math_f64");
+            double[] x = {0.0, 1.0, -1.0, 0.1, 2.5, -7.25, 30.0, -700.0, 1e-9, 123.456};
+            int n = x.length;
+            try (EmuBuffer bx = (EmuBuffer) dev.allocate(8L * n); EmuBuffer bo = (EmuBuffer) dev.allocate(24L * n);
+                 EmuBuffer bq = (EmuBuffer) dev.allocate(16L * n)) {
+                bx.writeDoubles(x, 0);
+                dev.launch(k, Dim3.of(1), Dim3.of(32), 0, KernelArgs.of().ptr(bx).ptr(bo).ptr(bq).i32(n));
+                double[] o = new double[3 * n];
+                bo.readDoubles(o, 0);
+                double[] qd = new double[2 * n];
+                bq.readDoubles(qd, 0);
+                for (int i = 0; i < n; i++) {
+                    double v = x[i];
+                    assertEquals(Math.exp(v), o[3 * i], 2 * Math.ulp(Math.exp(v)), "exp(" + v + ")");
+                    assertEquals(Math.log(Math.abs(v) + 1), o[3 * i + 1], 2 * Math.ulp(Math.log(Math.abs(v) + 1)), "log");
+                    assertEquals(Math.sqrt(Math.abs(v)) / (v + 3.0), o[3 * i + 2], 0.0, "sqrt/div are exact");
+                    long a = (long) (v * 1e6);
+                    assertEquals(a / 7, Double.doubleToRawLongBits(qd[2 * i]), "s64 div");
+                    assertEquals(Long.remainderUnsigned(a, 1000003L), Double.doubleToRawLongBits(qd[2 * i + 1]), "u64 rem");
+                }
+            }
+        }
+    }
+
+    @Test
+    void bytesHalvesCasLoopAndSyncthreadsCount() {
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            Kernel k = dev.loadModule("misc.ptx", TestPtx.resource("misc.ptx")).kernel("misc_int");
+            int n = 150;
+            Random r = new Random(11);
+            byte[] bytes = new byte[4 * n];
+            r.nextBytes(bytes);
+            byte[] halves = new byte[2 * n];
+            float[] hv = new float[n];
+            float hmax = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                int h = Half.fromFloat((float) (r.nextGaussian() * 100), Half.RN);
+                halves[2 * i] = (byte) h;
+                halves[2 * i + 1] = (byte) (h >>> 8);
+                hv[i] = Half.toFloat(h);
+                hmax = Math.max(hmax, hv[i]);
+            }
+            try (EmuBuffer bb = (EmuBuffer) dev.allocate(bytes.length); EmuBuffer bh = (EmuBuffer) dev.allocate(halves.length);
+                 DeviceBuffer bo = dev.allocate(4L * (2 * n + 1)); DeviceBuffer bm = dev.allocate(4)) {
+                bb.writeBytes(bytes, 0);
+                bh.writeBytes(halves, 0);
+                bo.fill32(0);
+                bm.write(new float[] {Float.NEGATIVE_INFINITY});
+                dev.launch(k, Dim3.of(2), Dim3.of(96), 0, KernelArgs.of().ptr(bb).ptr(bh).ptr(bo).ptr(bm).i32(n));
+                int[] o = new int[2 * n + 1];
+                bo.read(o);
+                int odd = 0;
+                for (int i = 0; i < n; i++) {
+                    int b0 = bytes[4 * i] & 0xFF;
+                    int b1 = bytes[4 * i + 1] & 0xFF;
+                    int b2 = bytes[4 * i + 2] & 0xFF;
+                    int b3 = bytes[4 * i + 3] & 0xFF;
+                    int packed = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+                    int mix = (packed & b1) | (~packed & b2) ^ (b3 | b0);
+                    assertEquals(mix, o[2 * i], "mix " + i);
+                    assertEquals(Float.floatToRawIntBits(hv[i] * 2f), o[2 * i + 1], "half " + i);
+                    odd += mix & 1;
+                }
+                assertEquals(odd, o[2 * n], "__syncthreads_count summed over blocks");
+                float[] m = new float[1];
+                bm.read(m);
+                assertEquals(hmax, m[0], 0f, "atomicCAS max loop");
+            }
+        }
+    }
 }
