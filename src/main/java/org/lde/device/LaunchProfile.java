@@ -6,16 +6,21 @@ import java.util.Map;
  * Counters of one emulated launch (a profiler's view, measured by the emulator).
  *
  * @param kernel              the kernel name
- * @param threadInstructions  dynamic instructions executed, summed over threads
+ * @param threadInstructions  dynamic instructions executed, summed over threads (a lane whose guard
+ *                            predicate is false does not execute the instruction and is not counted)
  * @param instructionsByOpcode dynamic thread-instructions per opcode (e.g. {@code fma.rn.f32})
  * @param flops               floating-point operations (fma counts 2)
- * @param globalBytesRequested bytes requested by global loads and stores, summed over active lanes
+ * @param globalBytesRequested bytes requested by global loads, stores and atomics/reductions, summed over the
+ *                            executing lanes (predicated-off lanes do not count)
  * @param globalLoadSectors   32-byte sectors touched by global loads, counted per warp access
  * @param globalStoreSectors  32-byte sectors touched by global stores, counted per warp access
  * @param globalLoadBytes     bytes requested by global loads (for sector efficiency)
  * @param globalStoreBytes    bytes requested by global stores
  * @param sharedAccesses      shared-memory warp accesses
- * @param sharedBankConflicts extra shared-memory wavefronts caused by bank conflicts
+ * @param sharedBankConflicts extra shared-memory wavefronts caused by bank conflicts (32 banks of 4 bytes;
+ *                            lanes reading the same word are a broadcast; 8-byte accesses are split into two
+ *                            half-warp phases and 16-byte accesses into four quarter-warp phases, each phase
+ *                            costing as many wavefronts as the most distinct words in one bank)
  */
 public record LaunchProfile(String kernel, long threadInstructions, Map<String, Long> instructionsByOpcode, long flops,
                             long globalBytesRequested, long globalLoadSectors, long globalStoreSectors,

@@ -470,6 +470,17 @@ final class Decoder {
             case "brev":
                 return bitCount(parts[0], op, q, ops);
             case "prmt": return prmt(op, q, ops);
+            case "lop3": {
+                PtxType t = q.type();
+                q.done();
+                if (t != PtxType.B32) {
+                    throw unsupported("type ." + t.ptx() + " for lop3");
+                }
+                arity(ops, 5);
+                // bit i of d is bit ((a_i << 2) | (b_i << 1) | c_i) of the 8-bit lookup table immLut
+                return new Insns.Quad(op, dst(ops.get(0), false), src(ops.get(1), t), src(ops.get(2), t), src(ops.get(3), t),
+                        src(ops.get(4), PtxType.U32), (a, b, c, lut) -> IntArith.lop3(a, b, c, (int) lut & 0xFF));
+            }
             case "selp": return selp(op, q, ops);
             case "setp": return setp(op, q, ops, false);
             case "set": return setp(op, q, ops, true);

@@ -345,7 +345,10 @@ final class PtxParser {
             }
         }
         if (accept(";")) {
-            return; // a declaration only
+            if (!entry) {
+                mod.funcs.put(f.name, f); // a declaration only (e.g. .extern .func vprintf)
+            }
+            return;
         }
         if (!entry) {
             skipBraces();
@@ -477,6 +480,9 @@ final class PtxParser {
                 next();
                 expect(";");
                 return null;
+            case ".param":
+                throw err(t.line(), "unsupported directive '.param' in body of " + f.name
+                        + " (call arguments: device-function calls such as printf are not supported)");
             default:
                 throw err(t.line(), "unsupported directive '" + t.text() + "' in body of " + f.name);
         }

@@ -267,4 +267,37 @@ class IntInsnTest {
             assertEquals(0x1234BEEF, o[4]);
         }
     }
+
+    @Test
+    void lop3AppliesItsTruthTable() {
+        long[] v = {0xF0F0F0F0L, 0xCCCCCCCCL, 0xAAAAAAAAL, 0x12345678L, 0};
+        int[] luts = {0x96, 0xE8, 0xF8, 0x80, 0x01, 0xF0};
+        long[][] in = new long[v.length * v.length * v.length * luts.length][];
+        int k = 0;
+        for (long a : v) {
+            for (long b : v) {
+                for (long c : v) {
+                    for (int lut : luts) {
+                        in[k++] = new long[] {a, b, c, lut};
+                    }
+                }
+            }
+        }
+        long[] out = OneInsn.run("lop3.b32", "b32", new String[] {"b32", "b32", "b32", "u32"}, in);
+        for (int i = 0; i < in.length; i++) {
+            int a = (int) in[i][0];
+            int b = (int) in[i][1];
+            int c = (int) in[i][2];
+            int want;
+            switch ((int) in[i][3]) {
+                case 0x96: want = a ^ b ^ c; break;
+                case 0xE8: want = (a & b) | (a & c) | (b & c); break;
+                case 0xF8: want = a | (b & c); break;
+                case 0x80: want = a & b & c; break;
+                case 0x01: want = ~(a | b | c); break;
+                default: want = a; break;
+            }
+            assertEquals(want & M32, out[i], "lop3 lut 0x" + Long.toHexString(in[i][3]));
+        }
+    }
 }
