@@ -35,6 +35,7 @@ class SanitizerTest {
         try (EmulatedDevice dev = new EmulatedDevice()) {
             Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
             try (DeviceBuffer other = dev.allocate(64); DeviceBuffer buf = dev.allocate(1024)) {
+                assertEquals(64, other.bytes()); // allocation #1, so buf is #2
                 // 256 floats fit; n = 300 lets threads 256.. of block 2 (block size 128) write past the end
                 String msg = messageOf(() -> dev.launch(k, Dim3.of(3), Dim3.of(128), 0, KernelArgs.of().ptr(buf).i32(300)));
                 EmuBuffer eb = (EmuBuffer) buf;
