@@ -127,7 +127,7 @@ class ParserTest {
             String m3 = assertThrows(DeviceException.class, () -> dev.loadModule("b.ptx", PTX + "/* never closed\n")).getMessage();
             assertEquals("b.ptx: PTX line 68: unterminated /* comment", m3);
             String m4 = assertThrows(DeviceException.class, () -> dev.loadModule("b.ptx", PTX.replace("@!%p1 mov.u32 %r5, 8;", "@!%r1 mov.u32 %r5, 8;"))).getMessage();
-            assertTrue(m4.contains("PTX line 51: register %r1 is .b32 but a predicate is required"), m4);
+            assertTrue(m4.contains("PTX line 50: register %r1 is .b32 but a predicate is required"), m4);
             String m5 = assertThrows(DeviceException.class, () -> dev.loadModule("b.ptx", PTX.replace("  ret;\n}", "  bra NOWHERE;\n  ret;\n}"))).getMessage();
             assertTrue(m5.contains("branch target NOWHERE is not a label of forms"), m5);
         }
