@@ -323,6 +323,15 @@ final class Decoder {
         if (o instanceof Ast.Sink) {
             return "sink _";
         }
+        if (o instanceof Ast.Name n) {
+            return n.id() + (n.offset() == 0 ? "" : (n.offset() > 0 ? "+" : "") + n.offset());
+        }
+        if (o instanceof Ast.Num num) {
+            return (num.negative() ? "-" : "") + num.text();
+        }
+        if (o instanceof Ast.Not nt) {
+            return "!" + describe(nt.inner());
+        }
         return o.toString();
     }
 
