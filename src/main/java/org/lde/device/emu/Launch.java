@@ -277,8 +277,8 @@ final class Launch {
     }
 
     String prefix(Warp w, int lane) {
-        return "kernel " + k.name + " (module " + k.moduleName + "), block (" + bx + "," + by + "," + bz + "), thread "
-                + threadString(w, lane) + ": ";
+        return "kernel " + k.name + " (module " + k.moduleName + ", launch <<<" + grid + ", " + block + ">>>), block ("
+                + bx + "," + by + "," + bz + "), thread " + threadString(w, lane) + ": ";
     }
 
     DeviceException fault(Warp w, int lane, Insn in, String msg) {

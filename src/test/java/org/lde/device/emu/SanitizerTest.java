@@ -39,7 +39,7 @@ class SanitizerTest {
                 // 256 floats fit; n = 300 lets threads 256.. of block 2 (block size 128) write past the end
                 String msg = messageOf(() -> dev.launch(k, Dim3.of(3), Dim3.of(128), 0, KernelArgs.of().ptr(buf).i32(300)));
                 EmuBuffer eb = (EmuBuffer) buf;
-                assertTrue(msg.startsWith("kernel store_i (module oob.ptx), block (2,0,0), thread (0,0,0): "), msg);
+                assertTrue(msg.startsWith("kernel store_i (module oob.ptx, launch <<<(3,1,1), (128,1,1)>>>), block (2,0,0), thread (0,0,0): "), msg);
                 assertTrue(msg.contains("global st.global.f32 at 0x" + Long.toHexString(eb.address() + 1024)
                         + " is 4 bytes past the end of allocation #" + eb.alloc.id + " (1024 bytes)"), msg);
                 assertTrue(msg.contains("[PTX line 22]"), msg);
@@ -134,7 +134,7 @@ class SanitizerTest {
         try (EmulatedDevice dev = new EmulatedDevice()) {
             Kernel k = dev.loadModule("divbar.ptx", ptx).kernel("divbar");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(64), 0, KernelArgs.of()));
-            assertTrue(msg.startsWith("kernel divbar (module divbar.ptx), block (0,0,0), thread ("), msg);
+            assertTrue(msg.startsWith("kernel divbar (module divbar.ptx, launch <<<(1,1,1), (64,1,1)>>>), block (0,0,0), thread ("), msg);
             assertTrue(msg.contains("barrier divergence"), msg);
             assertTrue(msg.contains("thread (16,0,0): barrier divergence: this thread waits at bar.sync [PTX line 12] while thread (0,0,0) waits at bar.sync [PTX line 15]"), msg);
         }
@@ -252,6 +252,17 @@ class SanitizerTest {
             assertTrue(m.contains("s.ptx: PTX line 22: expected ';' after operands of st.global.f32 but found '%f1'"), m);
             String u = messageOf(() -> dev.loadModule("u.ptx", STORE_I.replace("[%rd2], %f1", "[%rd2], %q9")));
             assertTrue(u.contains("PTX line 22: unknown name %q9 in 'st.global.f32'"), u);
+        }
+    }
+
+    @Test
+    void runtimeErrorsInNvccKernelsNameTheCudaSourceLine() {
+        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer x = dev.allocate(4 * 100); DeviceBuffer y = dev.allocate(4 * 64)) {
+            Kernel k = dev.loadModule("elementwise.ptx", TestPtx.resource("elementwise.ptx")).kernel("relu_fwd");
+            String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(128), 0, KernelArgs.of().ptr(x).ptr(y).i32(100)));
+            assertTrue(msg.contains("thread (64,0,0): global st.global.f32 at 0x"), msg);
+            assertTrue(msg.contains("is 4 bytes past the end of allocation #2 (256 bytes) [PTX line "), msg);
+            assertTrue(msg.endsWith(", elementwise.cu:4]"), msg);
         }
     }
 }
