@@ -329,12 +329,14 @@ public final class EmulatedDevice implements Device {
         return Optional.ofNullable(last);
     }
 
+    /** Unloads every module and frees every buffer of this device (later use of them throws). Idempotent. */
     @Override
     public void close() {
         if (!closed) {
             for (EmuModule m : modules) {
                 m.close();
             }
+            memory.freeAll();
             closed = true;
         }
     }

@@ -265,4 +265,32 @@ class SanitizerTest {
             assertTrue(msg.endsWith(", elementwise.cu:4]"), msg);
         }
     }
+
+    @Test
+    void closingTheDeviceFreesItsBuffersAndModules() {
+        EmulatedDevice dev = new EmulatedDevice();
+        DeviceBuffer b = dev.allocate(16);
+        Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
+        dev.close();
+        String m1 = messageOf(() -> b.write(new float[] {1f}));
+        assertTrue(m1.contains("write on closed buffer (allocation #1 (16 bytes))"), m1);
+        String m2 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(b).i32(1)));
+        assertEquals("the emulated device is closed", m2);
+        String m3 = messageOf(() -> dev.allocate(8));
+        assertEquals("the emulated device is closed", m3);
+        dev.close(); // idempotent
+        b.close();
+    }
+
+    @Test
+    void bufferRangeChecks() {
+        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer b = dev.allocate(40)) {
+            String m = messageOf(() -> b.write(new float[4], 0, 8, 4));
+            assertTrue(m.contains("elements [8, 12) are past the end of allocation #1 (40 bytes)"), m);
+            String n = messageOf(() -> b.read(new int[2], 1, 0, 2));
+            assertTrue(n.contains("bad range"), n);
+            String z = messageOf(() -> dev.allocate(0));
+            assertEquals("allocation size must be positive, got 0 bytes", z);
+        }
+    }
 }
