@@ -293,4 +293,30 @@ class SanitizerTest {
             assertEquals("allocation size must be positive, got 0 bytes", z);
         }
     }
+
+    @Test
+    void paramAndConstAccessesAreChecked() {
+        String ptx = Kernels.HEADER + String.join("\n",
+                ".const .align 4 .b8 c[8];",
+                ".visible .entry pc(.param .u32 a, .param .u32 which)",
+                "{",
+                "  .reg .pred %p<3>;",
+                "  .reg .b32 %r<4>;",
+                "  .reg .b64 %rd<4>;",
+                "  ld.param.u32 %r1, [which];",
+                "  setp.eq.u32 %p1, %r1, 1;",
+                "  @%p1 ld.param.u32 %r2, [a+8];",
+                "  setp.eq.u32 %p2, %r1, 2;",
+                "  @%p2 ld.const.u32 %r3, [c+8];",
+                "  ret;",
+                "}");
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            Kernel k = dev.loadModule("pc.ptx", ptx).kernel("pc");
+            dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(0));
+            String m1 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(1)));
+            assertTrue(m1.contains("param ld.param.u32 at param offset 8 is outside the kernel's 8 bytes of parameters [PTX line 13]"), m1);
+            String m2 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(2)));
+            assertTrue(m2.contains("const ld.const.u32 at const offset 8 is outside the module's 8 bytes of const data [PTX line 15]"), m2);
+        }
+    }
 }
