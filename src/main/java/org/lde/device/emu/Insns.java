@@ -409,6 +409,10 @@ final class Insns {
             return;
         }
         int phases = total <= 4 ? 1 : (total == 8 ? 2 : 4);
+        if (phases == 1) {
+            x.bankConflicts += x.conflicts(x.words, nw);
+            return;
+        }
         long conflicts = 0;
         for (int ph = 0; ph < phases; ph++) {
             int k = 0;

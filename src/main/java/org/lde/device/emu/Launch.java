@@ -52,6 +52,7 @@ final class Launch {
     final int[] phases = new int[128];
     final int[] tmpWords = new int[128];
     private final int[] perBank = new int[32];
+    private final int[] bankFirst = new int[32];
     final int[] laneInts = new int[32];
     final long[] laneLongs = new long[32];
 
@@ -411,6 +412,23 @@ final class Launch {
      */
     int conflicts(int[] ws, int n) {
         if (n <= 1) {
+            return 0;
+        }
+        // fast path: every bank holds at most one distinct word (no conflict), checked in one pass
+        int seen = 0;
+        boolean clash = false;
+        for (int i = 0; i < n; i++) {
+            int w = ws[i];
+            int b = w & 31;
+            if ((seen >>> b & 1) == 0) {
+                seen |= 1 << b;
+                bankFirst[b] = w;
+            } else if (bankFirst[b] != w) {
+                clash = true;
+                break;
+            }
+        }
+        if (!clash) {
             return 0;
         }
         Arrays.sort(ws, 0, n);
