@@ -301,7 +301,7 @@ final class Decoder {
                 long v = Literals.bitsFor(t == PtxType.PRED ? PtxType.U32 : t, num.text(), num.negative(), cur.where().line());
                 return constSlot(t == PtxType.PRED ? (v != 0 ? 1 : 0) : v);
             } catch (NumberFormatException e) {
-                throw err("bad literal " + num.text());
+                throw err("bad numeric literal '" + num.text() + "'");
             }
         }
         if (o instanceof Ast.Not) {
@@ -569,6 +569,12 @@ final class Decoder {
         arity(ops, 2);
         Ast.Opnd d = ops.get(0);
         Ast.Opnd a = ops.get(1);
+        if (d instanceof Ast.Vec || a instanceof Ast.Vec) {
+            int n = ((Ast.Vec) (d instanceof Ast.Vec ? d : a)).items().size();
+            if ((n != 2 && n != 4) || t.bits % n != 0 || t.bits / n < 8 || t.kind == PtxType.Kind.PRED) {
+                throw unsupported("vector mov of " + n + " pieces into ." + t.ptx());
+            }
+        }
         if (d instanceof Ast.Vec v) {
             int width = t.bits / v.items().size();
             int[] ds = new int[v.items().size()];
@@ -1170,7 +1176,7 @@ final class Decoder {
             if (ops.size() != 3) {
                 throw unsupported("bar.red operand form (expected d, 0, {!}c)");
             }
-            if (!(ops.get(1) instanceof Ast.Num num) || Literals.parseInt(num.text()) != 0) {
+            if (!isZero(ops.get(1))) {
                 throw unsupported("barrier number other than the literal 0");
             }
             Ast.Opnd c = ops.get(2);
@@ -1192,11 +1198,22 @@ final class Decoder {
             throw unsupported("barrier with a thread count (only bar.sync with barrier 0 and all threads)");
         }
         if (ops.size() == 1) {
-            if (!(ops.get(0) instanceof Ast.Num num) || Literals.parseInt(num.text()) != 0) {
+            if (!isZero(ops.get(0))) {
                 throw unsupported("barrier number other than the literal 0");
             }
         }
         return new Insns.Bar(op);
+    }
+
+    private static boolean isZero(Ast.Opnd o) {
+        if (!(o instanceof Ast.Num num)) {
+            return false;
+        }
+        try {
+            return Literals.parseInt(num.text()) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private Insn shfl(String op, Quals q, List<Ast.Opnd> ops) {

@@ -280,7 +280,12 @@ final class PtxParser {
             if (v.kind() != Kind.NUMBER) {
                 throw err(v.line(), "unsupported initialiser value '" + v.text() + "' for " + name + " (only numeric literals)");
             }
-            long bits = Literals.bitsFor(type, v.text(), negs.get(i), v.line());
+            long bits;
+            try {
+                bits = Literals.bitsFor(type, v.text(), negs.get(i), v.line());
+            } catch (NumberFormatException e) {
+                throw err(v.line(), e.getMessage() + " in the initialiser of " + name);
+            }
             for (int b = 0; b < type.bytes(); b++) {
                 out.write((int) (bits >>> (8 * b)) & 0xFF);
             }

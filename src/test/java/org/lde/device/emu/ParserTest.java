@@ -132,4 +132,38 @@ class ParserTest {
             assertTrue(m5.contains("branch target NOWHERE is not a label of forms"), m5);
         }
     }
+
+    /** Random token insertions, deletions and character changes: loading fails only with a DeviceException. */
+    @Test
+    void mutatedPtxFailsOnlyWithDeviceException() {
+        String[] files = {"elementwise.ptx", "reduce.ptx", "conv_pool.ptx", "misc.ptx", "sgemm_tiled.ptx"};
+        String[] junk = {";", ",", "{", "}", "[", "]", "%r1", "%p1", "0f3F800000", "-", "+", ".reg", ".f32", "|", "!", "@",
+            "::", "99999999999999999999", "0x", "<", ">", "\"", "_", "$L__BB0_2", ".b8", "=", "(", ")", "ld.global.f32", "bra",
+            "0d", ".v4"};
+        java.util.Random r = new java.util.Random(42);
+        int failures = 0;
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            for (String f : files) {
+                String ptx = TestPtx.resource(f);
+                for (int it = 0; it < 120; it++) {
+                    StringBuilder sb = new StringBuilder(ptx);
+                    for (int m = 1 + r.nextInt(3); m > 0; m--) {
+                        int pos = r.nextInt(sb.length());
+                        switch (r.nextInt(3)) {
+                            case 0: sb.insert(pos, " " + junk[r.nextInt(junk.length)] + " "); break;
+                            case 1: sb.delete(pos, Math.min(sb.length(), pos + 1 + r.nextInt(6))); break;
+                            default: sb.setCharAt(pos, (char) (32 + r.nextInt(95))); break;
+                        }
+                    }
+                    try {
+                        dev.loadModule(f, sb.toString()).close();
+                    } catch (DeviceException e) {
+                        failures++;
+                        assertTrue(e.getMessage().startsWith(f + ": "), "message names the module: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        assertTrue(failures > 400, "most mutations must be rejected, got " + failures);
+    }
 }
