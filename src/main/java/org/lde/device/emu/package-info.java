@@ -7,8 +7,10 @@
  * <h2>Accepted PTX</h2>
  * {@code .version}, {@code .target}, {@code .address_size 64}; {@code .visible/.weak/.extern .entry}
  * with {@code .param} scalars and {@code .param .align N .b8 name[N]} byte arrays, performance directives
- * ({@code .maxntid} and {@code .reqntid} are enforced at launch); {@code .func} bodies are skipped (a
- * {@code call} is an error); module {@code .global}/{@code .const} variables with initialisers,
+ * ({@code .maxntid} and {@code .reqntid} are enforced at launch); {@code .func} device functions, whose
+ * {@code call}s are inlined at decode time (arguments and results travel through the caller's
+ * {@code .param} call-frame variables, kept in per-thread local memory; recursion, indirect calls and
+ * functions without a body such as {@code vprintf} are errors), so {@code -G} builds run too; module {@code .global}/{@code .const} variables with initialisers,
  * {@code .shared} (static, and {@code .extern .shared} dynamic), function {@code .shared}/{@code .local}
  * arrays, {@code .reg} with {@code <N>} ranges and nested-scope declarations, labels, guards
  * {@code @%p}/{@code @!%p}, vector operands, address forms {@code [reg]}, {@code [reg+imm]},
@@ -26,13 +28,13 @@
  * (incl. .pred), shl/shr, bfe, bfi, popc, clz, brev, prmt (default mode), lop3; selp, setp (all
  * comparisons, .and/.or/.xor, p|q), set, slct; cvt (all integer/float pairs incl. f16, rounding and
  * saturation); rcp, sqrt (exact and .approx), rsqrt/ex2/lg2/sin/cos/tanh .approx; copysign; testp; bra,
- * ret, exit, trap; bar.sync/barrier.sync (barrier 0, all threads), bar.red.popc/and/or, bar.warp.sync,
+ * ret, exit, trap, call; bar.sync/barrier.sync (barrier 0, all threads), bar.red.popc/and/or, bar.warp.sync,
  * membar/fence (no-ops); shfl.sync up/down/bfly/idx; vote.sync all/any/uni/ballot (and legacy vote);
  * activemask; atom/red on global, shared and generic memory: add (u32, s32, u64, s64, f32, f64), min/max
  * (32/64-bit integers), exch, cas, and/or/xor, inc/dec (u32).
  *
  * <h2>Not supported (a clear error at module load)</h2>
- * call and device functions, f16/bf16 arithmetic (only conversions), add.cc/addc/subc/madc, mul24/mad24,
+ * recursive, indirect or external calls (printf, malloc), f16/bf16 arithmetic (only conversions), add.cc/addc/subc/madc, mul24/mad24,
  * sad, prmt modes other than the default, named barriers other than 0 and barriers with thread counts,
  * bar.arrive, match/redux/elect, textures and surfaces, cp.async, ldmatrix/mma/wmma, vector registers
  * ({@code .reg .v4}), 32-bit addressing, initialisers that are addresses.
