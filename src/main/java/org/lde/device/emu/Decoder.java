@@ -155,7 +155,11 @@ final class Decoder {
         k.maxntid = f.maxntid;
         k.constBank = ms.constBank;
         decodeBody(fr);
-        k.localBytes = (int) alignUp(localTop, 16);
+        if (localTop > 512 * 1024) {
+            throw new DeviceException(moduleName + ": kernel " + f.name + " needs " + localTop
+                    + " bytes of local memory per thread (the limit is 512 KiB)");
+        }
+        k.localBytes = (int) localTop;
         k.code = code.toArray(new Insn[0]);
         k.slots = nextSlot;
         k.constSlot = constSlots.stream().mapToInt(Integer::intValue).toArray();

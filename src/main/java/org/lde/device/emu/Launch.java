@@ -34,7 +34,10 @@ final class Launch {
     final byte[] param;
     final byte[] constBank;
     final byte[] shared;
+    /** Local bytes a thread may access (exact, so overruns of the last variable are caught). */
     final int localPer;
+    /** Distance between two threads' local memory (localPer rounded up to 16). */
+    final int localStride;
     final byte[] local;
     final int nthreads;
     final Warp[] warps;
@@ -72,7 +75,13 @@ final class Launch {
         }
         this.shared = new byte[(int) sharedBytes];
         this.localPer = k.localBytes;
-        this.local = new byte[(int) Math.min(Integer.MAX_VALUE - 8, (long) localPer * nthreads)];
+        this.localStride = (localPer + 15) & ~15;
+        long localTotal = (long) localStride * nthreads;
+        if (localTotal > Integer.MAX_VALUE - 8) {
+            throw new DeviceException("kernel " + k.name + ": " + localPer + " bytes of local memory for each of " + nthreads
+                    + " threads exceed the emulator's limit");
+        }
+        this.local = new byte[(int) localTotal];
         int nw = (nthreads + 31) / 32;
         this.warps = new Warp[nw];
         for (int i = 0; i < nw; i++) {
@@ -342,7 +351,7 @@ final class Launch {
                             + ") is " + (a < 0 ? "before the start" : (a + size - localPer) + " bytes past the end")
                             + " of the thread's " + localPer + " bytes of local memory");
                 }
-                off = (int) a + (w.index * 32 + lane) * localPer;
+                off = (int) a + (w.index * 32 + lane) * localStride;
                 return local;
             case PARAM:
                 if (write) {
