@@ -14,7 +14,8 @@ import org.lde.device.emu.Insns.Op2;
 import org.lde.device.emu.Insns.Op3;
 
 /**
- * Decodes one {@code .entry} into executable instructions, once, at module load. Every operand becomes
+ * Decodes one {@code .entry} (with every {@code .func} it calls inlined) into executable instructions,
+ * once, at module load. Every operand becomes
  * a register-file slot: immediates, symbol addresses and special registers get constant slots that are
  * filled when a block starts, so instructions never look at text or maps while running. Any opcode,
  * qualifier or operand form not implemented is rejected here with the PTX line and the CUDA source line.
@@ -48,7 +49,7 @@ final class Decoder {
         final int slotBase;
         final Map<String, Sym> syms = new HashMap<>();
         final Map<String, Integer> labels = new HashMap<>();
-        final java.util.Set<String> labelNames = new java.util.HashSet<>();
+        final Set<String> labelNames = new HashSet<>();
         final List<Insns.Bra> pending = new ArrayList<>();
         final List<String> pendingLabels = new ArrayList<>();
         final List<Insns.Bra> rets = new ArrayList<>();
@@ -907,8 +908,8 @@ final class Decoder {
             throw unsupported("type ." + t.ptx() + " for " + base + " (use .pred or .bN)");
         }
         int d = dst(ops.get(0), pred);
-        int a = srcMaybeNot(ops.get(1), t);
-        int b = srcMaybeNot(ops.get(2), t);
+        int a = srcNoNegation(ops.get(1), t);
+        int b = srcNoNegation(ops.get(2), t);
         long m = t.mask();
         Op2 fn;
         switch (base) {
@@ -920,7 +921,7 @@ final class Decoder {
     }
 
     /** Negated predicate operands ({@code !%p}) become a slot holding the negation via a helper insn. */
-    private int srcMaybeNot(Ast.Opnd o, PtxType t) {
+    private int srcNoNegation(Ast.Opnd o, PtxType t) {
         if (o instanceof Ast.Not) {
             throw unsupported("negated operand " + describe(((Ast.Not) o).inner()) + " in this position");
         }
