@@ -51,8 +51,8 @@
 //   Backward data: the same flop count, fewest bytes 4 (N K OH OW + K C KH KW + N C H W).
 //
 // conv2d_backward_weights: one block per (c, k): grid = (C, K, 1), block = (256, 1, 1).
-//   The block computes the KH*KW taps of dw[k,c,:,:] (in passes of 16 taps, each in a register
-//   accumulator per thread) and, when c == 0, db[k]. It walks the rows n and, per row, tiles of
+//   The block computes the KH*KW taps of dw[k,c,:,:] (in passes of T taps, T the smallest of 1, 4,
+//   9, 16 that holds KH*KW, or 16 with several passes; each tap in a register accumulator per thread) and, when c == 0, db[k]. It walks the rows n and, per row, tiles of
 //   256 output positions: it stages the dy tile of plane (n,k) and the x rows of plane (n,c) that the
 //   tile reads (same aligned copies as above), and thread t adds dy[q] * x[window cell of tap] for
 //   its position q. Then a fixed-order block reduction: a shuffle-xor butterfly per warp, the 8
@@ -66,7 +66,7 @@
 #define THREADS 256        // block size of every kernel in this file (1-D)
 #define SBUF 4096          // shared floats for staged input rows (16 KiB)
 #define WBUF 2048          // shared floats for staged weights (8 KiB)
-#define TAPS 16            // taps per pass of conv2d_backward_weights
+#define TAPS 16            // most taps per pass of conv2d_backward_weights (T = 1, 4, 9 or 16)
 #define WARPS (THREADS / 32)
 #define MIN_BLOCKS 2      // __launch_bounds__ minimum blocks per SM: lets ptxas use up to 128 registers
                           // (with the block size alone, ptxas 13 capped the gather kernels at 64 and spilled)
@@ -294,7 +294,7 @@ conv2d_backward_data(const float* dy, const float* w, float* dx, int N, int C, i
 
 // The body of conv2d_backward_weights (see the file header); STAGED: x rows and dy tiles through
 // shared memory, else straight from global memory.
-template <bool STAGED>
+template <bool STAGED, int T>
 __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const float* __restrict__ dy,
                                            float* __restrict__ dw, float* __restrict__ db,
                                            int N, int C, int H, int W, int K, int KH, int KW,
@@ -307,10 +307,10 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
 
-    for (int t0 = 0; t0 < khkw; t0 += TAPS) {
-        float acc[TAPS];
+    for (int t0 = 0; t0 < khkw; t0 += T) {
+        float acc[T];
 #pragma unroll
-        for (int u = 0; u < TAPS; ++u) {
+        for (int u = 0; u < T; ++u) {
             acc[u] = 0.0f;
         }
         float dbacc = 0.0f;
@@ -329,8 +329,8 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
                 const int span = r1 >= r0 ? (r1 - r0 + 1) * W : 0;
                 if (STAGED) {
                     __syncthreads();   // the previous tile's reads are done
-                    stage_spans(x, 1, span, SBUF, [=](int) { return xplane + (long long)r0 * W; }, s_x);
-                    stage_spans(dy, 1, len, THREADS + 8, [=](int) { return dyplane + q0; }, s_dy);
+                    stage_spans(x, 1, span, span + 7, [=](int) { return xplane + (long long)r0 * W; }, s_x);
+                    stage_spans(dy, 1, len, len + 7, [=](int) { return dyplane + q0; }, s_dy);
                     __syncthreads();
                 }
                 const int q = q0 + threadIdx.x;
@@ -352,7 +352,7 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
                     int i = i0;   // tap t0 + u is (i, j), advanced in row-major order
                     int j = j0;
 #pragma unroll
-                    for (int u = 0; u < TAPS; ++u) {
+                    for (int u = 0; u < T; ++u) {
                         if (t0 + u < khkw) {
                             const int r = ra + i;
                             const int col = cbase + j;
@@ -369,29 +369,29 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
             }
         }
 
-        // fixed-order block reduction of acc[0..TAPS) and dbacc
+        // fixed-order block reduction of acc[0..T) and dbacc
 #pragma unroll
-        for (int u = 0; u <= TAPS; ++u) {
-            float v = u < TAPS ? acc[u] : dbacc;
+        for (int u = 0; u <= T; ++u) {
+            float v = u < T ? acc[u] : dbacc;
 #pragma unroll
             for (int off = 16; off > 0; off >>= 1) {
                 v += __shfl_xor_sync(0xffffffffu, v, off);
             }
             if (lane == 0) {
-                s_red[warp * (TAPS + 1) + u] = v;
+                s_red[warp * (T + 1) + u] = v;
             }
         }
         __syncthreads();
-        if (threadIdx.x <= TAPS) {
+        if (threadIdx.x <= T) {
             float s = 0.0f;
 #pragma unroll
             for (int wi = 0; wi < WARPS; ++wi) {
-                s += s_red[wi * (TAPS + 1) + threadIdx.x];
+                s += s_red[wi * (T + 1) + threadIdx.x];
             }
             const int tap = t0 + threadIdx.x;
-            if (threadIdx.x < TAPS && tap < khkw) {
+            if (threadIdx.x < T && tap < khkw) {
                 dw[(long long)(k * C + c) * khkw + tap] = s;
-            } else if (threadIdx.x == TAPS && t0 == 0 && c == 0) {
+            } else if (threadIdx.x == T && t0 == 0 && c == 0) {
                 db[k] = s;
             }
         }
@@ -414,9 +414,23 @@ conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, i
     const int PO = OH * OW;
     const int outRows = PO > 0 ? min(OH - 1, (THREADS - 1 + OW - 1) / OW) : 0;
     const int maxRows = min(H, outRows * SH + KH);
-    if ((long long)maxRows * W + 7 <= SBUF) {
-        conv_wgrad<true>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);
-    } else {
-        conv_wgrad<false>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);
+    const bool staged = (long long)maxRows * W + 7 <= SBUF;
+    const int khkw = KH * KW;
+    // taps per pass: the smallest of 1, 4, 9, 16 that holds all taps (16 and several passes beyond)
+#define WGRAD(T)                                                                                               \
+    if (staged) {                                                                                              \
+        conv_wgrad<true, T>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);   \
+    } else {                                                                                                   \
+        conv_wgrad<false, T>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);  \
     }
+    if (khkw <= 1) {
+        WGRAD(1)
+    } else if (khkw <= 4) {
+        WGRAD(4)
+    } else if (khkw <= 9) {
+        WGRAD(9)
+    } else {
+        WGRAD(TAPS)
+    }
+#undef WGRAD
 }
