@@ -52,7 +52,7 @@
 //
 // conv2d_backward_weights: one block per (c, k): grid = (C, K, 1), block = (256, 1, 1).
 //   The block computes the KH*KW taps of dw[k,c,:,:] (in passes of T taps, T the smallest of 1, 4,
-//   9, 16 that holds KH*KW, or 16 with several passes; each tap in a register accumulator per thread) and, when c == 0, db[k]. It walks the rows n and, per row, tiles of
+//   9 that holds KH*KW, or 9 with several passes; each tap in a register accumulator per thread) and, when c == 0, db[k]. It walks the rows n and, per row, tiles of
 //   256 output positions: it stages the dy tile of plane (n,k) and the x rows of plane (n,c) that the
 //   tile reads (same aligned copies as above), and thread t adds dy[q] * x[window cell of tap] for
 //   its position q. Then a fixed-order block reduction: a shuffle-xor butterfly per warp, the 8
@@ -66,7 +66,7 @@
 #define THREADS 256        // block size of every kernel in this file (1-D)
 #define SBUF 4096          // shared floats for staged input rows (16 KiB)
 #define WBUF 2048          // shared floats for staged weights (8 KiB)
-#define TAPS 16            // most taps per pass of conv2d_backward_weights (T = 1, 4, 9 or 16)
+#define TAPS 9             // most taps per pass of conv2d_backward_weights (T = 1, 4 or 9)
 #define WARPS (THREADS / 32)
 #define MIN_BLOCKS 2      // __launch_bounds__ minimum blocks per SM: lets ptxas use up to 128 registers
                           // (with the block size alone, ptxas 13 capped the gather kernels at 64 and spilled)
@@ -157,13 +157,9 @@ __device__ __forceinline__ void conv_gather(const float* __restrict__ in, const 
         if (active) {
             for (int cl = 0; cl < cn; ++cl) {
                 const int ci = c0 + cl;
-                const float* plane;   // element (r, col) of the input plane is plane[r * IW + col]
-                if (STAGED) {
-                    const long long lo = ((long long)(n * CI + ci) * IH + r0) * IW;
-                    plane = s_in + cl * slot + align_shift(in, lo) - r0 * IW;
-                } else {
-                    plane = in + (long long)(n * CI + ci) * IH * IW;
-                }
+                const long long lo = ((long long)(n * CI + ci) * IH + r0) * IW;   // row r0 of plane (n, ci)
+                // element (r, col) of the input plane, r0 <= r <= r1, is rows[(r - r0) * IW + col]
+                const float* rows = STAGED ? s_in + cl * slot + align_shift(in, lo) : in + lo;
                 for (int i = 0; i < KH; ++i) {
                     int r;
                     if (!BACKWARD) {
@@ -183,10 +179,12 @@ __device__ __forceinline__ void conv_gather(const float* __restrict__ in, const 
                             const int t = b + PW - j;
                             col = (t >= 0 && t % SW == 0) ? t / SW : -1;
                         }
-                        if (col < 0 || col >= IW) {
-                            continue;
-                        }
-                        const float v = plane[r * IW + col];
+                        // Padding columns: load a real cell of the row (the column clamped into
+                        // [0, IW)) and select 0, never forming the address of a cell outside the
+                        // row (nvcc strength-reduces the column loop into [base + 4 j] addresses; a base
+                        // left at a padding column before shared offset 0 would wrap at 2^32).
+                        const float cell = rows[(r - r0) * IW + min(max(col, 0), IW - 1)];
+                        const float v = (col >= 0 && col < IW) ? cell : 0.0f;
                         const int tap = i * KW + j;
 #pragma unroll
                         for (int u = 0; u < OB; ++u) {
@@ -336,13 +334,13 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
                 const int q = q0 + threadIdx.x;
                 if (q < PO) {
                     float d;
-                    const float* plane;   // element (r, col) of x plane (n, c) is plane[r * W + col]
+                    const float* rows;   // element (r, col) of x plane (n, c) is rows[(r - r0) * W + col]
                     if (STAGED) {
                         d = s_dy[align_shift(dy, dyplane + q0) + threadIdx.x];
-                        plane = s_x + align_shift(x, xplane + (long long)r0 * W) - r0 * W;
+                        rows = s_x + align_shift(x, xplane + (long long)r0 * W);
                     } else {
                         d = dy[dyplane + q];
-                        plane = x + xplane;
+                        rows = x + xplane + (long long)min(r0, H - 1) * W;
                     }
                     dbacc += d;
                     const int a = q / OW;
@@ -353,12 +351,13 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
                     int j = j0;
 #pragma unroll
                     for (int u = 0; u < T; ++u) {
-                        if (t0 + u < khkw) {
+                        if (t0 + u < khkw && span > 0) {   // span == 0: every window of the tile is padding
                             const int r = ra + i;
                             const int col = cbase + j;
-                            if (r >= 0 && r < H && col >= 0 && col < W) {
-                                acc[u] = fmaf(d, plane[r * W + col], acc[u]);
-                            }
+                            // padding: load a clamped real cell of the staged rows and select 0, so that
+                            // no address outside the rows is ever formed (see conv_gather)
+                            const float cell = rows[(min(max(r, r0), r1) - r0) * W + min(max(col, 0), W - 1)];
+                            acc[u] = fmaf(d, (r >= 0 && r < H && col >= 0 && col < W) ? cell : 0.0f, acc[u]);
                         }
                         if (++j == KW) {
                             j = 0;
@@ -416,7 +415,7 @@ conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, i
     const int maxRows = min(H, outRows * SH + KH);
     const bool staged = (long long)maxRows * W + 7 <= SBUF;
     const int khkw = KH * KW;
-    // taps per pass: the smallest of 1, 4, 9, 16 that holds all taps (16 and several passes beyond)
+    // taps per pass: the smallest of 1, 4, 9 that holds all taps (9 and several passes beyond)
 #define WGRAD(T)                                                                                               \
     if (staged) {                                                                                              \
         conv_wgrad<true, T>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);   \
@@ -427,8 +426,6 @@ conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, i
         WGRAD(1)
     } else if (khkw <= 4) {
         WGRAD(4)
-    } else if (khkw <= 9) {
-        WGRAD(9)
     } else {
         WGRAD(TAPS)
     }

@@ -206,8 +206,8 @@ class ConvKernelSuite extends AbstractKernelSuite {
     /**
      * Geometries (n, c, h, w, k, kh, kw, sh, sw, ph, pw): the sample CNN's two layers at small batch
      * and odd sizes, strides 1 to 3, asymmetric kernels and padding, 1x1 kernels, padding larger than
-     * the kernel's half, output channels 1, 3, 5, 6 (blocks of 1, 4 and 8 channels, partial groups),
-     * and two random ones.
+     * the kernel's half (and as tall as the kernel), output channels 1, 3, 5, 6 (blocks of 1, 4 and 8
+     * channels, partial groups), and two random ones.
      */
     static List<ConvGeometry> shapes(Rng rng) {
         List<ConvGeometry> s = new ArrayList<>(List.of(
@@ -219,7 +219,14 @@ class ConvKernelSuite extends AbstractKernelSuite {
                 new ConvGeometry(2, 3, 5, 6, 4, 1, 1, 1, 1, 0, 0),      // 1x1
                 new ConvGeometry(1, 2, 6, 5, 3, 3, 2, 2, 3, 2, 1),      // padding >= half kernel, sw 3
                 new ConvGeometry(3, 1, 1, 13, 2, 1, 4, 1, 1, 0, 2),     // one input row
-                new ConvGeometry(1, 2, 17, 16, 6, 4, 4, 1, 1, 3, 3)));  // more than one 256-position tile
+                new ConvGeometry(1, 2, 17, 16, 6, 4, 4, 1, 1, 3, 3),    // more than one 256-position tile
+                // one output channel and 4+ columns of padded kernel: nvcc unrolls the column loop of the
+                // 1-channel block into [base + 4 j] shared addresses (a regression shape: padding columns
+                // used to form an address before shared offset 0, which the emulator does not wrap)
+                new ConvGeometry(2, 3, 7, 17, 1, 1, 4, 1, 1, 0, 1),
+                new ConvGeometry(2, 1, 5, 25, 1, 5, 5, 2, 2, 2, 2),
+                // padding as tall as the kernel: whole 256-position tiles whose windows are all padding
+                new ConvGeometry(1, 2, 2, 300, 2, 1, 1, 1, 1, 1, 0)));
         for (int i = 0; i < 2; i++) {
             int kh = 1 + rng.nextInt(4);
             int kw = 1 + rng.nextInt(4);
