@@ -15,7 +15,7 @@
 //   used: all three kernels are deterministic run to run for a fixed launch shape.
 //
 // conv2d_forward and conv2d_backward_data: one kernel body (conv_gather), the "gather" form.
-//   Both compute an output plane of PO = PH_out * PW_out positions per (row n, output channel o)
+//   Both compute an output plane of PO positions (rows x columns) per (row n, output channel o)
 //   as a sum over input channels ci of a window of an input plane of IH x IW:
 //     forward:       o = k, ci = c, input x (IH, IW = H, W), output y (OH x OW),
 //                    input cell of output (a, b) and tap (i, j): (a*SH - PH + i, b*SW - PW + j)
@@ -44,7 +44,11 @@
 //     When even one channel does not fit (very wide rows, or KH*KW*OB > 2048), the same body runs
 //     unstaged: it reads x (or dy) and w straight from global memory (correct, slower).
 //   Forward reads inside the shared rows are consecutive words for consecutive lanes when SW = 1
-//   (stride-SW words otherwise: an SW-way bank conflict for SW even).
+//   (stride-SW words otherwise: an SW-way bank conflict for SW even). A padding column (tap outside
+//   [0, IW)) loads a clamped real cell of its row and selects 0 instead of branching, so that no
+//   address outside the staged rows is ever formed: nvcc strength-reduces the column loop into
+//   [base + 4 j] addresses, and a base left at a padding column before shared offset 0 wraps at 2^32
+//   (harmless on a GPU, a sanitizer error on the emulator). Padding rows are skipped (a branch).
 //   Napkin math (forward): 2 N K OH OW C KH KW flops; fewest bytes 4 (N C H W + K C KH KW + K +
 //   N K OH OW). This kernel reads each input row footprint once per group of OB output channels,
 //   i.e. x about ceil(K/OB) (1 + (KH-SH)/rows-per-tile) times, and w once per (position tile, row).
@@ -52,12 +56,13 @@
 //
 // conv2d_backward_weights: one block per (c, k): grid = (C, K, 1), block = (256, 1, 1).
 //   The block computes the KH*KW taps of dw[k,c,:,:] (in passes of T taps, T the smallest of 1, 4,
-//   9 that holds KH*KW, or 9 with several passes; each tap in a register accumulator per thread) and, when c == 0, db[k]. It walks the rows n and, per row, tiles of
-//   256 output positions: it stages the dy tile of plane (n,k) and the x rows of plane (n,c) that the
+//   9 that holds KH*KW, or 9 with several passes; each tap in a register accumulator per thread)
+//   and, when c == 0, db[k]. It walks the rows n and, per row, tiles of 256 output positions: it stages the dy tile of plane (n,k) and the x rows of plane (n,c) that the
 //   tile reads (same aligned copies as above), and thread t adds dy[q] * x[window cell of tap] for
 //   its position q. Then a fixed-order block reduction: a shuffle-xor butterfly per warp, the 8
 //   warp partials through shared memory, summed by one thread per tap in warp order.
-//   Unstaged (global) fallback when the x rows of a tile exceed 4096 floats.
+//   Padding taps load a clamped real cell and select 0 (as above); tiles whose windows are all
+//   padding skip the taps. Unstaged (global) fallback when the x rows of a tile exceed 4096 floats.
 //   Napkin math: 2 N K OH OW C KH KW flops (+ N K OH OW for db); fewest bytes 4 (N C H W +
 //   N K OH OW + K C KH KW + K). This kernel reads dy C times and x K times (once per block).
 
@@ -165,8 +170,8 @@ __device__ __forceinline__ void conv_gather(const float* __restrict__ in, const 
                     if (!BACKWARD) {
                         r = a * SH - PH + i;
                     } else {
-                        const int t = a + PH - i;
-                        r = (t >= 0 && t % SH == 0) ? t / SH : -1;
+                        const int t = a + PH - i;   // stride 1 (uniform): no integer division
+                        r = SH == 1 ? t : (t >= 0 && t % SH == 0) ? t / SH : -1;
                     }
                     if (r < 0 || r >= IH) {
                         continue;
@@ -177,7 +182,7 @@ __device__ __forceinline__ void conv_gather(const float* __restrict__ in, const 
                             col = b * SW - PW + j;
                         } else {
                             const int t = b + PW - j;
-                            col = (t >= 0 && t % SW == 0) ? t / SW : -1;
+                            col = SW == 1 ? t : (t >= 0 && t % SW == 0) ? t / SW : -1;
                         }
                         // Padding columns: load a real cell of the row (the column clamped into
                         // [0, IW)) and select 0, never forming the address of a cell outside the
@@ -276,7 +281,9 @@ __device__ __forceinline__ void conv_gather_dispatch(const float* in, const floa
 extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
 conv2d_forward(const float* x, const float* w, const float* bias, float* y, int N, int C, int H, int W, int K,
                int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
-    (void)N;
+    if ((int)blockIdx.z >= N) {
+        return;   // a row beyond the data (a larger grid than needed): the whole block leaves
+    }
     conv_gather_dispatch<false>(x, w, bias, y, C, H, W, K, OH, OW, KH, KW, SH, SW, PH, PW);
 }
 
@@ -286,7 +293,9 @@ conv2d_forward(const float* x, const float* w, const float* bias, float* y, int 
 extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
 conv2d_backward_data(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                      int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
-    (void)N;
+    if ((int)blockIdx.z >= N) {
+        return;   // a row beyond the data: the whole block leaves
+    }
     conv_gather_dispatch<true>(dy, w, nullptr, dx, K, OH, OW, C, H, W, KH, KW, SH, SW, PH, PW);
 }
 
