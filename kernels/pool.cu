@@ -40,6 +40,13 @@
 //   Backward: straight from global memory; the lanes of a warp read neighbouring dy (and argmax)
 //   cells, often the same one twice (a broadcast) for 2x2 stride-2 windows.
 //
+// Measured by the PTX emulator (kernels/emulated-profile-pool.txt: the sample CNN's 2x2 stride-2
+//   pooling on [8,28,28] and [16,14,14], batch 4): forward load sector efficiency 1.000 / 0.998 with
+//   3283 / 1612 sectors (the unstaged first version: 0.42 / 0.33 with 7504 / 4760 sectors); about two
+//   extra wavefronts per shared read warp access (stride-2 reads across two output rows). Backward
+//   load efficiency 0.96-1.47 (above 1: broadcasts of one dy cell to both lanes of its window).
+//   Stores 1.0 everywhere. No spills.
+//
 // Napkin math: forward: rows C OH OW KH KW comparisons or adds; fewest bytes 4 (rows C H W +
 //   rows C OH OW) (+ 4 rows C OH OW for argmax). Backward: at most rows C H W ceil(KH/SH) ceil(KW/SW)
 //   adds; fewest bytes 4 (rows C OH OW + rows C H W) (+ 4 N C OH OW argmax reads).
