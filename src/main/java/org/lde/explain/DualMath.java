@@ -1,0 +1,457 @@
+package org.lde.explain;
+
+import java.util.Arrays;
+
+/**
+ * Package-private float64 kernels of one problem: {@code A} is {@code K x d} row-major.
+ * Shared by the solver, {@link Certificates} and {@link Attributions}, so that every quantity
+ * has one definition.
+ */
+final class DualMath {
+    private DualMath() {
+    }
+
+    static double clip(double x, double lo, double hi) {
+        return x < lo ? lo : (x > hi ? hi : x);
+    }
+
+    /** {@code out = A^T lambda} ({@code d}). */
+    static double[] multTransA(double[] a, int k, int d, double[] lambda) {
+        double[] out = new double[d];
+        for (int j = 0; j < k; j++) {
+            double l = lambda[j];
+            if (l == 0) {
+                continue;
+            }
+            int off = j * d;
+            for (int i = 0; i < d; i++) {
+                out[i] += l * a[off + i];
+            }
+        }
+        return out;
+    }
+
+    /** {@code out = A t} ({@code K}). */
+    static double[] mult(double[] a, int k, int d, double[] t) {
+        double[] out = new double[k];
+        for (int j = 0; j < k; j++) {
+            int off = j * d;
+            double s = 0;
+            for (int i = 0; i < d; i++) {
+                s += a[off + i] * t[i];
+            }
+            out[j] = s;
+        }
+        return out;
+    }
+
+    /** {@code t(lambda) = clip(A^T lambda, tl, tu)}. */
+    static double[] tOfLambda(double[] a, int k, int d, double[] lambda, double[] tl, double[] tu) {
+        double[] t = multTransA(a, k, d, lambda);
+        for (int i = 0; i < d; i++) {
+            t[i] = clip(t[i], tl[i], tu[i]);
+        }
+        return t;
+    }
+
+    static double halfSquaredNorm(double[] t) {
+        double s = 0;
+        for (double v : t) {
+            s += v * v;
+        }
+        return 0.5 * s;
+    }
+
+    /**
+     * The L2 dual function {@code G(lambda) = 1/2||t||^2 - lambda^T (A t - r)} at
+     * {@code t = t(lambda)}; defined for every {@code lambda} (the caller checks {@code lambda >= 0}).
+     */
+    static double dualL2(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] lambda) {
+        double[] t = tOfLambda(a, k, d, lambda, tl, tu);
+        double[] at = mult(a, k, d, t);
+        double g = halfSquaredNorm(t);
+        for (int j = 0; j < k; j++) {
+            g -= lambda[j] * (at[j] - r[j]);
+        }
+        return g;
+    }
+
+    /**
+     * The support function of the box, {@code sigma(w) = max_{tl <= t <= tu} w^T t
+     * = sum_i max(w_i tl_i, w_i tu_i)}, with a term 0 where {@code w_i = 0} (even for infinite
+     * bounds); {@code +Infinity} when unbounded.
+     */
+    static double supportBox(double[] w, double[] tl, double[] tu) {
+        double s = 0;
+        for (int i = 0; i < w.length; i++) {
+            if (w[i] > 0) {
+                s += w[i] * tu[i];
+            } else if (w[i] < 0) {
+                s += w[i] * tl[i];
+            }
+        }
+        return s;
+    }
+
+    /** A maximizer of {@code w^T t} over the box: {@code tu} where {@code w > 0}, {@code tl} where {@code w < 0}, {@code clip(0)} where {@code w = 0}. */
+    static double[] argmaxBox(double[] w, double[] tl, double[] tu) {
+        double[] t = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            t[i] = w[i] > 0 ? tu[i] : (w[i] < 0 ? tl[i] : clip(0, tl[i], tu[i]));
+        }
+        return t;
+    }
+
+    /** {@code clip(0, tl, tu)}: the box point of least magnitude in every coordinate. */
+    static double[] clipZero(double[] tl, double[] tu) {
+        double[] t = new double[tl.length];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = clip(0, tl[i], tu[i]);
+        }
+        return t;
+    }
+
+    /** {@code max_k max(0, r_k - a_k^T t)}. */
+    static double maxViolation(double[] a, int k, int d, double[] r, double[] t) {
+        double[] at = mult(a, k, d, t);
+        double m = 0;
+        for (int j = 0; j < k; j++) {
+            m = Math.max(m, r[j] - at[j]);
+        }
+        return m;
+    }
+
+    /** Feasibility in the sense of {@link DualSolverOptions#feasibilityTolerance()} (the box is assumed). */
+    static boolean feasible(double[] a, int k, int d, double[] r, double[] t, double tol) {
+        for (int j = 0; j < k; j++) {
+            int off = j * d;
+            double s = 0;
+            double scale = Math.abs(r[j]);
+            for (int i = 0; i < d; i++) {
+                double p = a[off + i] * t[i];
+                s += p;
+                scale += Math.abs(p);
+            }
+            if (!(r[j] - s <= tol * scale)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static double boxViolation(double[] t, double[] tl, double[] tu) {
+        double m = 0;
+        for (int i = 0; i < t.length; i++) {
+            m = Math.max(m, Math.max(tl[i] - t[i], t[i] - tu[i]));
+        }
+        return m;
+    }
+
+    /** {@code (p - g) / max(|p|, |g|)}; 0 when both are 0; {@code +Infinity} when {@code p} is infinite. */
+    static double relativeGap(double primal, double dual) {
+        if (Double.isInfinite(primal) || Double.isInfinite(dual)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double scale = Math.max(Math.abs(primal), Math.abs(dual));
+        return scale == 0 ? 0 : (primal - dual) / scale;
+    }
+
+    /**
+     * The L_inf dual function for {@code K = 1}:
+     * {@code g(lambda) = lambda r + min_{t in box} (||t||_inf - lambda a^T t)
+     *                  = lambda r + min_{s >= s0} (s - lambda M(s))},
+     * with {@code s0 = max_i max(0, tl_i, -tu_i)} and {@code M(s) = sum_i |a_i| min(c_i, s)},
+     * {@code c_i = tu_i} where {@code a_i > 0} and {@code -tl_i} where {@code a_i < 0}.
+     * {@code s - lambda M(s)} is convex and piecewise linear in {@code s}; its minimum lies at
+     * {@code s0} or at a cap {@code c_i > s0}, or is {@code -Infinity} when the final slope
+     * {@code 1 - lambda sum_{c_i = inf} |a_i|} is negative.
+     */
+    static double dualLinf(double[] a, double r, double[] tl, double[] tu, double lambda) {
+        int d = a.length;
+        double s0 = linfStart(tl, tu);
+        double[] caps = new double[d];
+        int n = 0;
+        double slopeM = 0;
+        double m0 = 0;
+        for (int i = 0; i < d; i++) {
+            if (a[i] == 0) {
+                continue;
+            }
+            double c = a[i] > 0 ? tu[i] : -tl[i];
+            double w = Math.abs(a[i]);
+            if (c > s0) {
+                slopeM += w;
+                m0 += w * s0;
+                if (c < Double.POSITIVE_INFINITY) {
+                    caps[n++] = c;
+                }
+            } else {
+                m0 += w * c;
+            }
+        }
+        // weights by cap position
+        double[] capPos = Arrays.copyOf(caps, n);
+        Arrays.sort(capPos);
+        double[] capW = capWeights(a, tl, tu, s0, capPos);
+        double s = s0;
+        double h = s0 - lambda * m0;
+        double best = h;
+        for (int e = 0; e < n; e++) {
+            double slope = 1 - lambda * slopeM;
+            h += slope * (capPos[e] - s);
+            s = capPos[e];
+            best = Math.min(best, h);
+            slopeM -= capW[e];
+        }
+        // the slope of M on the last ray, summed directly (not by subtraction) and in index order,
+        // as the solver sums it, so that lambda* = 1/slope gives a final slope of exactly >= 0
+        double inf = 0;
+        for (int i = 0; i < d; i++) {
+            if (a[i] != 0 && (a[i] > 0 ? tu[i] : -tl[i]) == Double.POSITIVE_INFINITY) {
+                inf += Math.abs(a[i]);
+            }
+        }
+        double finalSlope = 1 - lambda * inf;
+        if (finalSlope < 0) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        return lambda * r + best;
+    }
+
+    /** For each sorted cap position, the |a_i| whose cap it is (same order as capPos). */
+    private static double[] capWeights(double[] a, double[] tl, double[] tu, double s0, double[] capPos) {
+        int d = a.length;
+        int n = capPos.length;
+        Integer[] idx = new Integer[n];
+        double[] c = new double[n];
+        double[] w = new double[n];
+        int m = 0;
+        for (int i = 0; i < d; i++) {
+            if (a[i] == 0) {
+                continue;
+            }
+            double ci = a[i] > 0 ? tu[i] : -tl[i];
+            if (ci > s0 && ci < Double.POSITIVE_INFINITY) {
+                c[m] = ci;
+                w[m] = Math.abs(a[i]);
+                idx[m] = m;
+                m++;
+            }
+        }
+        Arrays.sort(idx, (x, y) -> Double.compare(c[x], c[y]));
+        double[] out = new double[n];
+        for (int e = 0; e < n; e++) {
+            out[e] = w[idx[e]];
+        }
+        return out;
+    }
+
+    /** {@code s0 = max_i max(0, tl_i, -tu_i)}: the least L_inf magnitude of any box point. */
+    static double linfStart(double[] tl, double[] tu) {
+        double s0 = 0;
+        for (int i = 0; i < tl.length; i++) {
+            s0 = Math.max(s0, Math.max(tl[i], -tu[i]));
+        }
+        return s0;
+    }
+
+    /**
+     * The L1 dual function for {@code K = 1}:
+     * {@code g(lambda) = lambda r + sum_i min_{tl_i <= t_i <= tu_i} (|t_i| - lambda a_i t_i)}.
+     * Each term is convex piecewise linear with its kink at 0, so its minimum is at
+     * {@code clip(0, tl_i, tu_i)} or at a finite bound, or is {@code -Infinity} when the slope
+     * toward an infinite bound is negative.
+     */
+    static double dualL1(double[] a, double r, double[] tl, double[] tu, double lambda) {
+        double g = lambda * r;
+        for (int i = 0; i < a.length; i++) {
+            double c = lambda * a[i];
+            if (tu[i] == Double.POSITIVE_INFINITY && 1 - c < 0) {
+                return Double.NEGATIVE_INFINITY;
+            }
+            if (tl[i] == Double.NEGATIVE_INFINITY && 1 + c < 0) {
+                return Double.NEGATIVE_INFINITY;
+            }
+            double z = clip(0, tl[i], tu[i]);
+            double best = Math.abs(z) - c * z;
+            if (Double.isFinite(tl[i])) {
+                best = Math.min(best, Math.abs(tl[i]) - c * tl[i]);
+            }
+            if (Double.isFinite(tu[i])) {
+                best = Math.min(best, Math.abs(tu[i]) - c * tu[i]);
+            }
+            g += best;
+        }
+        return g;
+    }
+
+    static double normInf(double[] t) {
+        double m = 0;
+        for (double v : t) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    static double norm1(double[] t) {
+        double m = 0;
+        for (double v : t) {
+            m += Math.abs(v);
+        }
+        return m;
+    }
+
+    /**
+     * Largest eigenvalue of the symmetric positive semidefinite {@code K x K} matrix {@code m}
+     * (row-major): cyclic Jacobi rotations (exact to rounding) for {@code K <= 48}; otherwise the
+     * power method's Rayleigh quotient inflated by 1% (an estimate from below made safe in practice).
+     */
+    static double largestEigenvalue(double[] m, int k) {
+        if (k <= 48) {
+            double[] s = m.clone();
+            for (int sweep = 0; sweep < 100; sweep++) {
+                double off = 0;
+                for (int p = 0; p < k; p++) {
+                    for (int q = p + 1; q < k; q++) {
+                        off += s[p * k + q] * s[p * k + q];
+                    }
+                }
+                double diag = 0;
+                for (int p = 0; p < k; p++) {
+                    diag += s[p * k + p] * s[p * k + p];
+                }
+                if (off <= 1e-30 * diag || off == 0) {
+                    break;
+                }
+                for (int p = 0; p < k; p++) {
+                    for (int q = p + 1; q < k; q++) {
+                        double apq = s[p * k + q];
+                        if (apq == 0) {
+                            continue;
+                        }
+                        double app = s[p * k + p];
+                        double aqq = s[q * k + q];
+                        double theta = (aqq - app) / (2 * apq);
+                        double tt = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+                        if (theta == 0) {
+                            tt = 1;
+                        }
+                        double c = 1 / Math.sqrt(tt * tt + 1);
+                        double sn = tt * c;
+                        for (int r = 0; r < k; r++) {
+                            double srp = s[r * k + p];
+                            double srq = s[r * k + q];
+                            s[r * k + p] = c * srp - sn * srq;
+                            s[r * k + q] = sn * srp + c * srq;
+                        }
+                        for (int r = 0; r < k; r++) {
+                            double spr = s[p * k + r];
+                            double sqr = s[q * k + r];
+                            s[p * k + r] = c * spr - sn * sqr;
+                            s[q * k + r] = sn * spr + c * sqr;
+                        }
+                    }
+                }
+            }
+            double mx = 0;
+            for (int p = 0; p < k; p++) {
+                mx = Math.max(mx, s[p * k + p]);
+            }
+            return mx;
+        }
+        org.lde.tensor.Rng rng = new org.lde.tensor.Rng(0x5eed);
+        double[] v = new double[k];
+        for (int i = 0; i < k; i++) {
+            v[i] = rng.gaussian();
+        }
+        double rq = 0;
+        for (int it = 0; it < 1000; it++) {
+            double nrm = 0;
+            for (double x : v) {
+                nrm += x * x;
+            }
+            nrm = Math.sqrt(nrm);
+            if (nrm == 0) {
+                return 0;
+            }
+            for (int i = 0; i < k; i++) {
+                v[i] /= nrm;
+            }
+            double[] w = new double[k];
+            for (int i = 0; i < k; i++) {
+                double s = 0;
+                for (int j = 0; j < k; j++) {
+                    s += m[i * k + j] * v[j];
+                }
+                w[i] = s;
+            }
+            double next = 0;
+            for (int i = 0; i < k; i++) {
+                next += v[i] * w[i];
+            }
+            v = w;
+            if (it > 10 && Math.abs(next - rq) <= 1e-15 * Math.abs(next)) {
+                rq = next;
+                break;
+            }
+            rq = next;
+        }
+        return rq * 1.01;
+    }
+
+    /**
+     * Solves {@code m x = b} ({@code n x n}, row-major) by Gaussian elimination with partial
+     * pivoting; returns null when a pivot is below {@code 1e-13} times the largest diagonal entry
+     * (numerically singular). Package-private: null never crosses a public signature.
+     */
+    static double[] solve(double[] m, double[] b, int n) {
+        double[] a = m.clone();
+        double[] x = b.clone();
+        double maxDiag = 0;
+        for (int i = 0; i < n; i++) {
+            maxDiag = Math.max(maxDiag, Math.abs(a[i * n + i]));
+        }
+        if (maxDiag == 0) {
+            return null;
+        }
+        for (int c = 0; c < n; c++) {
+            int p = c;
+            for (int r = c + 1; r < n; r++) {
+                if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) {
+                    p = r;
+                }
+            }
+            if (Math.abs(a[p * n + c]) <= 1e-13 * maxDiag) {
+                return null;
+            }
+            if (p != c) {
+                for (int j = 0; j < n; j++) {
+                    double tmp = a[c * n + j];
+                    a[c * n + j] = a[p * n + j];
+                    a[p * n + j] = tmp;
+                }
+                double tmp = x[c];
+                x[c] = x[p];
+                x[p] = tmp;
+            }
+            for (int r = c + 1; r < n; r++) {
+                double f = a[r * n + c] / a[c * n + c];
+                if (f == 0) {
+                    continue;
+                }
+                for (int j = c; j < n; j++) {
+                    a[r * n + j] -= f * a[c * n + j];
+                }
+                x[r] -= f * x[c];
+            }
+        }
+        for (int c = n - 1; c >= 0; c--) {
+            double s = x[c];
+            for (int j = c + 1; j < n; j++) {
+                s -= a[c * n + j] * x[j];
+            }
+            x[c] = s / a[c * n + c];
+        }
+        return x;
+    }
+}
