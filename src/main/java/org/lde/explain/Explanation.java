@@ -35,6 +35,7 @@ import org.lde.tensor.Tensor;
  * @param pathAttribution    {@code sum_s g(z_s)_i (z_{s+1} - z_s)_i} for the margin of
  *                           {@code chosenClass} (TARGET: {@code f_c - f_j} for the strongest rival
  *                           {@code j} at the final iterate), expected sum {@code m(z_S) - m(x)}
+ * @param finalDelta         {@code z_S - x}: the perturbation of the last outer iterate (the end of the path)
  * @param adversarial        the best verified perturbed input, if any iterate was verified
  * @param certificate        dual value, lower bound, gap, status, {@code r_hi}
  * @param outerIterations    linearize-and-solve steps taken
@@ -47,7 +48,7 @@ public record Explanation(int sample, Perturbation perturbation, ExplainMode mod
                           double kappa, int predictedClass, int explainedClass, int chosenClass, Tensor logits,
                           List<Integer> constraintClasses, Tensor t, Tensor delta, Tensor lambda, Tensor nu,
                           AttributionMap dualContribution, Optional<AttributionMap> marginContribution,
-                          AttributionMap pathAttribution, Optional<VerifiedPoint> adversarial,
+                          AttributionMap pathAttribution, Tensor finalDelta, Optional<VerifiedPoint> adversarial,
                           Certificate certificate, int outerIterations, int forwardPasses, int reversePasses,
                           int reverseSeeds, StopReason stopReason) {
 
@@ -67,6 +68,12 @@ public record Explanation(int sample, Perturbation perturbation, ExplainMode mod
         delta = delta.copy();
         lambda = lambda.copy();
         nu = nu.copy();
+        finalDelta = finalDelta.copy();
+    }
+
+    @Override
+    public Tensor finalDelta() {
+        return finalDelta.copy();
     }
 
     @Override
