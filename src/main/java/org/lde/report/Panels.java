@@ -32,7 +32,7 @@ import org.lde.tensor.Tensor;
  */
 public final class Panels {
     private static final int PAD = 8;
-    private static final int TITLE = 16;
+    private static final int TITLE = 30;
     private static final int FOOT_LINE = 14;
 
     private Panels() {
@@ -68,7 +68,7 @@ public final class Panels {
         }
         int h = s.dim(1) * scale;
         int w = s.dim(2) * scale;
-        int tileW = Math.max(w, 120);
+        int tileW = Math.max(w, 130);
         int width = PAD + 4 * (tileW + PAD);
         int footLines = 3;
         int height = PAD + TITLE + h + PAD + footLines * FOOT_LINE + PAD;
@@ -80,16 +80,16 @@ public final class Panels {
             g.fillRect(0, 0, width, height);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
             String pred = classNames.get(e.predictedClass());
-            String t1 = "input: " + pred + (label >= 0 ? " (label " + classNames.get(label) + ")" : "");
-            String t2 = kindTitle(kind);
-            String t3 = "perturbation delta*";
-            String t4 = e.adversarial().map(v -> "verified: " + classNames.get(v.outputClass())).orElse("none verified");
-            String[] titles = {t1, t2, t3, t4};
+            String[] titles = {"input", kindTitle(kind), "perturbation delta*", "verified adversarial"};
+            String[] subtitles = {"pred " + pred + (label >= 0 ? ", label " + classNames.get(label) : ""),
+                "red +, blue -", "red +, blue -",
+                e.adversarial().map(v -> "class " + classNames.get(v.outputClass())).orElse("none verified")};
             int top = PAD + TITLE;
             for (int k = 0; k < 4; k++) {
                 int left = PAD + k * (tileW + PAD) + (tileW - w) / 2;
                 g.setColor(Color.BLACK);
                 g.drawString(fit(g, titles[k], tileW), PAD + k * (tileW + PAD), PAD + 11);
+                g.drawString(fit(g, subtitles[k], tileW), PAD + k * (tileW + PAD), PAD + 25);
                 BufferedImage tile;
                 switch (k) {
                     case 0:
@@ -156,7 +156,7 @@ public final class Panels {
                 return "path attribution";
             case DUAL_CONTRIBUTION:
             default:
-                return "dual contribution t*(A^T lambda)";
+                return "dual contribution";
         }
     }
 
