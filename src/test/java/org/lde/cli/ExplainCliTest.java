@@ -31,13 +31,20 @@ import org.lde.tensor.Tensor;
 class ExplainCliTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A quickly trained CNN (so that some explanations verify); deterministic. */
-    static Path model(Path dir) {
-        Path f = dir.resolve("cnn.safetensors");
-        CliTest.Result r = CliTest.run("train", "--arch", "fmnist-cnn", "--data", "sample:fashion-mnist", "--epochs", "2",
-                "--batch", "32", "--seed", "3", "--out", f.toString());
-        assertEquals(0, r.code(), r.err());
-        return f;
+    @TempDir
+    static Path shared;
+    private static Path trained;
+
+    /** A quickly trained CNN (so that some explanations verify); deterministic, trained once per class. */
+    static synchronized Path model(Path unused) {
+        if (trained == null) {
+            Path f = shared.resolve("cnn.safetensors");
+            CliTest.Result r = CliTest.run("train", "--arch", "fmnist-cnn", "--data", "sample:fashion-mnist", "--epochs", "2",
+                    "--batch", "32", "--seed", "3", "--out", f.toString());
+            assertEquals(0, r.code(), r.err());
+            trained = f;
+        }
+        return trained;
     }
 
     static List<String> lines(Path p) throws Exception {

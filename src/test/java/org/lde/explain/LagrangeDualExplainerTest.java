@@ -172,6 +172,116 @@ class LagrangeDualExplainerTest {
         }
     }
 
+    @Test
+    void l1ObjectiveSpendsEverythingOnTheLargestWeight() {
+        int d = 6;
+        Network net = linear(d, 2, 12, -1e6, 1e6);
+        Tensor x = new Rng(9).uniform(Shape.of(3, d), 0, 1);
+        LagrangeDualExplainer ex = LagrangeDualExplainer.builder().additive().objective(Objective.L1)
+                .maxOuterIterations(1).alpha(1).overshoot(1.02).build();
+        List<Explanation> out;
+        try (Backend be = Backends.cpu(net)) {
+            out = ex.explain(be, x);
+        }
+        double[] w = ((Dense) net.layers().get(0)).weight().data();
+        for (int n = 0; n < 3; n++) {
+            double[] f = logits(net, row(x, n));
+            int y = argmax(f);
+            int j = 1 - y;
+            int big = 0;
+            for (int i = 1; i < d; i++) {
+                if (Math.abs(w[j * d + i] - w[y * d + i]) > Math.abs(w[j * d + big] - w[y * d + big])) {
+                    big = i;
+                }
+            }
+            double aBig = w[j * d + big] - w[y * d + big];
+            double want = (f[y] - f[j]) / Math.abs(aBig);
+            Explanation e = out.get(n);
+            assertEquals(want, e.certificate().normLowerBound(), 1e-9 * want);
+            double[] delta = e.delta().data();
+            for (int i = 0; i < d; i++) {
+                assertEquals(i == big ? Math.signum(aBig) * want : 0.0, delta[i], 1e-9 * want);
+            }
+            assertNotEquals(y, argmax(logits(net, e.adversarial().orElseThrow().input().data())));
+        }
+    }
+
+    @Test
+    void onALinearModelEveryLinearizationGivesTheSameSolutionSoDampedStepsKeepIt() {
+        // With z != x the right-hand side needs the g^T (z - x) term; on a linear model the constraint
+        // is the same at every z, so t* must equal the single-step closed form after any number of steps.
+        int d = 5;
+        int c = 3;
+        Network net = linear(d, c, 31, -1e6, 1e6);
+        Tensor x = new Rng(10).uniform(Shape.of(4, d), 0, 1);
+        try (Backend be = Backends.cpu(net)) {
+            List<Explanation> one = LagrangeDualExplainer.builder().additive().maxOuterIterations(1).alpha(1).build().explain(be, x);
+            List<Explanation> damped = LagrangeDualExplainer.builder().additive().maxOuterIterations(4).alpha(0.3)
+                    .verifyCandidates(false).tolerance(0).build().explain(be, x);
+            for (int n = 0; n < 4; n++) {
+                assertTrue(damped.get(n).t().relativeError(one.get(n).t()) < 1e-10);
+                assertEquals(4, damped.get(n).outerIterations());
+                // Iterates 0.3, 0.51, 0.657 of t*, then the overshoot 1.1 on the last: 1.1 * 0.7599 < 1, unverified.
+                double[] fd = damped.get(n).finalDelta().data();
+                double[] ts = one.get(n).delta().data();
+                for (int i = 0; i < d; i++) {
+                    assertEquals(1.1 * (1 - Math.pow(0.7, 4)) * ts[i], fd[i], 1e-10 * (1 + Math.abs(ts[i])));
+                }
+                assertFalse(damped.get(n).verified());
+                assertTrue(damped.get(n).pathAttribution().relativeResidual() < 1e-9);
+            }
+        }
+    }
+
+    @Test
+    void targetModeWarmStartAgreesWithAColdStart() {
+        Network net = Network.builder(8).seed(5).dense(16).relu().dense(4).build();
+        Tensor x = new Rng(3).uniform(Shape.of(4, 8), 0, 1);
+        DualSolver cold = p -> new ReferenceDualSolver().solve(p); // supportsWarmStart() = false
+        int[] targets = {1, 2, 3, 0};
+        try (Backend be = Backends.cpu(net)) {
+            LagrangeDualExplainer.Builder b = LagrangeDualExplainer.builder().additive().mode(ExplainMode.TARGET)
+                    .maxOuterIterations(3).tolerance(0);
+            List<Explanation> w = b.build().explain(be, x, targets);
+            List<Explanation> k = b.solver(cold).build().explain(be, x, targets);
+            for (int n = 0; n < 4; n++) {
+                assertEquals(k.get(n).status(), w.get(n).status());
+                assertTrue(w.get(n).t().relativeError(k.get(n).t()) < 1e-6, "sample " + n);
+                assertEquals(k.get(n).certificate().dualValue(), w.get(n).certificate().dualValue(),
+                        1e-6 * Math.abs(k.get(n).certificate().dualValue()));
+                assertEquals(3, w.get(n).constraintClasses().size());
+            }
+        }
+    }
+
+    @Test
+    void linfBudgetLimitsTheAdditiveBoxOrMakesItInfeasible() {
+        int d = 6;
+        Network net = linear(d, 2, 41, 0, 1);
+        Tensor x = new Rng(14).uniform(Shape.of(1, d), 0.3, 0.7);
+        double[] w = ((Dense) net.layers().get(0)).weight().data();
+        double[] f = logits(net, row(x, 0));
+        int y = argmax(f);
+        double l1 = 0;
+        for (int i = 0; i < d; i++) {
+            l1 += Math.abs(w[(1 - y) * d + i] - w[y * d + i]);
+        }
+        double need = (f[y] - f[1 - y]) / l1; // the smallest eps that reaches the boundary (box never binds below 0.3)
+        assertTrue(need < 0.3, "fixture: the domain must not bind, need " + need);
+        try (Backend be = Backends.cpu(net)) {
+            Explanation small = LagrangeDualExplainer.builder().additive().linfBudget(0.9 * need).build().explain(be, x).get(0);
+            assertEquals(DualStatus.INFEASIBLE_IN_BOX, small.status());
+            assertFalse(small.verified());
+            Explanation big = LagrangeDualExplainer.builder().additive().linfBudget(1.5 * need).maxOuterIterations(1)
+                    .alpha(1).overshoot(1).build().explain(be, x).get(0);
+            assertEquals(DualStatus.SOLVED, big.status());
+            for (double v : big.delta().data()) {
+                assertTrue(Math.abs(v) <= 1.5 * need + 1e-15);
+            }
+            assertTrue(big.dualContribution().relativeResidual() < 1e-6);
+        }
+    }
+
     /** The exact 1-D root of {@code phi(lambda) = a^T clip(lambda a, tl, tu) - r} by bisection. */
     static double[] bisect(double[] a, double r, double[] tl, double[] tu) {
         double lo = 0;
