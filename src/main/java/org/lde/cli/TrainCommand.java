@@ -134,7 +134,8 @@ final class TrainCommand implements Callable<Integer> {
         if (held.isPresent()) {
             try (Backend check = Backends.cpu(trained)) {
                 double acc = Evaluation.accuracy(check, held.get().inputs(), held.get().labels(), 256);
-                System.out.printf("saved model on %s: accuracy %.2f%% (%d samples)%n", test, 100 * acc, held.get().size());
+                String heldName = test != null ? test : "the " + holdout + " held-out samples of " + data;
+                System.out.printf("saved model on %s: accuracy %.2f%% (%d samples)%n", heldName, 100 * acc, held.get().size());
             }
         }
         return 0;

@@ -71,6 +71,57 @@ public final class Certificates {
     }
 
     /**
+     * The KKT residuals of the L2 problem {@code b} at any pair {@code (t, lambda)}, e.g. one
+     * returned by a float32 backend: see {@link KktReport} (stationarity is
+     * {@code max_i |t_i - clip((A^T lambda)_i, tl_i, tu_i)|}). All five are 0 exactly at the optimum.
+     *
+     * @throws IllegalArgumentException if the objective is not L2, on wrong lengths, or on NaN entries
+     */
+    public static KktReport kkt(DualProblem p, int b, double[] t, double[] lambda) {
+        if (p.objective() != Objective.L2) {
+            throw new IllegalArgumentException("KKT residuals are defined here for the L2 objective, problem has " + p.objective());
+        }
+        if (b < 0 || b >= p.batch()) {
+            throw new IndexOutOfBoundsException("problem " + b + " outside batch of " + p.batch());
+        }
+        int k = p.constraints();
+        int d = p.dim();
+        if (t.length != d || lambda.length != k) {
+            throw new IllegalArgumentException("problem " + b + ": t has " + t.length + " entries (d = " + d + "), lambda has "
+                    + lambda.length + " (K = " + k + ")");
+        }
+        for (int i = 0; i < d; i++) {
+            if (Double.isNaN(t[i])) {
+                throw new IllegalArgumentException("problem " + b + ": t[" + i + "] is NaN");
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            if (Double.isNaN(lambda[j])) {
+                throw new IllegalArgumentException("problem " + b + ": lambda[" + j + "] is NaN");
+            }
+        }
+        double[] a = p.matrix(b);
+        double[] r = p.rhs(b);
+        double[] tl = p.lowerBounds(b);
+        double[] tu = p.upperBounds(b);
+        double[] at = DualMath.mult(a, k, d, t);
+        double[] w = DualMath.multTransA(a, k, d, lambda);
+        double primal = 0;
+        double dualV = 0;
+        double compl = 0;
+        for (int j = 0; j < k; j++) {
+            primal = Math.max(primal, r[j] - at[j]);
+            dualV = Math.max(dualV, -lambda[j]);
+            compl = Math.max(compl, Math.abs(lambda[j] * (at[j] - r[j])));
+        }
+        double stat = 0;
+        for (int i = 0; i < d; i++) {
+            stat = Math.max(stat, Math.abs(t[i] - DualMath.clip(w[i], tl[i], tu[i])));
+        }
+        return new KktReport(primal, DualMath.boxViolation(t, tl, tu), dualV, compl, stat);
+    }
+
+    /**
      * The norm bound a dual value certifies: {@code sqrt(2 max(G, 0))} for L2 (since the objective
      * is {@code 1/2||t||^2}), {@code max(G, 0)} for L_inf and L1 (a negative dual value certifies
      * only the trivial bound 0); {@code +Infinity} for {@code G = +Infinity} (infeasible).

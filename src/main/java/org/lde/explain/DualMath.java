@@ -139,6 +139,47 @@ final class DualMath {
         return true;
     }
 
+    /**
+     * A bound on the float64 rounding error of the gap {@code p - G = lambda^T (A t - r)} at
+     * {@code t = fl(clip(A^T lambda))}: the computed {@code t_i} carries an error up to
+     * {@code gamma_K (|A|^T lambda)_i} (cancellation in {@code A^T lambda}), which moves
+     * {@code a_k^T t} by up to {@code sum_i |a_ki| gamma_K (|A|^T lambda)_i}; evaluating
+     * {@code a_k^T t - r_k} adds {@code gamma_d (sum_i |a_ki t_i| + |r_k|)}; forming {@code p - G}
+     * adds {@code eps |p|}. {@code gamma_n = n u / (1 - n u)} with {@code u = 2^-53}, taken as
+     * {@code (n + 2) 2^-52} for safety.
+     */
+    static double gapRoundingFloor(double[] a, int k, int d, double[] r, double[] lambda, double[] t, double p) {
+        double u = Math.ulp(1.0);
+        double gk = (k + 2) * u;
+        double gd = (d + 2) * u;
+        double[] absAl = new double[d];
+        for (int j = 0; j < k; j++) {
+            double l = Math.abs(lambda[j]);
+            if (l == 0) {
+                continue;
+            }
+            for (int i = 0; i < d; i++) {
+                absAl[i] += l * Math.abs(a[j * d + i]);
+            }
+        }
+        double floor = u * Math.abs(p);
+        for (int j = 0; j < k; j++) {
+            double l = Math.abs(lambda[j]);
+            if (l == 0) {
+                continue;
+            }
+            double move = 0;
+            double eval = Math.abs(r[j]);
+            for (int i = 0; i < d; i++) {
+                double aji = Math.abs(a[j * d + i]);
+                move += aji * absAl[i];
+                eval += aji * Math.abs(t[i]);
+            }
+            floor += l * (gk * move + gd * eval);
+        }
+        return floor;
+    }
+
     static double boxViolation(double[] t, double[] tl, double[] tu) {
         double m = 0;
         for (int i = 0; i < t.length; i++) {

@@ -52,6 +52,29 @@ public record DualSolutions(List<DualSolution> items) {
         return new Tensor(Shape.of(items.size(), d), out);
     }
 
+    /** The dual values {@code [B]} (certified lower bounds on each optimum). */
+    public Tensor dualValues() {
+        return scalars(DualSolution::dualValue);
+    }
+
+    /** The primal values {@code [B]} ({@code +Infinity} where no feasible point is known). */
+    public Tensor primalValues() {
+        return scalars(DualSolution::primalValue);
+    }
+
+    /** The relative gaps {@code [B]}. */
+    public Tensor relativeGaps() {
+        return scalars(DualSolution::relativeGap);
+    }
+
+    private Tensor scalars(java.util.function.ToDoubleFunction<DualSolution> f) {
+        double[] out = new double[items.size()];
+        for (int b = 0; b < out.length; b++) {
+            out[b] = f.applyAsDouble(items.get(b));
+        }
+        return new Tensor(Shape.of(out.length), out);
+    }
+
     /** True when every problem of the batch is {@link DualStatus#SOLVED}. */
     public boolean allSolved() {
         return items.stream().allMatch(DualSolution::solved);

@@ -147,6 +147,33 @@ class AttributionsTest {
     }
 
     @Test
+    void kktResidualsOfAnyPair() {
+        Rng rng = new Rng(65);
+        TestProblems.Data p = TestProblems.feasible(rng, 3, 17, false);
+        DualProblem prob = TestProblems.batch(Objective.L2, p);
+        DualSolution s = new ReferenceDualSolver().solve(prob).get(0);
+        KktReport at = Certificates.kkt(prob, 0, s.t(), s.lambda());
+        assertTrue(at.max() <= 1e-12, at.toString());
+        double[] t = s.t();
+        int free = -1;
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] > p.tl()[i] + 0.01 && t[i] < p.tu()[i] - 0.01) {
+                free = i;
+            }
+        }
+        assertTrue(free >= 0);
+        t[free] += 0.005;
+        KktReport moved = Certificates.kkt(prob, 0, t, s.lambda());
+        assertEquals(0.005, moved.stationarity(), 1e-12);
+        double[] lam = s.lambda();
+        lam[0] = -0.25;
+        assertEquals(0.25, Certificates.kkt(prob, 0, s.t(), lam).dualViolation(), 0);
+        t[free] = p.tu()[free] + 1;
+        assertEquals(1, Certificates.kkt(prob, 0, t, s.lambda()).boxViolation(), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> Certificates.kkt(prob, 0, new double[2], s.lambda()));
+    }
+
+    @Test
     void perturbationAppliesDiagonalScale() {
         double[] t = {1, -2, 0.5};
         assertArrayEquals(new double[] {2, 2, 0}, Attributions.perturbation(t, new double[] {2, -1, 0}), 0);

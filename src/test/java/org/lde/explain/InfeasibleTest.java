@@ -145,9 +145,35 @@ class InfeasibleTest {
         assertTrue(certified >= 10, "too few cases: " + certified);
     }
 
+    /**
+     * Without a box, a certificate needs {@code A^T mu = 0} exactly, which floating-point iterates
+     * may miss: the documented outcome is INFEASIBLE_IN_BOX when the check succeeds, otherwise
+     * MAX_ITER with no feasible point; never SOLVED.
+     */
+    @Test
+    void unboxedInfeasibleIsNeverSolved() {
+        double ninf = Double.NEGATIVE_INFINITY;
+        double[][] rows = {{1, 0, -1, 0}, {2, 0, -1, 0}, {3, 1, -1, 0.5}};
+        for (double[] a : rows) {
+            TestProblems.Data p = new TestProblems.Data(2, 2, a, new double[] {0.5, 0.5}, new double[] {ninf, ninf}, new double[] {INF, INF});
+            if (a[1] != 0) {
+                // 3 t0 + t1 >= .5 and -t0 + .5 t1 >= .5 is feasible (t = (0, 1)); check that for contrast
+                DualSolution s = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, p)).get(0);
+                assertEquals(DualStatus.SOLVED, s.status());
+                continue;
+            }
+            DualSolution s = new ReferenceDualSolver(DualSolverOptions.builder().maxIterations(3000).build())
+                    .solve(TestProblems.batch(Objective.L2, p)).get(0);
+            assertTrue(s.status() == DualStatus.INFEASIBLE_IN_BOX || s.status() == DualStatus.MAX_ITER, s.toString());
+            assertEquals(INF, s.primalValue());
+            if (s.status() == DualStatus.INFEASIBLE_IN_BOX) {
+                checkCertificate(p, s);
+            }
+        }
+    }
+
     @Test
     void infeasibleAndFeasibleMixInOneBatch() {
-        double[] a = {1, 1, 1, 1};
         TestProblems.Data ok = new TestProblems.Data(1, 2, new double[] {1, 1}, new double[] {1}, new double[] {0, 0}, new double[] {1, 1});
         TestProblems.Data bad = new TestProblems.Data(1, 2, new double[] {1, 1}, new double[] {3}, new double[] {0, 0}, new double[] {1, 1});
         DualSolutions s = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, ok, bad, ok));
@@ -155,6 +181,7 @@ class InfeasibleTest {
         assertEquals(DualStatus.INFEASIBLE_IN_BOX, s.get(1).status());
         assertEquals(DualStatus.SOLVED, s.get(2).status());
         assertArrayEquals(new double[] {0.5, 0.5}, s.get(0).t(), 1e-15);
-        assertEquals(a.length, 4);
+        assertEquals(INF, s.dualValues().data()[1]);
+        assertEquals(0.25, s.primalValues().data()[2], 1e-15);
     }
 }

@@ -100,6 +100,81 @@ class IterativeSolverTest {
         }
     }
 
+    /**
+     * Two nearly parallel half-spaces without a box: both bind, {@code t*} is the intersection
+     * point of the two lines (Cramer's rule), huge when the determinant is small. The relative gap
+     * that float64 can resolve grows with the cancellation in {@code A^T lambda}; the solver must
+     * still report SOLVED (at the rounding floor) with the right point, not spin to MAX_ITER.
+     */
+    @Test
+    void nearlyParallelRowsSolveToTheRoundingFloor() {
+        double ninf = Double.NEGATIVE_INFINITY;
+        double inf = Double.POSITIVE_INFINITY;
+        for (double a22 : new double[] {-0.2, -0.19, -0.1941}) {
+            double[] a = {1.7, 0.3, -1.1, a22};
+            double det = 1.7 * a22 - 0.3 * -1.1;
+            double[] want = {(0.5 * a22 - 0.3 * 0.5) / det, (1.7 * 0.5 + 1.1 * 0.5) / det};
+            TestProblems.Data p = new TestProblems.Data(2, 2, a, new double[] {0.5, 0.5}, new double[] {ninf, ninf}, new double[] {inf, inf});
+            DualSolution s = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, p)).get(0);
+            assertEquals(DualStatus.SOLVED, s.status(), s.toString());
+            assertTrue(s.iterations() < 1000, "iterations " + s.iterations());
+            // the answer is parametrized by lambda (t = A^T lambda), whose float64 accuracy is about
+            // eps cond(A)^2: allow 100 eps cond(A)^2 relative (cond^2 = ratio of eigenvalues of A A^T)
+            double m11 = 1.7 * 1.7 + 0.3 * 0.3;
+            double m22 = 1.1 * 1.1 + a22 * a22;
+            double m12 = 1.7 * -1.1 + 0.3 * a22;
+            double tr = m11 + m22;
+            double disc = Math.sqrt((m11 - m22) * (m11 - m22) + 4 * m12 * m12);
+            double cond2 = (tr + disc) / (tr - disc);
+            double rel = TestProblems.diffNorm(s.t(), want) / TestProblems.norm2(want);
+            assertTrue(rel <= 100 * Math.ulp(1.0) * cond2 && rel <= 1e-5, "t relative error " + rel + ", cond^2 " + cond2);
+            assertTrue(s.relativeGap() <= 1e-4, "gap " + s.relativeGap());
+        }
+    }
+
+    @Test
+    void agreementMeasuresAgainstTheReference() {
+        Rng rng = new Rng(75);
+        TestProblems.Data p = TestProblems.feasible(rng, 3, 40, false);
+        DualProblem prob = TestProblems.batch(Objective.L2, p);
+        DualSolution ref = new ReferenceDualSolver().solve(prob).get(0);
+        DualSolution plain = new ReferenceDualSolver(DualSolverOptions.builder().activeSetStep(false)
+                .feasibilityTolerance(1e-6).gapTolerance(1e-6).build()).solve(prob).get(0);
+        DualAgreement same = DualAgreement.of(ref, ref);
+        assertEquals(0, same.tError(), 0);
+        assertTrue(same.passes(0));
+        DualAgreement ag = DualAgreement.of(ref, plain);
+        assertTrue(ag.passes(1e-4), ag.toString());
+        // a NaN never passes
+        double[] bad = ref.t();
+        bad[3] = Double.NaN;
+        DualSolution nan = new DualSolution(ref.status(), ref.objective(), bad, ref.lambda(), ref.nu(), ref.dualValue(),
+                ref.primalValue(), ref.relativeGap(), ref.maxViolation(), 0, ref.iterations(), ref.kkt());
+        DualAgreement an = DualAgreement.of(ref, nan);
+        assertEquals(Double.POSITIVE_INFINITY, an.tError());
+        assertTrue(!an.passes(1e300));
+        // duplicate rows: lambda is not unique, t and G are
+        double[] a = p.a().clone();
+        System.arraycopy(a, 0, a, 40, 40);
+        double[] r = p.r().clone();
+        r[1] = r[0];
+        DualProblem dup = TestProblems.batch(Objective.L2, new TestProblems.Data(3, 40, a, r, p.tl(), p.tu()));
+        DualSolution d1 = new ReferenceDualSolver().solve(dup).get(0);
+        double[] split = d1.lambda();
+        double total = split[0] + split[1];
+        split[0] = total;
+        split[1] = 0;
+        DualSolution d2 = new DualSolution(d1.status(), d1.objective(), d1.t(), split, d1.nu(), d1.dualValue(), d1.primalValue(),
+                d1.relativeGap(), d1.maxViolation(), 0, d1.iterations(), d1.kkt());
+        DualAgreement ad = DualAgreement.of(d1, d2);
+        assertTrue(ad.passesPrimalAndValue(1e-12));
+        if (total > 0 && d1.lambda(1) > 0) {
+            assertTrue(!ad.passes(1e-4), "a different split of a non-unique lambda is reported as lambda error");
+        }
+        // the other split is as optimal: same dual value
+        assertEquals(d1.dualValue(), Certificates.weakDualityBound(dup, 0, split), 1e-12 * (1 + Math.abs(d1.dualValue())));
+    }
+
     @Test
     void warmStartAtTheOptimumStopsAtTheFirstCheck() {
         Rng rng = new Rng(74);

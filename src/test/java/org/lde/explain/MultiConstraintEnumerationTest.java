@@ -20,9 +20,7 @@ class MultiConstraintEnumerationTest {
             int bN = 1 + rng.nextInt(7);
             TestProblems.Data[] ps = new TestProblems.Data[bN];
             for (int b = 0; b < bN; b++) {
-                TestProblems.Data p = TestProblems.feasible(rng, k, d, trial % 2 == 1);
-                // move r up toward what the box allows along each row, keeping the generating point feasible
-                ps[b] = p;
+                ps[b] = TestProblems.feasible(rng, k, d, trial % 2 == 1);
             }
             DualSolutions sol = new ReferenceDualSolver().solve(TestProblems.batch(Objective.L2, ps));
             for (int b = 0; b < bN; b++) {

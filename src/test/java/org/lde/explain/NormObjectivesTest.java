@@ -145,7 +145,7 @@ class NormObjectivesTest {
                 double want = bisectLinf(ps[b]);
                 assertEquals(DualStatus.SOLVED, s.status(), s.toString());
                 assertEquals(want, s.primalValue(), 1e-10 * (1 + want), "trial " + trial);
-                assertEquals(want, TestProblems.norm2(s.t()) * 0 + java.util.Arrays.stream(s.t()).map(Math::abs).max().orElse(0), 1e-10 * (1 + want));
+                assertEquals(want, java.util.Arrays.stream(s.t()).map(Math::abs).max().orElse(0), 1e-10 * (1 + want));
                 assertTrue(TestProblems.feasibleWithin(ps[b], s.t(), 1e-10));
                 // strong duality, with the dual evaluated by Certificates
                 double g = Certificates.weakDualityBound(prob, b, s.lambda());

@@ -1,0 +1,343 @@
+package org.lde.device.emu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.lde.device.Device;
+import org.lde.device.DeviceBuffer;
+import org.lde.device.DeviceException;
+import org.lde.device.Dim3;
+import org.lde.device.Kernel;
+import org.lde.device.KernelArgs;
+import org.lde.device.LaunchProfile;
+import org.lde.device.Module;
+
+/**
+ * The PTX emulator as a {@link Device}: runs the same PTX text a GPU would, on the CPU, with the
+ * sanitizer always on and counters for every launch ({@link #lastProfile()}).
+ *
+ * <h2>Execution model</h2>
+ * Launches run synchronously, block after block (in x, then y, then z order). A block's threads form
+ * warps of 32 consecutive linear thread ids. Each warp runs in lockstep: a step takes the smallest
+ * program counter among its runnable lanes and executes that instruction for all lanes at it, so
+ * divergent paths reconverge at the smallest PC and warp-synchronous instructions ({@code shfl.sync},
+ * {@code vote.sync}, {@code activemask}) see exactly the lanes that are together. A warp runs until all
+ * its live lanes wait at {@code bar.sync} or have exited; when every live thread of the block waits at
+ * the same barrier, all are released. {@code membar}/{@code fence} are no-ops (one thread runs at a time,
+ * so memory is always coherent); {@code bar.warp.sync} only checks that the lanes of its mask are here.
+ * Atomics are applied lane by lane in lane order. Registers start at zero; shared and local memory
+ * start filled with {@link DeviceBuffer#POISON}, so reading them before writing shows up as NaN.
+ *
+ * <h2>Sanitizer</h2>
+ * A launch stops with a {@link DeviceException} naming the kernel, block, thread, PTX line and CUDA
+ * source line (from {@code .loc}) on: out-of-bounds or misaligned global, shared, local, param or const
+ * access (global ones name the allocation overrun, e.g. "is 4 bytes past the end of allocation #3
+ * (1024 bytes)"), use of freed memory, stores to param/const, a barrier not reached by every live
+ * thread of the block at the same instruction, shuffles/votes whose membermask names lanes that are not
+ * executing them, a shuffle reading an inactive lane, {@code trap}, and a launch running more than
+ * {@link #maxWarpSteps()} warp steps (an endless loop, or a spin wait on another warp, which this
+ * one-warp-at-a-time scheduler cannot make progress on).
+ *
+ * <h2>Memory</h2>
+ * Allocation {@code #i} is at {@code 0x7000_0000_0000 + i * 2^36}: aligned, far apart, and an address
+ * maps to its allocation in constant time. Generic addresses of shared, local, const and param memory
+ * are windows at {@code 0x1000_0000_0000}, {@code 0x2000_0000_0000}, {@code 0x3000_0000_0000} and
+ * {@code 0x4000_0000_0000} (what {@code cvta} produces); everything else is global.
+ *
+ * <h2>Arguments</h2>
+ * Each {@link KernelArgs} entry fills one {@code .param}: {@code Ptr} a 64-bit integer parameter,
+ * {@code I32} a 32-bit integer, {@code I64} a 64-bit integer, {@code F32} an {@code .f32}, {@code F64}
+ * an {@code .f64}. A {@code .b8} array parameter (a struct passed by value) is filled by consecutive
+ * arguments, each placed at its natural alignment, which must cover the array exactly.
+ *
+ * <p>Not thread-safe: use one device per thread.
+ */
+public final class EmulatedDevice implements Device {
+    /** Default limit on warp steps of one launch (about a minute of emulation). */
+    public static final long DEFAULT_MAX_WARP_STEPS = 2_000_000_000L;
+    /** Largest shared memory of one block (static + dynamic) the emulator accepts, as on sm_90. */
+    public static final int MAX_SHARED_BYTES = 227 * 1024;
+
+    private final GlobalMemory memory = new GlobalMemory();
+    private final List<EmuModule> modules = new ArrayList<>();
+    private final long maxWarpSteps;
+    private LaunchProfile last;
+    private boolean closed;
+
+    /** An emulator with the default step limit. */
+    public EmulatedDevice() {
+        this(DEFAULT_MAX_WARP_STEPS);
+    }
+
+    /** An emulator that stops a launch after {@code maxWarpSteps} warp steps. */
+    public EmulatedDevice(long maxWarpSteps) {
+        if (maxWarpSteps <= 0) {
+            throw new IllegalArgumentException("maxWarpSteps must be positive, got " + maxWarpSteps);
+        }
+        this.maxWarpSteps = maxWarpSteps;
+    }
+
+    public long maxWarpSteps() {
+        return maxWarpSteps;
+    }
+
+    @Override
+    public String name() {
+        return "PTX emulator (warp size 32, sanitizer on)";
+    }
+
+    private void open() {
+        if (closed) {
+            throw new DeviceException("the emulated device is closed");
+        }
+    }
+
+    @Override
+    public DeviceBuffer allocate(long bytes) {
+        open();
+        return new EmuBuffer(memory, memory.allocate(bytes, ""));
+    }
+
+    @Override
+    public Module loadModule(String name, String ptx) {
+        open();
+        if (name == null || ptx == null) {
+            throw new DeviceException("loadModule needs a name and PTX text");
+        }
+        EmuModule m = new EmuModule(name, ptx, memory);
+        modules.add(m);
+        return m;
+    }
+
+    @Override
+    public void launch(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
+        open();
+        last = null;
+        if (!(kernel instanceof EmuKernel ek) || !modules.contains(ek.module)) {
+            throw new DeviceException("kernel " + (kernel == null ? "null" : kernel.name()) + " was not loaded by this emulated device");
+        }
+        DecodedKernel k = ek.decoded;
+        String what = "launch of kernel " + k.name + " (module " + k.moduleName + ") with grid " + grid + ", block " + block;
+        if (ek.module.closed) {
+            throw new DeviceException(what + ": module is closed");
+        }
+        if (block.count() > 1024 || block.x() > 1024 || block.y() > 1024 || block.z() > 64) {
+            throw new DeviceException(what + ": a block may have at most 1024 threads (x, y <= 1024, z <= 64)");
+        }
+        if (grid.y() > 65535 || grid.z() > 65535) {
+            throw new DeviceException(what + ": grid y and z must be at most 65535");
+        }
+        if (k.reqntid != null && !matches(k.reqntid, block, true)) {
+            throw new DeviceException(what + ": the kernel requires .reqntid " + java.util.Arrays.toString(k.reqntid));
+        }
+        if (k.maxntid != null && !matches(k.maxntid, block, false)) {
+            throw new DeviceException(what + ": the kernel allows at most .maxntid " + java.util.Arrays.toString(k.maxntid));
+        }
+        if (dynamicSharedBytes < 0) {
+            throw new DeviceException(what + ": negative dynamic shared memory " + dynamicSharedBytes);
+        }
+        long sharedTotal = (long) (k.dynSharedOffset >= 0 ? k.dynSharedOffset : k.staticShared) + dynamicSharedBytes;
+        if (sharedTotal > MAX_SHARED_BYTES) {
+            throw new DeviceException(what + ": " + sharedTotal + " bytes of shared memory (static " + k.staticShared
+                    + " + dynamic " + dynamicSharedBytes + ") exceed " + MAX_SHARED_BYTES);
+        }
+        byte[] param = packParams(what, k, args);
+        Launch l = new Launch(k, memory, grid, block, dynamicSharedBytes, param, maxWarpSteps);
+        try {
+            l.run();
+        } catch (DeviceException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new DeviceException(what + ": internal emulator error: " + e, e);
+        }
+        last = l.profile();
+    }
+
+    private static boolean matches(int[] lim, Dim3 block, boolean exact) {
+        int[] b = {block.x(), block.y(), block.z()};
+        if (exact) {
+            for (int i = 0; i < 3; i++) {
+                if (b[i] != (i < lim.length ? lim[i] : 1)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        long maxCount = 1;
+        for (int v : lim) {
+            maxCount *= v;
+        }
+        for (int i = 0; i < lim.length && i < 3; i++) {
+            if (b[i] > lim[i]) {
+                return false;
+            }
+        }
+        return block.count() <= maxCount;
+    }
+
+    private byte[] packParams(String what, DecodedKernel k, KernelArgs args) {
+        if (args == null) {
+            throw new DeviceException(what + ": null KernelArgs");
+        }
+        List<KernelArgs.Arg> list = args.args();
+        byte[] out = new byte[k.paramBytes];
+        int ai = 0;
+        for (int p = 0; p < k.params.size(); p++) {
+            Ast.ParamDecl pd = k.params.get(p);
+            int off = k.paramOffset[p];
+            if (pd.count() > 1 || pd.type() == PtxType.B8 || pd.type() == PtxType.U8 || pd.type() == PtxType.S8) {
+                // a byte array (struct by value): filled by consecutive arguments at natural alignment
+                long size = pd.bytes();
+                long pos = 0;
+                int first = ai;
+                while (pos < size) {
+                    if (ai >= list.size()) {
+                        throw new DeviceException(what + ": parameter " + p + " (" + pd.name() + ", " + size
+                                + "-byte array) is only filled up to byte " + pos + " by arguments " + first + ".." + (ai - 1)
+                                + "; " + list.size() + " arguments given");
+                    }
+                    KernelArgs.Arg a = list.get(ai);
+                    int sz = argSize(a);
+                    pos = (pos + sz - 1) / sz * sz;
+                    if (pos + sz > size) {
+                        throw new DeviceException(what + ": argument " + ai + " (" + describe(a) + ") overruns the " + size
+                                + "-byte array parameter " + pd.name() + " at byte " + pos);
+                    }
+                    Bytes.put(out, (int) (off + pos), sz, argBits(what, ai, a));
+                    pos += sz;
+                    ai++;
+                }
+                continue;
+            }
+            if (ai >= list.size()) {
+                throw new DeviceException(what + ": " + list.size() + " arguments given but the kernel has " + k.params.size()
+                        + " parameters; parameter " + p + " (" + pd.name() + ", ." + pd.type().ptx() + ") has no argument");
+            }
+            KernelArgs.Arg a = list.get(ai);
+            String expected = expectedArg(pd.type());
+            if (!accepts(pd.type(), a)) {
+                throw new DeviceException(what + ": argument " + ai + " is " + describe(a) + " but parameter " + p + " ("
+                        + pd.name() + ") is ." + pd.type().ptx() + " (expects " + expected + ")");
+            }
+            Bytes.put(out, off, pd.type().bytes(), argBits(what, ai, a));
+            ai++;
+        }
+        if (ai != list.size()) {
+            throw new DeviceException(what + ": " + list.size() + " arguments given but the kernel's " + k.params.size()
+                    + " parameters take " + ai);
+        }
+        return out;
+    }
+
+    private static String expectedArg(PtxType t) {
+        switch (t) {
+            case U64:
+            case S64:
+            case B64:
+                return "ptr or i64";
+            case U32:
+            case S32:
+            case B32:
+                return "i32";
+            case F32:
+                return "f32";
+            case F64:
+                return "f64";
+            default:
+                return "nothing KernelArgs can express";
+        }
+    }
+
+    private static boolean accepts(PtxType t, KernelArgs.Arg a) {
+        switch (t) {
+            case U64:
+            case S64:
+            case B64:
+                return a instanceof KernelArgs.Ptr || a instanceof KernelArgs.I64;
+            case U32:
+            case S32:
+            case B32:
+                return a instanceof KernelArgs.I32;
+            case F32:
+                return a instanceof KernelArgs.F32;
+            case F64:
+                return a instanceof KernelArgs.F64;
+            default:
+                return false;
+        }
+    }
+
+    private static int argSize(KernelArgs.Arg a) {
+        return a instanceof KernelArgs.I32 || a instanceof KernelArgs.F32 ? 4 : 8;
+    }
+
+    private static String describe(KernelArgs.Arg a) {
+        if (a instanceof KernelArgs.Ptr) {
+            return "a pointer";
+        }
+        if (a instanceof KernelArgs.I32 i) {
+            return "i32 " + i.value();
+        }
+        if (a instanceof KernelArgs.I64 i) {
+            return "i64 " + i.value();
+        }
+        if (a instanceof KernelArgs.F32 f) {
+            return "f32 " + f.value();
+        }
+        if (a instanceof KernelArgs.F64 f) {
+            return "f64 " + f.value();
+        }
+        return String.valueOf(a);
+    }
+
+    private long argBits(String what, int index, KernelArgs.Arg a) {
+        if (a instanceof KernelArgs.Ptr p) {
+            if (!(p.buffer() instanceof EmuBuffer b) || memory.slot(b.address()) != b.alloc) {
+                throw new DeviceException(what + ": argument " + index + " is a buffer of another device");
+            }
+            if (b.alloc.freed) {
+                throw new DeviceException(what + ": argument " + index + " is a closed buffer (" + b.alloc.describe() + ")");
+            }
+            return b.address();
+        }
+        if (a instanceof KernelArgs.I32 i) {
+            return i.value();
+        }
+        if (a instanceof KernelArgs.I64 i) {
+            return i.value();
+        }
+        if (a instanceof KernelArgs.F32 f) {
+            return Float.floatToRawIntBits(f.value());
+        }
+        if (a instanceof KernelArgs.F64 f) {
+            return Double.doubleToRawLongBits(f.value());
+        }
+        throw new DeviceException(what + ": unknown argument kind " + a);
+    }
+
+    @Override
+    public void synchronize() {
+        open();
+    }
+
+    @Override
+    public Optional<LaunchProfile> lastProfile() {
+        return Optional.ofNullable(last);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            for (EmuModule m : modules) {
+                m.close();
+            }
+            closed = true;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,447 @@
+package org.lde.device.emu;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.lde.device.DeviceBuffer;
+import org.lde.device.DeviceException;
+import org.lde.device.Dim3;
+import org.lde.device.LaunchProfile;
+
+/**
+ * One launch of a decoded kernel: runs the blocks one after another; inside a block, each warp runs
+ * until every one of its live lanes waits at a barrier or has exited, then the barrier is checked and
+ * released. Inside a warp, each step takes the smallest program counter among the runnable lanes and
+ * executes that instruction for all lanes at it (so divergent paths reconverge at the smallest PC).
+ * Also holds the state spaces of the running block, the sanitizer checks and the counters.
+ */
+final class Launch {
+    static final int GLOBAL = 0, SHARED = 1, LOCAL = 2, PARAM = 3, CONST = 4, GENERIC = 5;
+    static final String[] SPACE_NAMES = {"global", "shared", "local", "param", "const", ""};
+
+    /** Generic-address windows of the non-global state spaces (each 4 GiB). */
+    static final long SHARED_WINDOW = 0x0000_1000_0000_0000L;
+    static final long LOCAL_WINDOW = 0x0000_2000_0000_0000L;
+    static final long CONST_WINDOW = 0x0000_3000_0000_0000L;
+    static final long PARAM_WINDOW = 0x0000_4000_0000_0000L;
+    static final long WINDOW_SIZE = 1L << 32;
+
+    final DecodedKernel k;
+    final GlobalMemory gm;
+    final Dim3 grid;
+    final Dim3 block;
+    final byte[] param;
+    final byte[] constBank;
+    final byte[] shared;
+    final int localPer;
+    final byte[] local;
+    final int nthreads;
+    final Warp[] warps;
+    final long maxSteps;
+    int bx, by, bz;
+    long steps;
+    /** Set by {@link #resolve}: the offset of the access inside the returned array. */
+    int off;
+
+    // counters
+    final long[] counts;
+    long loadSectors, storeSectors, loadBytes, storeBytes, sharedAccesses, bankConflicts, atomicBytes;
+    final long[] scratch = new long[64];
+    final int[] words = new int[128];
+    final int[] phases = new int[128];
+    final int[] tmpWords = new int[128];
+    private final int[] perBank = new int[32];
+    final int[] laneInts = new int[32];
+    final long[] laneLongs = new long[32];
+
+    Launch(DecodedKernel k, GlobalMemory gm, Dim3 grid, Dim3 block, int dynamicShared, byte[] param, long maxSteps) {
+        this.k = k;
+        this.gm = gm;
+        this.grid = grid;
+        this.block = block;
+        this.param = param;
+        this.constBank = k.constBank;
+        this.maxSteps = maxSteps;
+        long nt = block.count();
+        this.nthreads = (int) nt;
+        long sharedBytes = (k.dynSharedOffset >= 0 ? k.dynSharedOffset : k.staticShared) + (long) dynamicShared;
+        if (sharedBytes > 1L << 30) {
+            throw new DeviceException("kernel " + k.name + ": " + sharedBytes + " bytes of shared memory requested");
+        }
+        this.shared = new byte[(int) sharedBytes];
+        this.localPer = k.localBytes;
+        this.local = new byte[(int) Math.min(Integer.MAX_VALUE - 8, (long) localPer * nthreads)];
+        int nw = (nthreads + 31) / 32;
+        this.warps = new Warp[nw];
+        for (int i = 0; i < nw; i++) {
+            warps[i] = new Warp(i, k.slots);
+        }
+        this.counts = new long[k.code.length];
+    }
+
+    // ------------------------------------------------------------------ execution
+
+    void run() {
+        for (int z = 0; z < grid.z(); z++) {
+            for (int y = 0; y < grid.y(); y++) {
+                for (int xx = 0; xx < grid.x(); xx++) {
+                    bx = xx;
+                    by = y;
+                    bz = z;
+                    runBlock();
+                }
+            }
+        }
+    }
+
+    private void setupBlock() {
+        Bytes.fill32(shared, DeviceBuffer.POISON);
+        Bytes.fill32(local, DeviceBuffer.POISON);
+        int bdx = block.x();
+        int bdy = block.y();
+        for (Warp w : warps) {
+            Arrays.fill(w.r, 0L);
+            Arrays.fill(w.pc, 0);
+            int first = w.index * 32;
+            int n = Math.min(32, nthreads - first);
+            w.live = n == 32 ? -1 : (1 << n) - 1;
+            w.waiting = 0;
+            for (int c = 0; c < k.constSlot.length; c++) {
+                Arrays.fill(w.r, k.constSlot[c] * 32, k.constSlot[c] * 32 + 32, k.constValue[c]);
+            }
+            for (int s = 0; s < k.specialSlot.length; s++) {
+                int base = k.specialSlot[s] * 32;
+                for (int l = 0; l < 32; l++) {
+                    int lin = first + l;
+                    long v;
+                    switch (k.specialKind[s]) {
+                        case DecodedKernel.TID_X: v = lin % bdx; break;
+                        case DecodedKernel.TID_Y: v = (lin / bdx) % bdy; break;
+                        case DecodedKernel.TID_Z: v = lin / (bdx * bdy); break;
+                        case DecodedKernel.NTID_X: v = bdx; break;
+                        case DecodedKernel.NTID_Y: v = bdy; break;
+                        case DecodedKernel.NTID_Z: v = block.z(); break;
+                        case DecodedKernel.CTAID_X: v = bx; break;
+                        case DecodedKernel.CTAID_Y: v = by; break;
+                        case DecodedKernel.CTAID_Z: v = bz; break;
+                        case DecodedKernel.NCTAID_X: v = grid.x(); break;
+                        case DecodedKernel.NCTAID_Y: v = grid.y(); break;
+                        case DecodedKernel.NCTAID_Z: v = grid.z(); break;
+                        case DecodedKernel.LANEID: v = l; break;
+                        case DecodedKernel.WARPID: v = w.index; break;
+                        case DecodedKernel.NWARPID: v = warps.length; break;
+                        case DecodedKernel.LANEMASK_EQ: v = 1L << l; break;
+                        case DecodedKernel.LANEMASK_LT: v = (1L << l) - 1; break;
+                        case DecodedKernel.LANEMASK_LE: v = (2L << l) - 1; break;
+                        case DecodedKernel.LANEMASK_GT: v = 0xFFFFFFFFL & ~((2L << l) - 1); break;
+                        case DecodedKernel.LANEMASK_GE: v = 0xFFFFFFFFL & ~((1L << l) - 1); break;
+                        case DecodedKernel.NSMID: v = 1; break;
+                        case DecodedKernel.DYN_SMEM: v = shared.length - Math.max(0, k.dynSharedOffset); break;
+                        case DecodedKernel.TOTAL_SMEM: v = shared.length; break;
+                        default: v = 0; break; // SMID, GRIDID
+                    }
+                    w.r[base + l] = v & 0xFFFFFFFFL;
+                }
+            }
+        }
+    }
+
+    private void runBlock() {
+        setupBlock();
+        while (true) {
+            for (Warp w : warps) {
+                runWarp(w);
+            }
+            // every warp is now done or waiting at a barrier
+            int barrierPc = -1;
+            Warp firstW = null;
+            int firstLane = -1;
+            boolean anyLive = false;
+            for (Warp w : warps) {
+                if (w.live == 0) {
+                    continue;
+                }
+                anyLive = true;
+                for (int m = w.waiting; m != 0; m &= m - 1) {
+                    int l = Integer.numberOfTrailingZeros(m);
+                    if (barrierPc < 0) {
+                        barrierPc = w.pc[l];
+                        firstW = w;
+                        firstLane = l;
+                    } else if (w.pc[l] != barrierPc) {
+                        Insn a = k.code[barrierPc];
+                        Insn b = k.code[w.pc[l]];
+                        throw new DeviceException(prefix(w, l) + "barrier divergence: this thread waits at " + b.opcode
+                                + " [" + b.site + "] while thread " + threadString(firstW, firstLane) + " waits at "
+                                + a.opcode + " [" + a.site + "]; every live thread of the block must reach the same barrier");
+                    }
+                }
+            }
+            if (!anyLive) {
+                return;
+            }
+            for (Warp w : warps) {
+                for (int m = w.waiting; m != 0; m &= m - 1) {
+                    int l = Integer.numberOfTrailingZeros(m);
+                    w.pc[l]++;
+                }
+                w.waiting = 0;
+            }
+        }
+    }
+
+    private void runWarp(Warp w) {
+        final Insn[] code = k.code;
+        final int[] pcs = w.pc;
+        final long[] r = w.r;
+        while (true) {
+            int runnable = w.live & ~w.waiting;
+            if (runnable == 0) {
+                return;
+            }
+            int pc = Integer.MAX_VALUE;
+            for (int m = runnable; m != 0; m &= m - 1) {
+                int p = pcs[Integer.numberOfTrailingZeros(m)];
+                if (p < pc) {
+                    pc = p;
+                }
+            }
+            int mask = 0;
+            int nextPc = Integer.MAX_VALUE;
+            for (int m = runnable; m != 0; m &= m - 1) {
+                int l = Integer.numberOfTrailingZeros(m);
+                int p = pcs[l];
+                if (p == pc) {
+                    mask |= 1 << l;
+                } else if (p < nextPc) {
+                    nextPc = p;
+                }
+            }
+            while (true) {
+                if (pc >= code.length) {
+                    // falling off the end of the body behaves like ret
+                    w.live &= ~mask;
+                    break;
+                }
+                Insn in = code[pc];
+                int em = mask;
+                int g = in.guard;
+                if (g >= 0) {
+                    em = 0;
+                    boolean neg = in.guardNegated;
+                    for (int m = mask; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        if ((r[g + l] != 0) != neg) {
+                            em |= 1 << l;
+                        }
+                    }
+                }
+                if (++steps > maxSteps) {
+                    throw new DeviceException(prefix(w, Integer.numberOfTrailingZeros(mask)) + "launch exceeded "
+                            + maxSteps + " warp steps at " + in.opcode + " [" + in.site
+                            + "] (an endless loop, or a spin wait on another warp, which this emulator cannot run)");
+                }
+                counts[pc] += Integer.bitCount(em);
+                if (in.isControl()) {
+                    for (int m = mask; m != 0; m &= m - 1) {
+                        pcs[Integer.numberOfTrailingZeros(m)] = pc;
+                    }
+                    in.control(this, w, mask, em);
+                    break;
+                }
+                if (em != 0) {
+                    in.exec(this, w, em);
+                }
+                pc++;
+                if (pc >= nextPc) {
+                    for (int m = mask; m != 0; m &= m - 1) {
+                        pcs[Integer.numberOfTrailingZeros(m)] = pc;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    String threadString(Warp w, int lane) {
+        int lin = w.index * 32 + lane;
+        int bdx = block.x();
+        int bdy = block.y();
+        return "(" + (lin % bdx) + "," + ((lin / bdx) % bdy) + "," + (lin / (bdx * bdy)) + ")";
+    }
+
+    String prefix(Warp w, int lane) {
+        return "kernel " + k.name + " (module " + k.moduleName + "), block (" + bx + "," + by + "," + bz + "), thread "
+                + threadString(w, lane) + ": ";
+    }
+
+    DeviceException fault(Warp w, int lane, Insn in, String msg) {
+        return new DeviceException(prefix(w, lane) + msg + " [" + in.site + "]");
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    /**
+     * Checks an access of {@code size} bytes at {@code addr} in {@code space} (alignment {@code align})
+     * and returns the backing array; {@link #off} receives the offset inside it.
+     */
+    byte[] resolve(int space, long addr, int size, int align, boolean write, Warp w, int lane, Insn in) {
+        int sp = space;
+        long a = addr;
+        if (sp == GENERIC) {
+            if (a >= SHARED_WINDOW && a < SHARED_WINDOW + WINDOW_SIZE) {
+                sp = SHARED;
+                a -= SHARED_WINDOW;
+            } else if (a >= LOCAL_WINDOW && a < LOCAL_WINDOW + WINDOW_SIZE) {
+                sp = LOCAL;
+                a -= LOCAL_WINDOW;
+            } else if (a >= CONST_WINDOW && a < CONST_WINDOW + WINDOW_SIZE) {
+                sp = CONST;
+                a -= CONST_WINDOW;
+            } else if (a >= PARAM_WINDOW && a < PARAM_WINDOW + WINDOW_SIZE) {
+                sp = PARAM;
+                a -= PARAM_WINDOW;
+            } else {
+                sp = GLOBAL;
+            }
+        }
+        if ((addr & (align - 1)) != 0) {
+            throw fault(w, lane, in, "misaligned " + access(space, in) + " at 0x" + Long.toHexString(addr) + ": a "
+                    + align + "-byte aligned address is required");
+        }
+        switch (sp) {
+            case GLOBAL: {
+                GlobalMemory.Allocation al = gm.slot(a);
+                if (al != null && !al.freed) {
+                    long o = a - al.base;
+                    if (o + size <= al.size) {
+                        off = (int) o;
+                        return al.data;
+                    }
+                }
+                throw fault(w, lane, in, access(space, in) + " at 0x" + Long.toHexString(addr) + " " + gm.diagnose(a, size));
+            }
+            case SHARED:
+                if (a < 0 || a + size > shared.length) {
+                    throw fault(w, lane, in, access(space, in) + " at 0x" + Long.toHexString(addr) + " (shared offset " + a
+                            + ") is " + (a < 0 ? "before the start" : (a + size - shared.length) + " bytes past the end")
+                            + " of the block's " + shared.length + " bytes of shared memory (" + staticSharedText() + ")");
+                }
+                off = (int) a;
+                return shared;
+            case LOCAL:
+                if (a < 0 || a + size > localPer) {
+                    throw fault(w, lane, in, access(space, in) + " at 0x" + Long.toHexString(addr) + " (local offset " + a
+                            + ") is " + (a < 0 ? "before the start" : (a + size - localPer) + " bytes past the end")
+                            + " of the thread's " + localPer + " bytes of local memory");
+                }
+                off = (int) a + (w.index * 32 + lane) * localPer;
+                return local;
+            case PARAM:
+                if (write) {
+                    throw fault(w, lane, in, access(space, in) + ": kernel parameters are read-only");
+                }
+                if (a < 0 || a + size > param.length) {
+                    throw fault(w, lane, in, access(space, in) + " at param offset " + a + " is outside the kernel's "
+                            + param.length + " bytes of parameters");
+                }
+                off = (int) a;
+                return param;
+            default:
+                if (write) {
+                    throw fault(w, lane, in, access(space, in) + ": the const space is read-only");
+                }
+                if (a < 0 || a + size > constBank.length) {
+                    throw fault(w, lane, in, access(space, in) + " at const offset " + a + " is outside the module's "
+                            + constBank.length + " bytes of const data");
+                }
+                off = (int) a;
+                return constBank;
+        }
+    }
+
+    private String staticSharedText() {
+        int stat = k.dynSharedOffset >= 0 ? k.dynSharedOffset : k.staticShared;
+        return "static " + k.staticShared + " + dynamic " + (shared.length - stat);
+    }
+
+    private static String access(int space, Insn in) {
+        return (space == GENERIC ? "generic" : SPACE_NAMES[space]) + " " + in.opcode;
+    }
+
+    /** Counts the distinct 32-byte sectors of the {@code n} addresses in {@link #scratch}. */
+    int distinctSectors(int n) {
+        if (n == 0) {
+            return 0;
+        }
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            long s = scratch[i] >>> 5;
+            scratch[i] = s;
+            lo = Math.min(lo, s);
+            hi = Math.max(hi, s);
+        }
+        if (hi - lo < 64) {
+            long bits = 0;
+            for (int i = 0; i < n; i++) {
+                bits |= 1L << (scratch[i] - lo);
+            }
+            return Long.bitCount(bits);
+        }
+        Arrays.sort(scratch, 0, n);
+        int d = 1;
+        for (int i = 1; i < n; i++) {
+            if (scratch[i] != scratch[i - 1]) {
+                d++;
+            }
+        }
+        return d;
+    }
+
+    /**
+     * Bank conflicts among {@code n} word addresses in {@code ws} (sorted in place): the most distinct
+     * words in one of the 32 banks, minus one (0 for no access).
+     */
+    int conflicts(int[] ws, int n) {
+        if (n <= 1) {
+            return 0;
+        }
+        Arrays.sort(ws, 0, n);
+        Arrays.fill(perBank, 0);
+        int worst = 0;
+        for (int i = 0; i < n; i++) {
+            if (i > 0 && ws[i] == ws[i - 1]) {
+                continue; // same word: broadcast
+            }
+            int c = ++perBank[ws[i] & 31];
+            if (c > worst) {
+                worst = c;
+            }
+        }
+        return Math.max(0, worst - 1);
+    }
+
+    // ------------------------------------------------------------------ profile
+
+    LaunchProfile profile() {
+        Map<String, Long> by = new TreeMap<>();
+        long total = 0;
+        long flops = 0;
+        for (int i = 0; i < counts.length; i++) {
+            long c = counts[i];
+            if (c == 0) {
+                continue;
+            }
+            Insn in = k.code[i];
+            by.merge(in.opcode, c, Long::sum);
+            total += c;
+            flops += c * in.flops;
+        }
+        return new LaunchProfile(k.name, total, by, flops, loadBytes + storeBytes + atomicBytes, loadSectors, storeSectors,
+                loadBytes, storeBytes, sharedAccesses, bankConflicts);
+    }
+}

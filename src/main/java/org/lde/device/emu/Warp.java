@@ -1,0 +1,20 @@
+package org.lde.device.emu;
+
+/**
+ * The state of one warp of an emulated block: 32 lanes of registers held as structure of arrays
+ * ({@code r[slot * 32 + lane]}, raw bits in a long), a program counter per lane, and lane masks.
+ */
+final class Warp {
+    final int index;
+    final long[] r;
+    final int[] pc = new int[32];
+    /** Lanes that exist in the block and have not exited. */
+    int live;
+    /** Lanes waiting at a block barrier. */
+    int waiting;
+
+    Warp(int index, int slots) {
+        this.index = index;
+        this.r = new long[slots * 32];
+    }
+}
