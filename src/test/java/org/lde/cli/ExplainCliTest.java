@@ -31,21 +31,8 @@ import org.lde.tensor.Tensor;
 class ExplainCliTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path shared;
-    private static Path trained;
-
-    /** A quickly trained CNN (so that some explanations verify); deterministic, trained once per class. */
-    static synchronized Path model(Path unused) {
-        if (trained == null) {
-            Path f = shared.resolve("cnn.safetensors");
-            CliTest.Result r = CliTest.run("train", "--arch", "fmnist-cnn", "--data", "sample:fashion-mnist", "--epochs", "2",
-                    "--batch", "32", "--seed", "3", "--out", f.toString());
-            assertEquals(0, r.code(), r.err());
-            trained = f;
-        }
-        return trained;
-    }
+    /** The embedded trained sample CNN (so that most explanations verify). */
+    static final String SAMPLE = "sample:fmnist-cnn";
 
     static List<String> lines(Path p) throws Exception {
         return Files.readAllLines(p, StandardCharsets.UTF_8);
@@ -53,9 +40,8 @@ class ExplainCliTest {
 
     @Test
     void explainWritesPanelsJsonAndCsvWithTheApisNumbers(@TempDir Path dir) throws Exception {
-        Path m = model(dir);
         Path out = dir.resolve("out");
-        CliTest.Result r = CliTest.run("explain", m.toString(), "--data", "sample:fashion-mnist", "--indices", "4,0,7",
+        CliTest.Result r = CliTest.run("explain", SAMPLE, "--data", "sample:fashion-mnist", "--indices", "4,0,7",
                 "--perturbation", "additive", "--iterations", "3", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("wrote 3 panels"), r.out());
@@ -66,7 +52,7 @@ class ExplainCliTest {
             assertEquals(8 + 30 + 112 + 8 + 3 * 14 + 8, img.getHeight());
         }
         // The same explanations through the API.
-        Network net = ModelFile.open(m);
+        Network net = ModelFile.openResource("/org/lde/models/fmnist-cnn.safetensors");
         Tensor all = SampleData.fashionMnist().inputs();
         Tensor x = Tensor.stack(List.of(all.row(4), all.row(0), all.row(7)));
         List<Explanation> api;
@@ -166,10 +152,8 @@ class ExplainCliTest {
 
     @Test
     void demoWritesAnIndexThatShowsEveryPanel(@TempDir Path dir) throws Exception {
-        Path m = model(dir);
         Path out = dir.resolve("demo");
-        CliTest.Result r = CliTest.run("demo", "--model", m.toString(), "--count", "3", "--out", out.toString(),
-                "--iterations", "2");
+        CliTest.Result r = CliTest.run("demo", "--count", "3", "--out", out.toString(), "--iterations", "2");
         assertEquals(0, r.code(), r.err());
         Path index = out.resolve("index.html");
         assertTrue(r.out().contains("open " + index.toAbsolutePath()), r.out());
@@ -184,5 +168,7 @@ class ExplainCliTest {
             assertTrue(html.contains(j.get("predicted_name").asText()));
         }
         assertTrue(r.err().contains("explained 3/3"), r.err());
+        assertTrue(r.err().contains("sample:fmnist-cnn"), r.err());
+        assertTrue(html.contains("have a verified adversarial point"), html);
     }
 }

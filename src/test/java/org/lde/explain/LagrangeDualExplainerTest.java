@@ -474,6 +474,37 @@ class LagrangeDualExplainerTest {
     }
 
     @Test
+    void mostExplanationsOfTheTrainedSampleCnnVerifyAndEveryVerifiedPointFlips() {
+        Network net = org.lde.model.ModelFile.openResource("/org/lde/models/fmnist-cnn.safetensors");
+        Tensor x = org.lde.data.SampleData.fashionMnist().inputs().slice(0, 8);
+        List<Explanation> out;
+        try (Backend be = Backends.cpu(net)) {
+            out = LagrangeDualExplainer.builder().additive().build().explain(be, x);
+        }
+        int verified = 0;
+        try (Backend other = Backends.cpu(net.copy())) {
+            for (Explanation e : out) {
+                assertEquals(e.outerIterations(), e.reversePasses());
+                assertEquals(e.reversePasses() * 9, e.reverseSeeds());
+                assertTrue(e.dualContribution().relativeResidual() < 1e-6);
+                if (e.adversarial().isEmpty()) {
+                    continue;
+                }
+                verified++;
+                VerifiedPoint v = e.adversarial().get();
+                double[] f = other.forward(v.input().reshape(Shape.of(1, 1, 28, 28))).data();
+                assertNotEquals(e.predictedClass(), argmax(f));
+                assertEquals(f[argmax(f)] - f[e.predictedClass()], v.margin(), 1e-9);
+                for (double p : v.input().data()) {
+                    assertTrue(p >= 0 && p <= 1, "verified point outside the data domain: " + p);
+                }
+                assertTrue(v.norm() <= Math.sqrt(2 * 784), "norm " + v.norm());
+            }
+        }
+        assertTrue(verified >= 4, "only " + verified + "/8 verified on the trained sample CNN");
+    }
+
+    @Test
     void batchedResultsEqualPerSampleResults() {
         Network net = Network.builder(1, 6, 6).seed(9).conv2d(3, 3, 1, 1).relu().maxPool(2, 2).dense(12).relu().dense(5).build();
         Tensor x = new Rng(4).uniform(Shape.of(5, 1, 6, 6), 0, 1);
