@@ -39,8 +39,10 @@ import org.lde.tensor.Tensor;
  * @param adversarial        the best verified perturbed input, if any iterate was verified
  * @param certificate        dual value, lower bound, gap, status, {@code r_hi}
  * @param outerIterations    linearize-and-solve steps taken
- * @param forwardPasses      batched forward passes this sample took part in
- * @param reversePasses      batched reverse passes this sample took part in
+ * @param forwardPasses      forward evaluations of this sample's points (the recorded pass at each iterate,
+ *                           one per candidate factor and iteration, the final iterate); each is one row of a
+ *                           batched pass, so this is the machine-independent cost of METHOD.md section 9
+ * @param reversePasses      batched reverse passes this sample took part in (one per outer iteration)
  * @param reverseSeeds       gradient rows it needed ({@code reversePasses} times the seeds per pass)
  * @param stopReason         why its outer loop stopped
  */

@@ -18,7 +18,9 @@ import org.lde.tensor.Tensor;
  *                   {@code ||t||_1}): comparable with the certificate's lower bound
  * @param deltaL2    {@code ||delta||_2}
  * @param deltaLinf  {@code ||delta||_inf}
- * @param iteration  the outer iterate {@code s} of {@code z_s} it is ({@code 1..S})
+ * @param iteration  the number of linearize-and-solve steps behind the point: {@code s} for the iterate
+ *                   {@code z_s}, {@code s + 1} for a candidate {@code clip(gamma t_sub)} of iteration {@code s}
+ *                   ({@code 0} only for {@code x} itself, when the explained class is not the predicted one)
  */
 public record VerifiedPoint(Tensor input, Tensor delta, int outputClass, double margin, double norm, double deltaL2,
                             double deltaLinf, int iteration) {
