@@ -45,8 +45,12 @@ final class ExplainerOptions {
     @Option(names = "--alpha", defaultValue = "0.5", description = "outer step in (0, 1] (default ${DEFAULT-VALUE})")
     double alpha;
 
-    @Option(names = "--overshoot", defaultValue = "1.1", description = "overshoot factor >= 1 on the last step and candidates (default ${DEFAULT-VALUE})")
+    @Option(names = "--overshoot", defaultValue = "1.1", description = "overshoot factor >= 1 of the total perturbation on the last step (default ${DEFAULT-VALUE})")
     double overshoot;
+
+    @Option(names = "--factors", split = ",", defaultValue = "1.1,1.25,1.5,2",
+            description = "factors >= 1 of the candidates clip(gamma t_sub) verified at every outer iteration (default ${DEFAULT-VALUE})")
+    double[] factors;
 
     @Option(names = "--attribution", defaultValue = "dual_contribution",
             description = "map drawn and returned: dual_contribution, margin_contribution, perturbation, shadow_price, path (default ${DEFAULT-VALUE})")
@@ -76,7 +80,7 @@ final class ExplainerOptions {
                 .mode(parse(ExplainMode.class, "--mode", mode))
                 .regressionGoal(parse(RegressionGoal.class, "--goal", goal))
                 .objective(parse(Objective.class, "--objective", objective))
-                .kappa(kappa).maxOuterIterations(iterations).alpha(alpha).overshoot(overshoot)
+                .kappa(kappa).maxOuterIterations(iterations).alpha(alpha).overshoot(overshoot).candidateFactors(factors)
                 .attribution(attributionKind());
         if (target != null) {
             b.target(target);
