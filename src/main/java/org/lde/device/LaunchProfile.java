@@ -29,4 +29,32 @@ public record LaunchProfile(String kernel, long threadInstructions, Map<String, 
     public double storeSectorEfficiency() {
         return globalStoreSectors == 0 ? 1.0 : globalStoreBytes / (32.0 * globalStoreSectors);
     }
+
+    /**
+     * A readable multi-line report: totals, global-memory sector efficiency, shared-memory bank
+     * conflicts, and the opcode table sorted by count (descending, then by name).
+     */
+    public String format() {
+        StringBuilder sb = new StringBuilder();
+        java.util.Locale l = java.util.Locale.ROOT;
+        sb.append(String.format(l, "kernel %s: %,d thread-instructions, %,d flops%n", kernel, threadInstructions, flops));
+        sb.append(String.format(l, "global: %,d bytes requested; loads %,d B in %,d sectors (efficiency %.1f%%); "
+                        + "stores %,d B in %,d sectors (efficiency %.1f%%)%n",
+                globalBytesRequested, globalLoadBytes, globalLoadSectors, 100 * loadSectorEfficiency(),
+                globalStoreBytes, globalStoreSectors, 100 * storeSectorEfficiency()));
+        sb.append(String.format(l, "shared: %,d warp accesses, %,d bank conflicts (%.3f extra wavefronts per access)%n",
+                sharedAccesses, sharedBankConflicts, sharedAccesses == 0 ? 0.0 : (double) sharedBankConflicts / sharedAccesses));
+        java.util.List<Map.Entry<String, Long>> rows = new java.util.ArrayList<>(instructionsByOpcode.entrySet());
+        rows.sort((a, b) -> a.getValue().equals(b.getValue()) ? a.getKey().compareTo(b.getKey()) : Long.compare(b.getValue(), a.getValue()));
+        int w = 6;
+        for (Map.Entry<String, Long> e : rows) {
+            w = Math.max(w, e.getKey().length());
+        }
+        sb.append(String.format(l, "%-" + w + "s %16s %7s%n", "opcode", "count", "share"));
+        for (Map.Entry<String, Long> e : rows) {
+            double share = threadInstructions == 0 ? 0 : 100.0 * e.getValue() / threadInstructions;
+            sb.append(String.format(l, "%-" + w + "s %,16d %6.1f%%%n", e.getKey(), e.getValue(), share));
+        }
+        return sb.toString();
+    }
 }

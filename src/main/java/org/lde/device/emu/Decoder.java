@@ -475,7 +475,7 @@ final class Decoder {
             case "set": return setp(op, q, ops, true);
             case "slct": return slct(op, q, ops);
             case "cvt": return Conversions.cvt(this::err, op, q.q, ops.size() == 2 ? dst(ops.get(0), false) : badArity(ops, 2),
-                    ops, this::srcOf);
+                    dstType(ops.get(0)), ops, this::srcOf);
             case "cvta": return cvta(op, q, ops);
             case "rcp":
             case "sqrt":
