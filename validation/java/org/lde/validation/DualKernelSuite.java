@@ -174,8 +174,19 @@ class DualKernelSuite extends AbstractKernelSuite {
 
     static void report(String what, double[] worst, Run run) {
         int maxIt = Arrays.stream(run.raw().iterations()).max().orElse(0);
-        System.out.printf(Locale.ROOT, "DualKernelSuite %s: worst relative error t %.2e, G %.2e, lambda %.2e; iterations <= %d%n",
-                what, worst[0], worst[1], worst[2], maxIt);
+        int atBound = 0;
+        int all = 0;
+        for (int b = 0; b < run.problem().batch(); b++) {
+            double[] t = run.ref().get(b).t();
+            for (int i = 0; i < t.length; i++) {
+                all++;
+                if (t[i] == run.problem().lower(b, i) || t[i] == run.problem().upper(b, i)) {
+                    atBound++;
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "DualKernelSuite %s: worst relative error t %.2e, G %.2e, lambda %.2e; iterations <= %d;"
+                + " %.0f%% of t* at a bound%n", what, worst[0], worst[1], worst[2], maxIt, 100.0 * atBound / all);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -203,6 +214,242 @@ class DualKernelSuite extends AbstractKernelSuite {
             for (Box box : Box.values()) {
                 Run run = run(solver, randomProblem(rng, 4, s[0], s[1], box, 3));
                 String what = "K=" + s[0] + " d=" + s[1] + " box=" + box + " on " + device;
+                report(what, assertAgrees(what, run), run);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void moreThanSixteenConstraintsUseTheChunkedPath(String device) {
+        GpuDualSolver solver = new GpuDualSolver(library(device));
+        Rng rng = new Rng(303);
+        for (Box box : new Box[] {Box.NONE, Box.DATA}) {
+            Run run = run(solver, randomProblem(rng, 2, 18, 41, box, 3));
+            String what = "K=18 d=41 box=" + box + " on " + device;
+            report(what, assertAgrees(what, run), run);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void infeasibleProblemsReportInfeasibleInBox(String device) {
+        GpuDualSolver solver = new GpuDualSolver(library(device));
+        Rng rng = new Rng(304);
+        // K = 1: r just above the reach sum_i max(a_i tl_i, a_i tu_i) in problems 0 and 2, feasible in 1
+        int d = 53;
+        DualProblem base = randomProblem(rng, 3, 1, d, Box.DATA, 3);
+        double[] r = base.rTensor().data();
+        for (int b : new int[] {0, 2}) {
+            double reach = 0;
+            for (int i = 0; i < d; i++) {
+                double a = base.a(b, 0, i);
+                reach += Math.max(a * base.lower(b, i), a * base.upper(b, i));
+            }
+            r[b] = Math.nextUp((float) (reach * (b == 0 ? 1.0001 : 1.5)));
+        }
+        DualProblem p = DualProblem.builder(base.aTensor(), new Tensor(Shape.of(3, 1), r))
+                .box(base.lowerTensor(), base.upperTensor()).build();
+        Run run = run(solver, p);
+        for (int b : new int[] {0, 2}) {
+            DualSolution ref = run.ref().get(b);
+            DualSolution gpu = run.gpu().get(b);
+            assertEquals(DualStatus.INFEASIBLE_IN_BOX, ref.status(), "reference, problem " + b);
+            assertEquals(GpuDualSolver.STATUS_INFEASIBLE_IN_BOX, run.raw().status()[b], "kernel status, problem " + b);
+            assertEquals(DualStatus.INFEASIBLE_IN_BOX, gpu.status(), "problem " + b);
+            assertEquals(Float.POSITIVE_INFINITY, run.raw().dualValue()[b], "kernel G of an unbounded dual");
+            assertEquals(1f, run.raw().lambda()[b], "certificate mu = 1");
+            assertTrue(gpu.infeasibilityMargin() > 0, "margin " + gpu.infeasibilityMargin());
+            assertEquals(ref.infeasibilityMargin(), gpu.infeasibilityMargin(), 1e-9 * Math.abs(ref.infeasibilityMargin()));
+            assertTrue(Arrays.equals(ref.t(), run.raw().t(b)), "t = the box point that maximizes a^T t, problem " + b);
+            assertEquals(Double.POSITIVE_INFINITY, gpu.dualValue());
+            assertEquals(0, gpu.iterations());
+        }
+        assertEquals(DualStatus.SOLVED, run.gpu().get(1).status(), "the feasible problem between them");
+        // K = 3 with one infeasible row (row 1 of problem 1): certificate mu = e_1
+        DualProblem q = randomProblem(rng, 2, 3, 29, Box.UNIT, 3);
+        double[] rq = q.rTensor().data();
+        rq[1 * 3 + 1] = 30;   // 29 coordinates in [0, 1] with |a| < 1 cannot reach 30
+        DualProblem q2 = DualProblem.builder(q.aTensor(), new Tensor(Shape.of(2, 3), rq)).box(q.lowerTensor(), q.upperTensor()).build();
+        Run run2 = run(solver, q2);
+        assertEquals(DualStatus.INFEASIBLE_IN_BOX, run2.ref().get(1).status());
+        assertEquals(DualStatus.INFEASIBLE_IN_BOX, run2.gpu().get(1).status(), run2.gpu().get(1).toString());
+        assertTrue(Arrays.equals(new double[] {0, 1, 0}, run2.gpu().get(1).lambda()), Arrays.toString(run2.gpu().get(1).lambda()));
+        assertEquals(DualStatus.SOLVED, run2.gpu().get(0).status());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void aTinyIterationLimitGivesMaxIterAndACertifiedLowerBound(String device) {
+        DualSolverOptions tiny = DualSolverOptions.builder().maxIterations(2).gapTolerance(1e-6).feasibilityTolerance(1e-6)
+                .checkEvery(10).build();
+        GpuDualSolver solver = new GpuDualSolver(library(device), tiny);
+        Rng rng = new Rng(305);
+        Run run = run(solver, randomProblem(rng, 4, 4, 77, Box.UNIT, 3));
+        int maxIter = 0;
+        for (int b = 0; b < 4; b++) {
+            DualSolution gpu = run.gpu().get(b);
+            DualSolution ref = run.ref().get(b);
+            assertEquals(GpuDualSolver.STATUS_MAX_ITER, run.raw().status()[b], "kernel status, problem " + b);
+            assertEquals(DualStatus.MAX_ITER, gpu.status(), "problem " + b);
+            assertEquals(2, gpu.iterations());
+            for (float v : run.raw().t()) {
+                assertTrue(Float.isFinite(v), "t written even without convergence");
+            }
+            assertTrue(Float.isFinite(run.raw().dualValue()[b]));
+            // weak duality holds for any lambda >= 0: an early stop still certifies a lower bound
+            assertTrue(gpu.dualValue() <= ref.primalValue(), "G(lambda) = " + gpu.dualValue() + " > p* = " + ref.primalValue());
+            maxIter = Math.max(maxIter, gpu.iterations());
+        }
+        // maxIterations = 0: only the check at lambda0
+        GpuDualSolver none = new GpuDualSolver(library(device), DualSolverOptions.builder().maxIterations(1).build());
+        assertTrue(none.options().maxIterations() == 1 && maxIter == 2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void warmStartsNeedFewerIterations(String device) {
+        GpuDualSolver solver = new GpuDualSolver(library(device));
+        Rng rng = new Rng(306);
+        DualProblem p = randomProblem(rng, 4, 3, 120, Box.UNIT, 3);
+        Run cold = run(solver, p);
+        assertAgrees("cold start", cold);
+        double[] near = cold.ref().lambda().data().clone();
+        for (int j = 0; j < near.length; j++) {
+            near[j] *= 1 + 0.02 * (j % 2 == 0 ? 1 : -1);
+        }
+        Run warm = run(solver, p, new Tensor(Shape.of(4, 3), near));
+        assertAgrees("warm start (reference lambda +- 2%)", warm);
+        Run exact = run(solver, p, cold.ref().lambda());
+        assertAgrees("warm start at the reference lambda", exact);
+        int sumCold = Arrays.stream(cold.raw().iterations()).sum();
+        int sumWarm = Arrays.stream(warm.raw().iterations()).sum();
+        int sumExact = Arrays.stream(exact.raw().iterations()).sum();
+        System.out.printf(Locale.ROOT, "DualKernelSuite warm start on %s: iterations cold %s, lambda* +- 2%% %s, lambda* %s%n", device,
+                Arrays.toString(cold.raw().iterations()), Arrays.toString(warm.raw().iterations()),
+                Arrays.toString(exact.raw().iterations()));
+        assertTrue(sumWarm < sumCold, "warm " + sumWarm + " vs cold " + sumCold);
+        assertTrue(sumExact <= sumWarm, "at lambda* " + sumExact + " vs near " + sumWarm);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void zeroIsOptimalWhenTheClippedOriginIsFeasible(String device) {
+        GpuDualSolver solver = new GpuDualSolver(library(device));
+        // r <= 0 with 0 in the box: lambda* = 0, t* = 0; and box [2, 3] with a = 1, r = 1: lambda* = 0, t* = 2
+        double[] a = new double[2 * 2 * 33];
+        Rng rng = new Rng(307);
+        for (int j = 0; j < a.length; j++) {
+            a[j] = (float) rng.uniform(-1, 1);
+        }
+        double[] tl = new double[2 * 33];
+        double[] tu = new double[2 * 33];
+        Arrays.fill(tl, -1);
+        Arrays.fill(tu, 1);
+        for (int i = 0; i < 33; i++) {
+            tl[33 + i] = 2;
+            tu[33 + i] = 3;
+            a[2 * 33 + i] = 1;
+            a[3 * 33 + i] = 0.5;
+        }
+        DualProblem p = DualProblem.builder(new Tensor(Shape.of(2, 2, 33), a), Tensor.of(Shape.of(2, 2), -0.5, -1, 1, 2))
+                .box(new Tensor(Shape.of(2, 33), tl), new Tensor(Shape.of(2, 33), tu)).build();
+        Run run = run(solver, p);
+        assertAgrees("lambda* = 0", run);
+        for (int b = 0; b < 2; b++) {
+            assertEquals(0, run.raw().iterations()[b], "solved at the check of lambda0 = 0");
+            assertTrue(Arrays.equals(new double[2], run.gpu().get(b).lambda()));
+        }
+    }
+
+    /**
+     * The device-resident entry point: rows inside a larger buffer (row stride d + 3, batch stride
+     * K (d + 3) + 5, the gaps filled with NaN that must never be read), one box shared by each group of
+     * K problems (as the flip problems of one sample share theirs), and eta = 0, which makes the kernel
+     * use its own step 1/||A||_F^2. Run at 32, 64 and 256 threads per block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void stridedRowsSharedBoxesAndTheKernelsOwnStep(String device) {
+        KernelLibrary lib = library(device);
+        Rng rng = new Rng(308);
+        int k = 3;
+        int d = 70;
+        int groups = 2;
+        int batch = groups * k;
+        // reference problems: problem b uses box b / k
+        DualProblem packed = randomProblem(rng, batch, k, d, Box.DATA, 3);
+        double[] tl = packed.lowerTensor().data();
+        double[] tu = packed.upperTensor().data();
+        for (int b = 0; b < batch; b++) {
+            int g = (b / k) * k;   // copy the group's first box
+            System.arraycopy(tl, g * d, tl, b * d, d);
+            System.arraycopy(tu, g * d, tu, b * d, d);
+        }
+        // right-hand sides feasible for the shared box: recompute from the clipped direction 3 (a_1 + a_2 + a_3)
+        double[] r = packed.rTensor().data();
+        for (int b = 0; b < batch; b++) {
+            double[] u = new double[d];
+            for (int i = 0; i < d; i++) {
+                double s = 0;
+                for (int j = 0; j < k; j++) {
+                    s += packed.a(b, j, i);
+                }
+                u[i] = Math.min(Math.max(3 * s, tl[b * d + i]), tu[b * d + i]);
+            }
+            for (int j = 0; j < k; j++) {
+                double s = 0;
+                for (int i = 0; i < d; i++) {
+                    s += packed.a(b, j, i) * u[i];
+                }
+                r[b * k + j] = (float) (s - 0.5 * Math.abs(s) - 1e-6 * Math.abs(s));
+            }
+        }
+        DualProblem p = DualProblem.builder(packed.aTensor(), new Tensor(Shape.of(batch, k), r))
+                .box(new Tensor(Shape.of(batch, d), tl), new Tensor(Shape.of(batch, d), tu)).build();
+        DualSolutions ref = REFERENCE.solve(p);
+
+        long rowStride = d + 3;
+        long batchStride = k * rowStride + 5;
+        float[] aBuf = new float[(int) (batchStride * batch)];
+        Arrays.fill(aBuf, Float.NaN);
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < k; j++) {
+                for (int i = 0; i < d; i++) {
+                    aBuf[(int) (b * batchStride + j * rowStride + i)] = (float) p.a(b, j, i);
+                }
+            }
+        }
+        int boxStride = d + 1;
+        float[] tlBuf = new float[groups * boxStride];
+        float[] tuBuf = new float[groups * boxStride];
+        Arrays.fill(tlBuf, Float.NaN);
+        Arrays.fill(tuBuf, Float.NaN);
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < d; i++) {
+                tlBuf[g * boxStride + i] = (float) tl[g * k * d + i];
+                tuBuf[g * boxStride + i] = (float) tu[g * k * d + i];
+            }
+        }
+        float[] rBuf = new float[batch * k];
+        for (int j = 0; j < rBuf.length; j++) {
+            rBuf[j] = (float) r[j];
+        }
+        for (int threads : new int[] {32, 64, 256}) {
+            GpuDualSolver solver = new GpuDualSolver(lib, GpuDualSolver.float32Defaults(), threads);
+            org.lde.device.Device dev = lib.device();
+            try (DeviceBuffer a = upload(dev, aBuf, aBuf.length); DeviceBuffer rb = upload(dev, rBuf, rBuf.length);
+                 DeviceBuffer lo = upload(dev, tlBuf, tlBuf.length); DeviceBuffer hi = upload(dev, tuBuf, tuBuf.length);
+                 DeviceBuffer eta = upload(dev, new float[batch], batch);
+                 DeviceBuffer l0 = upload(dev, new float[batch * k], batch * k);
+                 org.lde.engine.gpu.DualDeviceOutputs out = org.lde.engine.gpu.DualDeviceOutputs.allocate(dev, batch, k, d)) {
+                out.poison();
+                solver.launch(new org.lde.engine.gpu.DualDeviceProblem(batch, k, d, a, batchStride, rowStride, rb, lo, hi,
+                        boxStride, k, eta), l0, out);
+                dev.synchronize();
+                DualKernelResult raw = out.download();
+                Run run = new Run(p, ref, raw, solver.solutions(p, raw));
+                String what = "strided rows, shared boxes, eta = 0, " + threads + " threads on " + device;
                 report(what, assertAgrees(what, run), run);
             }
         }
