@@ -44,6 +44,10 @@ class DualKernelSuite extends AbstractKernelSuite {
 
     static final ReferenceDualSolver REFERENCE = new ReferenceDualSolver();
 
+    /** {@link GpuDualSolver#float32Defaults()} without the host's float64 active-set step: the kernel's lambda alone. */
+    static final DualSolverOptions KERNEL_ONLY = DualSolverOptions.builder().maxIterations(5000).gapTolerance(1e-5)
+            .feasibilityTolerance(1e-5).checkEvery(10).activeSetStep(false).build();
+
     /** A box kind for the generator. */
     enum Box {
         NONE, DATA, UNIT
@@ -199,17 +203,25 @@ class DualKernelSuite extends AbstractKernelSuite {
                 worst[0], worst[1], worst[2], worst[3], worst[4], worst[5], maxIt, 100.0 * atBound / all);
     }
 
+    /** The two ways the float64 solutions are built: with the host's active-set step, and from the kernel's lambda alone. */
+    static final DualSolverOptions[] MODES = {GpuDualSolver.float32Defaults(), KERNEL_ONLY};
+
+    static String mode(DualSolverOptions options) {
+        return options.activeSetStep() ? "" : " (kernel lambda only, no float64 step)";
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
     void oneConstraintBatchesMatchTheExactReference(String device) {
-        GpuDualSolver solver = new GpuDualSolver(library(device));
-        Rng rng = new Rng(301);
-        int[] dims = {1, 37, 200};
-        for (int d : dims) {
-            for (Box box : Box.values()) {
-                Run run = run(solver, randomProblem(rng, 6, 1, d, box, 3));
-                String what = "K=1 d=" + d + " box=" + box + " on " + device;
-                report(what, assertAgrees(what, run), run);
+        for (DualSolverOptions options : MODES) {
+            GpuDualSolver solver = new GpuDualSolver(library(device), options);
+            Rng rng = new Rng(301);
+            for (int d : new int[] {1, 37, 200}) {
+                for (Box box : Box.values()) {
+                    Run run = run(solver, randomProblem(rng, 6, 1, d, box, 3));
+                    String what = "K=1 d=" + d + " box=" + box + " on " + device + mode(options);
+                    report(what, assertAgrees(what, run), run);
+                }
             }
         }
     }
@@ -217,14 +229,15 @@ class DualKernelSuite extends AbstractKernelSuite {
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
     void multiConstraintBatchesMatchTheReference(String device) {
-        GpuDualSolver solver = new GpuDualSolver(library(device));
-        Rng rng = new Rng(302);
-        int[][] shapes = {{2, 45}, {3, 97}, {4, 150}, {5, 63}, {6, 200}};
-        for (int[] s : shapes) {
-            for (Box box : Box.values()) {
-                Run run = run(solver, randomProblem(rng, 4, s[0], s[1], box, 3));
-                String what = "K=" + s[0] + " d=" + s[1] + " box=" + box + " on " + device;
-                report(what, assertAgrees(what, run), run);
+        for (DualSolverOptions options : MODES) {
+            GpuDualSolver solver = new GpuDualSolver(library(device), options);
+            Rng rng = new Rng(302);
+            for (int[] s : new int[][] {{2, 45}, {3, 97}, {4, 150}, {5, 63}, {6, 200}}) {
+                for (Box box : Box.values()) {
+                    Run run = run(solver, randomProblem(rng, 4, s[0], s[1], box, 3));
+                    String what = "K=" + s[0] + " d=" + s[1] + " box=" + box + " on " + device + mode(options);
+                    report(what, assertAgrees(what, run), run);
+                }
             }
         }
     }
