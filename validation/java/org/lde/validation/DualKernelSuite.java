@@ -539,4 +539,48 @@ class DualKernelSuite extends AbstractKernelSuite {
             }
         }
     }
+
+    /** The float64 builder refuses outputs the kernel never wrote (still the poison), naming them. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void unwrittenOutputsAreDetected(String device) {
+        KernelLibrary lib = library(device);
+        GpuDualSolver solver = new GpuDualSolver(lib);
+        DualProblem p = randomProblem(new Rng(310), 2, 2, 33, Box.DATA, 3);
+        try (org.lde.engine.gpu.DualDeviceOutputs out = org.lde.engine.gpu.DualDeviceOutputs.allocate(lib.device(), 2, 2, 33)) {
+            out.poison();   // no launch: every output still holds the poison
+            DualKernelResult raw = out.download();
+            org.lde.device.DeviceException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.lde.device.DeviceException.class, () -> solver.solutions(p, raw));
+            assertTrue(e.getMessage().contains("never written"), e.getMessage());
+        }
+    }
+
+    /**
+     * Infeasible only through a combination of rows: {@code a^T t >= 1} and {@code -a^T t >= 1} with no
+     * box. No single row is infeasible, so the kernel ascends (symmetrically: both multipliers grow
+     * alike) until its limit; the host then certifies {@code mu = lambda / ||lambda||_1 = (1/2, 1/2)}
+     * ({@code A^T mu = 0}, {@code mu^T r = 1 > 0}) in float64.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void aDivergingAscentIsCertifiedInfeasibleOnTheHost(String device) {
+        DualSolverOptions opts = DualSolverOptions.builder().maxIterations(30).gapTolerance(1e-5).feasibilityTolerance(1e-5)
+                .checkEvery(10).build();
+        GpuDualSolver solver = new GpuDualSolver(library(device), opts);
+        int d = 35;
+        double[] a = new double[2 * d];
+        Rng rng = new Rng(311);
+        for (int i = 0; i < d; i++) {
+            a[i] = (float) rng.uniform(-1, 1);
+            a[d + i] = -a[i];
+        }
+        DualProblem p = DualProblem.builder(new Tensor(Shape.of(1, 2, d), a), Tensor.of(Shape.of(1, 2), 1, 1)).build();
+        DualKernelResult raw = solver.runKernel(p, Tensor.zeros(1, 2));
+        assertEquals(GpuDualSolver.STATUS_MAX_ITER, raw.status()[0]);
+        DualSolution s = solver.solutions(p, raw).get(0);
+        assertEquals(DualStatus.INFEASIBLE_IN_BOX, s.status(), s.toString());
+        assertTrue(Arrays.equals(new double[] {0.5, 0.5}, s.lambda()), Arrays.toString(s.lambda()));
+        assertEquals(DualStatus.INFEASIBLE_IN_BOX, REFERENCE.solve(p).get(0).status());
+    }
 }
