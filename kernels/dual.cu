@@ -71,13 +71,14 @@
 //   Thread j owns the coordinates i = j, j + blockDim.x, ...: it computes t_i and its share of the
 //   K dot products a_k^T t, kept in registers (K <= 16: one fused pass over A per iteration; the
 //   kernel is compiled for K = 1, K <= 4 and K <= 16, so that a K = 1 problem pays for one row). The
-//   K sums are reduced across the block with warp shuffles (xor butterfly), one partial per warp in
-//   shared memory, then summed over warps in a fixed order (results are deterministic). Warp 0 then
+//   sums are reduced across each warp by a transpose reduction (each xor-shuffle step halves the values
+//   a lane holds: 2P - 1 + (5 - log2 P) shuffles for P sums instead of 5P), one partial per warp and sum
+//   goes to shared memory, and the partials are summed over warps in a fixed order (deterministic). Warp 0 then
 //   updates x, y (one lane per constraint) and the momentum; y lives in shared memory and every
 //   thread reads it as a broadcast. K > 16: t is written to tOut in a first pass, then the dot
 //   products are accumulated 16 rows at a time (one more pass over A and t per 16 rows).
 //   Barriers per iteration: 3 (reduction 2, update 1); a check adds 3.
-//   Registers (kernels/ptxas-report.txt): 140 on sm_75, 128 on sm_90, no spills; the K <= 16 check pass
+//   Registers (kernels/ptxas-report.txt): 138 on sm_75, 142 on sm_90, no spills, no local memory; the K <= 16 check pass
 //   keeps 16 multipliers, 16 row values and 33 partial sums per thread in registers, hence
 //   __launch_bounds__(256, 1). At 128 threads a block needs about 18k registers: 3 resident blocks
 //   (problems) per SM on sm_75, more on sm_90; a batch of B = 1024 problems fills a GPU several times over.
@@ -98,10 +99,11 @@
 //   + 4 B (d + K + 3) written. Arithmetic intensity per iteration from L2: 4 K d / (4 (K + 2) d) ~ 1
 //   flop/byte, so a GPU is L2/L1-bandwidth bound; with B = 1024 blocks, K = 9, d = 784 one iteration
 //   moves about 36 MB through L2 and does 29 MFLOP.
-//   Measured on the PTX emulator (DualKernelBench, B = 4, d = 200, 20 iterations + 3 checks, 32 threads):
-//   K = 1: about 166k thread-instructions per problem-launch; K = 9: about 980k, i.e. about 40k per
-//   pass of which half is the block reduction (5 shuffles per sum and thread): the reduction, not the
-//   4 K d flops, dominates at small d, which is why the block is kept small.
+//   Measured on the PTX emulator (one problem, d = 200, data box, 20 iterations + 3 checks, 32 threads):
+//   K = 1: 164k thread-instructions per problem-launch; K = 9: 846k (37k per pass over the problem), of
+//   which fma 16%, selects and address arithmetic (guarded row loads, 64-bit row strides) about 35%,
+//   shuffles 3% (the transpose reduction cut the K = 9 total by 13% at 32 threads and 27% at 128; with
+//   one warp_sum per sum the reduction was half of the instructions at 128 threads).
 
 #include <cstdint>
 
@@ -136,32 +138,77 @@ __device__ __forceinline__ double warp_sum_d(double v) {
     return v;
 }
 
-// Sums v[j] over the block for the slots j < N with out_index(j) >= 0 and writes the totals to
-// out[out_index(j)] (shared memory). Every thread must call it (it has two barriers); the totals are
-// visible to all threads on return.
-template <int N, typename Map>
-__device__ __forceinline__ void block_sum(float (&v)[N], Map out_index, float* red, float* out) {
+// Warp "transpose" reduction of P values (P a power of two, 1..32): at the xor offset o = 16, 8, ...
+// each lane keeps one half of its values (the upper half when lane & o) and receives the other half's
+// partner sums, so each step halves the values per lane with P/2, P/4, ... shuffles; the offsets left
+// over (P < 32) are summed plainly. 2P - 1 + (5 - log2 P) shuffles in all instead of 5P. On return lane l
+// holds the warp total of value (l * P) / 32.
+__host__ __device__ constexpr int log2_exact(int p) {
+    return p <= 1 ? 0 : 1 + log2_exact(p / 2);
+}
+
+// One halving step with H values kept per lane (xor offset 16 * 2H / P), then the next (template
+// recursion, so that every index is a compile-time constant and v stays in registers).
+template <int P, int H>
+__device__ __forceinline__ void transpose_step(float (&v)[P], int lane) {
+    if constexpr (H >= 1) {
+        constexpr int O = 16 * 2 * H / P;
+        const bool upper = (lane & O) != 0;
+#pragma unroll
+        for (int j = 0; j < H; ++j) {
+            const float lo = v[j];
+            const float hi = v[j + H];
+            const float send = upper ? lo : hi;
+            const float keep = upper ? hi : lo;
+            v[j] = keep + __shfl_xor_sync(FULL_MASK, send, O);
+        }
+        transpose_step<P, H / 2>(v, lane);
+    }
+}
+
+template <int P>
+__device__ __forceinline__ float warp_transpose_sum(float (&v)[P], int lane) {
+    static_assert(P >= 1 && P <= 32 && (P & (P - 1)) == 0, "P must be a power of two <= 32");
+    constexpr int STEPS = log2_exact(P);
+    transpose_step<P, P / 2>(v, lane);
+    float s = v[0];
+#pragma unroll
+    for (int step = STEPS; step < 5; ++step) {
+        s += __shfl_xor_sync(FULL_MASK, s, 16 >> step);
+    }
+    return s;
+}
+
+// Sums the P values v[j] (and, when EXTRA, the scalar extra as slot P) over the block and writes the
+// totals of the slots with out_index(j) >= 0 to out[out_index(j)] (shared memory). Every thread must
+// call it (it has two barriers); the totals are visible to all threads on return. Per warp one partial
+// per slot goes to shared memory; thread j then sums slot j over the warps in warp order
+// (deterministic).
+template <int P, bool EXTRA, typename Map>
+__device__ __forceinline__ void block_sum(float (&v)[P], float extra, Map out_index, float* red, float* out) {
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
     const int nw = blockDim.x >> 5;
-#pragma unroll
-    for (int j = 0; j < N; ++j) {
-        if (out_index(j) >= 0) {
-            const float s = warp_sum(v[j]);
-            if (lane == 0) {
-                red[warp * RED_W + j] = s;
-            }
+    const float s = warp_transpose_sum<P>(v, lane);
+    const int slot = (lane * P) >> 5;
+    if ((lane & (32 / P - 1)) == 0 && out_index(slot) >= 0) {
+        red[warp * RED_W + slot] = s;
+    }
+    if (EXTRA) {
+        const float e = warp_sum(extra);
+        if (lane == 0) {
+            red[warp * RED_W + P] = e;
         }
     }
     __syncthreads();
-    for (int j = threadIdx.x; j < N; j += blockDim.x) {
+    for (int j = threadIdx.x; j < P + (EXTRA ? 1 : 0); j += blockDim.x) {
         const int o = out_index(j);
         if (o >= 0) {
-            float s = 0.0f;
+            float t = 0.0f;
             for (int w = 0; w < nw; ++w) {
-                s += red[w * RED_W + j];
+                t += red[w * RED_W + j];
             }
-            out[o] = s;
+            out[o] = t;
         }
     }
     __syncthreads();
@@ -206,11 +253,12 @@ __device__ __forceinline__ void dual_pass(const float* __restrict__ Ab, long lon
         for (int k = 0; k < KC; ++k) {
             lr[k] = k < K ? lam[k] : 0.0f;
         }
-        float v[2 * KC + 1];
+        float v[2 * KC];   // a_k^T t, then (CHECK) sum_i |a_ki t_i|
 #pragma unroll
-        for (int j = 0; j < 2 * KC + 1; ++j) {
+        for (int j = 0; j < 2 * KC; ++j) {
             v[j] = 0.0f;
         }
+        float tt = 0.0f;
         for (int i = threadIdx.x; i < d; i += blockDim.x) {
             float a[KC];
             float w = 0.0f;
@@ -231,21 +279,21 @@ __device__ __forceinline__ void dual_pass(const float* __restrict__ Ab, long lon
                 }
             }
             if (CHECK) {
-                v[2 * KC] = fmaf(t, t, v[2 * KC]);
+                tt = fmaf(t, t, tt);
                 tb[i] = t;
             }
         }
         if (CHECK) {
-            block_sum(v, [K](int j) { return j < KC ? (j < K ? j : -1)
-                                                    : (j < 2 * KC ? (j - KC < K ? K + j - KC : -1) : 2 * K); },
-                      red, sh.res);
+            block_sum<2 * KC, true>(v, tt, [K](int j) { return j < KC ? (j < K ? j : -1)
+                                                        : (j < 2 * KC ? (j - KC < K ? K + j - KC : -1) : 2 * K); },
+                                    red, sh.res);
         } else {
             float u[KC];
 #pragma unroll
             for (int k = 0; k < KC; ++k) {
                 u[k] = v[k];
             }
-            block_sum(u, [K](int j) { return j < K ? j : -1; }, red, sh.res);
+            block_sum<KC, false>(u, 0.0f, [K](int j) { return j < K ? j : -1; }, red, sh.res);
         }
     } else {
         // K > 16: t first (written to tb), then the dot products 16 rows at a time.
@@ -262,9 +310,9 @@ __device__ __forceinline__ void dual_pass(const float* __restrict__ Ab, long lon
         }
         for (int c0 = 0; c0 < K; c0 += C) {
             const int nk = min(C, K - c0);
-            float v[2 * C + 1];
+            float v[2 * C];   // a_k^T t for the chunk's rows, then (CHECK) sum_i |a_ki t_i|
 #pragma unroll
-            for (int j = 0; j < 2 * C + 1; ++j) {
+            for (int j = 0; j < 2 * C; ++j) {
                 v[j] = 0.0f;
             }
             for (int i = threadIdx.x; i < d; i += blockDim.x) {
@@ -281,19 +329,18 @@ __device__ __forceinline__ void dual_pass(const float* __restrict__ Ab, long lon
                 }
             }
             if (CHECK) {
-                v[2 * C] = c0 == 0 ? tt : 0.0f;
                 const bool first = c0 == 0;
-                block_sum(v, [K, nk, c0, first](int j) { return j < C ? (j < nk ? c0 + j : -1)
-                                                                 : (j < 2 * C ? (j - C < nk ? K + c0 + j - C : -1)
-                                                                              : (first ? 2 * K : -1)); },
-                          red, sh.res);
+                block_sum<2 * C, true>(v, first ? tt : 0.0f, [K, nk, c0, first](int j) {
+                    return j < C ? (j < nk ? c0 + j : -1)
+                                 : (j < 2 * C ? (j - C < nk ? K + c0 + j - C : -1) : (first ? 2 * K : -1)); },
+                                       red, sh.res);
             } else {
                 float u[C];
 #pragma unroll
                 for (int k = 0; k < C; ++k) {
                     u[k] = v[k];
                 }
-                block_sum(u, [nk, c0](int j) { return j < nk ? c0 + j : -1; }, red, sh.res);
+                block_sum<C, false>(u, 0.0f, [nk, c0](int j) { return j < nk ? c0 + j : -1; }, red, sh.res);
             }
         }
     }
