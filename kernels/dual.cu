@@ -65,23 +65,24 @@
 // Launch shape: 1-D blocks of blockDim.x threads, a multiple of 32 and at most 256 (the kernel traps
 //   otherwise), any 1-D grid (blocks loop over problems b = blockIdx.x, + gridDim.x, ...; one block
 //   per problem is the intended shape). Dynamic shared memory: (6 K + 1) * 4 bytes. Static shared
-//   memory: 32 x 33 floats and 32 x 2 doubles of reduction scratch (1200 bytes, as ptxas reports for
-//   8 warps). GpuDualSolver launches grid = B and about 8 coordinates per thread: blockDim =
+//   memory: 8 x 33 floats and 8 x 2 doubles of reduction scratch (one row per warp) and two scalars,
+//   1200 bytes as ptxas reports. GpuDualSolver launches grid = B and about 8 coordinates per thread: blockDim =
 //   clamp(roundup32(ceil(d / 8)), 32, 256) (d = 200: 32 threads; d = 784: 128).
 //   Thread j owns the coordinates i = j, j + blockDim.x, ...: it computes t_i and its share of the
 //   K dot products a_k^T t, kept in registers (K <= 16: one fused pass over A per iteration; the
 //   kernel is compiled for K = 1, K <= 4 and K <= 16, so that a K = 1 problem pays for one row). The
 //   sums are reduced across each warp by a transpose reduction (each xor-shuffle step halves the values
-//   a lane holds: 2P - 1 + (5 - log2 P) shuffles for P sums instead of 5P), one partial per warp and sum
-//   goes to shared memory, and the partials are summed over warps in a fixed order (deterministic). Warp 0 then
-//   updates x, y (one lane per constraint) and the momentum; y lives in shared memory and every
-//   thread reads it as a broadcast. K > 16: t is written to tOut in a first pass, then the dot
+//   a lane holds: 2P - 1 + (5 - log2 P) shuffles for P sums instead of 5P), one partial per warp and
+//   sum goes to shared memory, and the partials are summed over warps in a fixed order (deterministic).
+//   Warp 0 then updates x, y (one lane per constraint) and the momentum; y lives in shared memory and
+//   every thread reads it as a broadcast. K > 16: t is written to tOut in a first pass, then the dot
 //   products are accumulated 16 rows at a time (one more pass over A and t per 16 rows).
 //   Barriers per iteration: 3 (reduction 2, update 1); a check adds 3.
-//   Registers (kernels/ptxas-report.txt): 138 on sm_75, 142 on sm_90, no spills, no local memory; the K <= 16 check pass
-//   keeps 16 multipliers, 16 row values and 33 partial sums per thread in registers, hence
-//   __launch_bounds__(256, 1). At 128 threads a block needs about 18k registers: 3 resident blocks
-//   (problems) per SM on sm_75, more on sm_90; a batch of B = 1024 problems fills a GPU several times over.
+//   Registers (kernels/ptxas-report.txt): 138 on sm_75, 142 on sm_90, no spills, no local memory;
+//   the K <= 16 check pass keeps 16 multipliers, 16 row values and 32 partial sums per thread in
+//   registers, hence __launch_bounds__(256, 1). At 128 threads a block needs about 18k registers:
+//   3 resident blocks (problems) per SM on sm_75, more on sm_90; a batch of B = 1024 problems fills a
+//   GPU several times over.
 //
 // Numerics: float32 throughout (except the float64 infeasibility sums), fused multiply-adds in a fixed
 //   order; fminf/fmaxf for the clip and the projection. The float32 gap cannot be resolved below about
