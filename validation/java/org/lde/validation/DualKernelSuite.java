@@ -588,4 +588,65 @@ class DualKernelSuite extends AbstractKernelSuite {
         assertTrue(Arrays.equals(new double[] {0.5, 0.5}, s.lambda()), Arrays.toString(s.lambda()));
         assertEquals(DualStatus.INFEASIBLE_IN_BOX, REFERENCE.solve(p).get(0).status());
     }
+
+    /**
+     * Random shapes (K in 1..9, d in 1..200, B in 2..8, any box kind, rows independent or sharing 50% or
+     * 90% of their direction) from the seed {@code -Dlde.dualSeed} (default 312; the seed is printed).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void freshRandomShapesMatch(String device) {
+        long seed = Long.getLong("lde.dualSeed", 312L);
+        GpuDualSolver solver = new GpuDualSolver(library(device));
+        Rng rng = new Rng(seed);
+        for (int n = 0; n < 6; n++) {
+            int k = 1 + rng.nextInt(9);
+            int d = 1 + rng.nextInt(200);
+            int batch = 2 + rng.nextInt(7);
+            Box box = Box.values()[rng.nextInt(3)];
+            double share = new double[] {0, 0.5, 0.9}[rng.nextInt(3)];
+            DualProblem p0 = randomProblem(rng, batch, k, d, box, 3);
+            DualProblem p = p0;
+            if (share > 0 && k > 1) {
+                double[] a = p0.aTensor().data();
+                for (int b = 0; b < batch; b++) {
+                    double[] common = new double[d];
+                    for (int i = 0; i < d; i++) {
+                        common[i] = rng.uniform(-1, 1);
+                    }
+                    for (int j = 0; j < k; j++) {
+                        for (int i = 0; i < d; i++) {
+                            int at = (b * k + j) * d + i;
+                            a[at] = (float) (share * common[i] + (1 - share) * a[at]);
+                        }
+                    }
+                }
+                // new rows: rebuild r from a clipped box point along their mean, so that the problems stay feasible
+                double[] r = new double[batch * k];
+                for (int b = 0; b < batch; b++) {
+                    double[] u = new double[d];
+                    for (int i = 0; i < d; i++) {
+                        double c = 0;
+                        for (int j = 0; j < k; j++) {
+                            c += a[(b * k + j) * d + i];
+                        }
+                        u[i] = Math.min(Math.max(3 * c / k + rng.gaussian(), p0.lower(b, i)), p0.upper(b, i));
+                    }
+                    for (int j = 0; j < k; j++) {
+                        double v = 0;
+                        for (int i = 0; i < d; i++) {
+                            v += a[(b * k + j) * d + i] * u[i];
+                        }
+                        r[b * k + j] = (float) (v - 0.5 * Math.abs(v) - 1e-6 * Math.abs(v));
+                    }
+                }
+                p = DualProblem.builder(new Tensor(Shape.of(batch, k, d), a), new Tensor(Shape.of(batch, k), r))
+                        .box(p0.lowerTensor(), p0.upperTensor()).build();
+            }
+            Run run = run(solver, p);
+            String what = String.format(Locale.ROOT, "seed %d #%d: B=%d K=%d d=%d box=%s shared %.0f%% on %s", seed, n, batch, k, d,
+                    box, 100 * share, device);
+            report(what, assertAgrees(what, run, share < 0.9), run);
+        }
+    }
 }
