@@ -66,8 +66,8 @@
 //   otherwise), any 1-D grid (blocks loop over problems b = blockIdx.x, + gridDim.x, ...; one block
 //   per problem is the intended shape). Dynamic shared memory: (6 K + 1) * 4 bytes. Static shared
 //   memory: 8 x 33 floats and 8 x 2 doubles of reduction scratch (one row per warp) and two scalars,
-//   1200 bytes as ptxas reports. GpuDualSolver launches grid = B and about 8 coordinates per thread: blockDim =
-//   clamp(roundup32(ceil(d / 8)), 32, 256) (d = 200: 32 threads; d = 784: 128).
+//   1200 bytes as ptxas reports. GpuDualSolver launches grid = B and about 8 coordinates per thread:
+//   blockDim = clamp(roundup32(ceil(d / 8)), 32, 256) (d = 200: 32 threads; d = 784: 128).
 //   Thread j owns the coordinates i = j, j + blockDim.x, ...: it computes t_i and its share of the
 //   K dot products a_k^T t, kept in registers (K <= 16: one fused pass over A per iteration; the
 //   kernel is compiled for K = 1, K <= 4 and K <= 16, so that a K = 1 problem pays for one row). The
