@@ -33,8 +33,8 @@ import org.lde.tensor.Tensor;
  * {@link #solve(DualProblem, Tensor)} converts the problem to float32, computes the steps
  * {@code eta_b = 1/||A_b||_2^2} in float64 ({@link DualStepSize}), uploads, launches once for the whole
  * batch and downloads {@code lambda, t, G}, the iteration counts and the status codes. It then builds
- * each {@link DualSolution} in float64 from the kernel's {@code lambda} alone, with the same
- * definitions as the reference: {@code t = clip(A^T lambda, tl, tu)}, {@code nu = A^T lambda - t},
+ * each {@link DualSolution} in float64 from the kernel's {@code lambda} (refined by the float64
+ * active-set step below when that certifies a smaller gap), with the same definitions as the reference: {@code t = clip(A^T lambda, tl, tu)}, {@code nu = A^T lambda - t},
  * the dual value {@code G(lambda)} ({@link Certificates#weakDualityBound}: a certified lower bound on
  * {@code p*} for any {@code lambda >= 0}, so the kernel's rounding never weakens the certificate),
  * the primal value {@code 1/2||t||^2} when {@code t} is feasible to
@@ -78,11 +78,11 @@ import org.lde.tensor.Tensor;
  * {@code 1e-5}, and the kernel stops at {@code 0.2} of the requested tolerances
  * ({@code KERNEL_TOLERANCE_SHARE}), leaving the rest for the difference between its float32 estimate and
  * the float64 re-evaluation. Measured (DualKernelSuite, and 960 random problems with {@code K <= 9}):
- * the kernel's own {@code t} and {@code G} within {@code 2e-5} of the reference, and within
- * {@code 5e-5} for rows sharing 90% of their direction. A tighter request than float32 can meet ends
- * as {@code MAX_ITER} at the iteration limit.
- * {@link DualSolverOptions#exactOneConstraint()} and {@link DualSolverOptions#activeSetStep()} are
- * ignored (the kernel has one method). Problems are converted to float32 (values round to the nearest
+ * the kernel's own {@code t} and {@code G} within about {@code 1e-5} of the reference, {@code t} within
+ * {@code 6.1e-5} for rows sharing 90% of their direction (its {@code lambda} there: up to {@code 1.1e-3},
+ * see above). A tighter request than float32 can meet ends as {@code MAX_ITER} at the iteration limit.
+ * {@link DualSolverOptions#exactOneConstraint()} is ignored (the kernel has one method for every
+ * {@code K}). Problems are converted to float32 (values round to the nearest
  * float; finite bounds beyond the float range become infinite).
  */
 public final class GpuDualSolver implements DualSolver {
