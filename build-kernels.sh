@@ -63,10 +63,27 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/ptx"
 
+# nvcc derives the names of internal-linkage functions (e.g. the CUDA headers' static shuffle
+# wrappers, `_ZN37_INTERNAL_<hash>_7_conv_cu_...`, which -lineinfo writes into the PTX's debug
+# strings) from the ABSOLUTE directory it compiles in: the same source compiled in two checkouts
+# gives different PTX. So every build compiles from one fixed staging directory, whatever the
+# checkout's location, and builds on one machine take turns through a lock.
+STAGE=${LDE_KERNEL_STAGE:-/tmp/lde-build-kernels.stage}
+exec 9>"$STAGE.lock"
+if command -v flock >/dev/null 2>&1; then
+    flock 9
+fi
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+cp "$KERNELS"/*.cu "$STAGE"/
+for h in "$KERNELS"/*.cuh "$KERNELS"/*.h; do
+    cp "$h" "$STAGE"/
+done
+
 # compile NAME: kernels/NAME.cu -> $work/ptx/NAME.ptx with the header rewritten and paths stripped.
 compile() {
     local name=$1 raw="$work/$1.raw.ptx" out="$work/ptx/$1.ptx"
-    (cd "$KERNELS" && "$NVCC" -ptx -arch="$VIRTUAL_ARCH" -lineinfo "$name.cu" -o "$raw")
+    (cd "$STAGE" && "$NVCC" -ptx -arch="$VIRTUAL_ARCH" -lineinfo "$name.cu" -o "$raw")
     local versions
     versions=$(grep -c '^\.version ' "$raw" || true)
     if [[ $versions -ne 1 ]]; then
@@ -77,9 +94,9 @@ compile() {
         -e 's|^\([[:space:]]*\.file[[:space:]][[:space:]]*[0-9][0-9]*[[:space:]][[:space:]]*"\)[^"]*/\([^"/]*"\)|\1\2|' \
         -e 's|^\([[:space:]]*\.file[[:space:]][[:space:]]*[0-9][0-9]*[[:space:]][[:space:]]*"[^"]*"\)[[:space:]]*,.*$|\1|' \
         "$raw" > "$out"
-    if grep -q "$ROOT\|$KERNELS\|$HOME" "$out"; then
+    if grep -q "$ROOT\|$KERNELS\|$STAGE\|$HOME" "$out"; then
         echo "build-kernels.sh: $name.ptx still contains a machine path:" >&2
-        grep -n "$ROOT\|$KERNELS\|$HOME" "$out" | head -3 >&2
+        grep -n "$ROOT\|$KERNELS\|$STAGE\|$HOME" "$out" | head -3 >&2
         exit 1
     fi
 }

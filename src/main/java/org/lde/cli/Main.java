@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code lde} command. */
 @Command(name = "lde", mixinStandardHelpOptions = true, version = "lde 0.1.0",
         description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
-        subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
+                EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -134,6 +134,12 @@ public final class ReferenceDualSolver implements DualSolver {
         this(DualSolverOptions.defaults());
     }
 
+    /** True: the iterative path ({@code K > 1} L2) starts from the given multipliers. */
+    @Override
+    public boolean supportsWarmStart() {
+        return true;
+    }
+
     public DualSolverOptions options() {
         return options;
     }
@@ -149,6 +155,7 @@ public final class ReferenceDualSolver implements DualSolver {
      * {@code lambda0 [B, K]} (entries must be finite and {@code >= 0}; ignored by the exact
      * {@code K = 1} solvers, whose answer does not depend on a start).
      */
+    @Override
     public DualSolutions solve(DualProblem problem, org.lde.tensor.Tensor lambda0) {
         org.lde.tensor.Shape want = org.lde.tensor.Shape.of(problem.batch(), problem.constraints());
         if (!lambda0.shape().equals(want)) {

@@ -103,13 +103,12 @@ final class GlobalMemory {
         return null;
     }
 
-    int liveAllocations() {
-        int n = 0;
+    /** Frees every allocation (the device is closing). */
+    void freeAll() {
         for (Allocation a : allocs) {
-            if (a != null && !a.freed) {
-                n++;
+            if (a != null) {
+                free(a);
             }
         }
-        return n;
     }
 }

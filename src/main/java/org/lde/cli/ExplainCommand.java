@@ -1,0 +1,189 @@
+package org.lde.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.lde.data.Dataset;
+import org.lde.data.Datasets;
+import org.lde.data.IdxArray;
+import org.lde.data.IdxReader;
+import org.lde.engine.Backend;
+import org.lde.engine.Backends;
+import org.lde.explain.Explanation;
+import org.lde.explain.LagrangeDualExplainer;
+import org.lde.model.Network;
+import org.lde.report.ExplanationReport;
+import org.lde.report.PngImages;
+import org.lde.tensor.Shape;
+import org.lde.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = {"Explain a model's decisions with Lagrange duals: per image a PNG panel (input, attribution, "
+                + "perturbation, verified adversarial image) and one JSON line and CSV row with the certificate.",
+                "Images: --data SPEC (with --limit/--indices), --idx IMAGES_FILE (u8 IDX), or --png FILE... (28x28 grey)."})
+final class ExplainCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    String model;
+
+    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")
+    String data;
+
+    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255)")
+    Path idx;
+
+    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size)")
+    List<Path> png;
+
+    @Option(names = "--limit", description = "explain only the first N images")
+    Integer limit;
+
+    @Option(names = "--indices", split = ",", description = "explain these images (0-based, comma-separated)")
+    int[] indices;
+
+    @Option(names = "--out", defaultValue = "lde-explain", description = "output folder (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--batch", defaultValue = "64", description = "images per batched explain call (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Mixin
+    ExplainerOptions options;
+
+    /** Inputs with their descriptions and labels (-1 unknown). */
+    record Inputs(Tensor x, List<String> sources, int[] labels) {
+    }
+
+    @Override
+    public Integer call() {
+        Network net = ModelRef.open(model);
+        LagrangeDualExplainer ex = options.build();
+        Inputs in = load(net);
+        run(net, ex, in, out, batch, options);
+        return 0;
+    }
+
+    /** Explains in batches, writes the report, prints one line per image; returns the explanations. */
+    static List<Explanation> run(Network net, LagrangeDualExplainer ex, Inputs in, Path out, int batch, ExplainerOptions opts) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        int n = in.x().shape().dim(0);
+        List<Explanation> all = new ArrayList<>(n);
+        long t0 = System.nanoTime();
+        try (Backend backend = Backends.cpu(net)) {
+            for (int from = 0; from < n; from += batch) {
+                int to = Math.min(n, from + batch);
+                all.addAll(ex.explain(backend, in.x().slice(from, to)));
+                System.err.printf("explained %d/%d images (%.1f s)%n", to, n, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        ExplanationReport.Written w = ExplanationReport.write(out, net, in.x(), in.sources(), in.labels(), all,
+                opts.attributionKind());
+        for (int i = 0; i < n; i++) {
+            Explanation e = all.get(i);
+            System.out.printf("%4d %-24s predicted %-12s %-8s %-17s ||t|| >= %.4g  r_hi %s%n", i, in.sources().get(i),
+                    net.classNames().get(e.predictedClass()), e.status(), e.verified() ? "verified -> "
+                            + net.classNames().get(e.adversarial().get().outputClass()) : "not verified",
+                    e.certificate().normLowerBound(), e.verified() ? String.format("%.4g", e.certificate().verifiedUpperBound()) : "-");
+        }
+        System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + " and " + w.csv());
+        return all;
+    }
+
+    Inputs load(Network net) {
+        int given = (data != null ? 1 : 0) + (idx != null ? 1 : 0) + (png != null ? 1 : 0);
+        if (given != 1) {
+            throw new IllegalArgumentException("give exactly one of --data, --idx, --png (got " + given + ")");
+        }
+        Shape want = net.inputShape();
+        Tensor x;
+        List<String> sources = new ArrayList<>();
+        int[] labels;
+        if (png != null) {
+            if (want.rank() != 3 || want.dim(0) != 1) {
+                throw new IllegalArgumentException("--png needs a model on grey images [1, H, W]; this model takes " + want);
+            }
+            x = PngImages.readGrey(png, want.dim(1), want.dim(2));
+            for (Path p : png) {
+                sources.add(p.getFileName().toString());
+            }
+            labels = new int[png.size()];
+            Arrays.fill(labels, -1);
+        } else if (idx != null) {
+            IdxArray a = IdxReader.readImages(idx);
+            int[] dims = a.dims();
+            if (want.rank() != 3 || want.dim(0) != 1 || dims[1] != want.dim(1) || dims[2] != want.dim(2)) {
+                throw new IllegalArgumentException("IDX file '" + idx + "' holds " + dims[1] + "x" + dims[2]
+                        + " images; the model takes " + want);
+            }
+            byte[] b = a.data();
+            double[] v = new double[b.length];
+            for (int i = 0; i < b.length; i++) {
+                v[i] = (b[i] & 0xFF) / 255.0;
+            }
+            x = new Tensor(Shape.of(dims[0], 1, dims[1], dims[2]), v);
+            for (int i = 0; i < dims[0]; i++) {
+                sources.add(idx.getFileName() + "#" + i);
+            }
+            labels = new int[dims[0]];
+            Arrays.fill(labels, -1);
+        } else {
+            Dataset ds = Datasets.load(data);
+            if (!ds.sampleShape().equals(want)) {
+                throw new IllegalArgumentException("model " + model + " takes inputs of shape " + want + " but " + data
+                        + " has samples of shape " + ds.sampleShape());
+            }
+            x = ds.inputs();
+            labels = ds.hasLabels() ? ds.labels() : null;
+            for (int i = 0; i < ds.size(); i++) {
+                sources.add(data + "#" + i);
+            }
+            if (labels == null) {
+                labels = new int[ds.size()];
+                Arrays.fill(labels, -1);
+            }
+        }
+        return select(new Inputs(x, sources, labels));
+    }
+
+    private Inputs select(Inputs all) {
+        int n = all.x().shape().dim(0);
+        if (limit != null && indices != null) {
+            throw new IllegalArgumentException("give --limit or --indices, not both");
+        }
+        int[] pick;
+        if (indices != null) {
+            pick = indices.clone();
+            for (int i : pick) {
+                if (i < 0 || i >= n) {
+                    throw new IllegalArgumentException("--indices: image " + i + " is outside [0, " + n + ")");
+                }
+            }
+        } else if (limit != null) {
+            if (limit < 1 || limit > n) {
+                throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + n + "]");
+            }
+            pick = new int[limit];
+            for (int i = 0; i < limit; i++) {
+                pick[i] = i;
+            }
+        } else {
+            return all;
+        }
+        List<Tensor> rows = new ArrayList<>();
+        List<String> src = new ArrayList<>();
+        int[] lab = new int[pick.length];
+        for (int k = 0; k < pick.length; k++) {
+            rows.add(all.x().row(pick[k]));
+            src.add(all.sources().get(pick[k]));
+            lab[k] = all.labels()[pick[k]];
+        }
+        return new Inputs(Tensor.stack(rows), src, lab);
+    }
+}

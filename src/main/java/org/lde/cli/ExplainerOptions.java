@@ -1,0 +1,93 @@
+package org.lde.cli;
+
+import java.util.Locale;
+import org.lde.explain.AttributionKind;
+import org.lde.explain.Baseline;
+import org.lde.explain.ExplainMode;
+import org.lde.explain.LagrangeDualExplainer;
+import org.lde.explain.Objective;
+import org.lde.explain.Perturbation;
+import org.lde.explain.RegressionGoal;
+import picocli.CommandLine.Option;
+
+/** The explainer options shared by {@code lde explain} and {@code lde demo}. */
+final class ExplainerOptions {
+    @Option(names = "--perturbation", defaultValue = "deletion", description = "additive or deletion (default ${DEFAULT-VALUE})")
+    String perturbation;
+
+    @Option(names = "--baseline", defaultValue = "zero", description = "deletion baseline: zero, mean or blur (default ${DEFAULT-VALUE})")
+    String baseline;
+
+    @Option(names = "--blur-sigma", defaultValue = "2.0", description = "Gaussian sigma of the blur baseline in pixels (default ${DEFAULT-VALUE})")
+    double blurSigma;
+
+    @Option(names = "--mode", defaultValue = "flip", description = "flip or target (default ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--target", description = "target class (implies --mode target)")
+    Integer target;
+
+    @Option(names = "--goal", defaultValue = "increase", description = "regression models: increase or decrease the output by kappa (default ${DEFAULT-VALUE})")
+    String goal;
+
+    @Option(names = "--objective", defaultValue = "l2", description = "l2, linf or l1 (linf and l1: additive flip only; default ${DEFAULT-VALUE})")
+    String objective;
+
+    @Option(names = "--kappa", defaultValue = "0", description = "confidence margin (regression: the requested change; default ${DEFAULT-VALUE})")
+    double kappa;
+
+    @Option(names = "--eps", description = "L_inf budget of the additive model")
+    Double eps;
+
+    @Option(names = "--iterations", defaultValue = "5", description = "outer iterations S_max (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--alpha", defaultValue = "0.5", description = "outer step in (0, 1] (default ${DEFAULT-VALUE})")
+    double alpha;
+
+    @Option(names = "--overshoot", defaultValue = "1.1", description = "overshoot factor >= 1 of the total perturbation on the last step (default ${DEFAULT-VALUE})")
+    double overshoot;
+
+    @Option(names = "--factors", split = ",", defaultValue = "1.1,1.25,1.5,2",
+            description = "factors >= 1 of the candidates clip(gamma t_sub) verified at every outer iteration (default ${DEFAULT-VALUE})")
+    double[] factors;
+
+    @Option(names = "--attribution", defaultValue = "dual_contribution",
+            description = "map drawn and returned: dual_contribution, margin_contribution, perturbation, shadow_price, path (default ${DEFAULT-VALUE})")
+    String attribution;
+
+    static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            StringBuilder known = new StringBuilder();
+            for (E k : type.getEnumConstants()) {
+                known.append(known.length() == 0 ? "" : ", ").append(k.name().toLowerCase(Locale.ROOT));
+            }
+            throw new IllegalArgumentException(option + " '" + value + "' is not one of " + known);
+        }
+    }
+
+    AttributionKind attributionKind() {
+        return parse(AttributionKind.class, "--attribution", attribution);
+    }
+
+    LagrangeDualExplainer build() {
+        LagrangeDualExplainer.Builder b = LagrangeDualExplainer.builder()
+                .perturbation(parse(Perturbation.class, "--perturbation", perturbation))
+                .baseline(parse(Baseline.class, "--baseline", baseline))
+                .blurSigma(blurSigma)
+                .mode(parse(ExplainMode.class, "--mode", mode))
+                .regressionGoal(parse(RegressionGoal.class, "--goal", goal))
+                .objective(parse(Objective.class, "--objective", objective))
+                .kappa(kappa).maxOuterIterations(iterations).alpha(alpha).overshoot(overshoot).candidateFactors(factors)
+                .attribution(attributionKind());
+        if (target != null) {
+            b.target(target);
+        }
+        if (eps != null) {
+            b.linfBudget(eps);
+        }
+        return b.build();
+    }
+}

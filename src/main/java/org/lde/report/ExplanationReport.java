@@ -1,0 +1,93 @@
+package org.lde.report;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.lde.explain.AttributionKind;
+import org.lde.explain.Explanation;
+import org.lde.model.Network;
+import org.lde.tensor.Tensor;
+
+/**
+ * Writes the explanations of a run into a folder: {@code panel-NNNN.png} per image (when the inputs are
+ * images), {@code explanations.jsonl} (one JSON object per line and image) and {@code explanations.csv}
+ * (a header and one row per image), with the same columns ({@link ExplanationRows}).
+ */
+public final class ExplanationReport {
+    /** JSON lines file name. */
+    public static final String JSONL = "explanations.jsonl";
+    /** CSV file name. */
+    public static final String CSV = "explanations.csv";
+
+    private ExplanationReport() {
+    }
+
+    /** What was written: the rows (in image order) and the files. */
+    public record Written(List<Map<String, Object>> rows, Path jsonl, Path csv, List<Path> panels) {
+        public Written {
+            rows = List.copyOf(rows);
+            panels = List.copyOf(panels);
+        }
+    }
+
+    /**
+     * @param dir      the output folder (created if missing)
+     * @param net      the explained network (class names, data domain)
+     * @param x        the inputs {@code [N, inputShape...]}, in the order of {@code ex}
+     * @param sources  a description of each input (data spec and index, or file)
+     * @param labels   true labels, {@code -1} where unknown ({@code N} entries)
+     * @param ex       the explanations, one per input
+     * @param kind     the attribution drawn in the panels
+     */
+    public static Written write(Path dir, Network net, Tensor x, List<String> sources, int[] labels, List<Explanation> ex,
+                                AttributionKind kind) {
+        int n = x.shape().dim(0);
+        if (ex.size() != n || sources.size() != n || labels.length != n) {
+            throw new IllegalArgumentException("report: " + n + " inputs, " + ex.size() + " explanations, " + sources.size()
+                    + " sources, " + labels.length + " labels (must all agree)");
+        }
+        boolean images = x.shape().rank() == 4 && (x.shape().dim(1) == 1 || x.shape().dim(1) == 3);
+        try {
+            Files.createDirectories(dir);
+            List<Map<String, Object>> rows = new ArrayList<>(n);
+            List<Path> panels = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String panel = "";
+                if (images) {
+                    panel = String.format("panel-%04d.png", i);
+                    Tensor xi = x.row(i);
+                    Path p = dir.resolve(panel);
+                    Panels.write(Panels.render(xi, net.lo(), net.hi(), net.classNames(), labels[i], ex.get(i), kind,
+                            Panels.defaultScale(xi.shape())), p);
+                    panels.add(p);
+                }
+                rows.add(ExplanationRows.row(i, sources.get(i), labels[i], net.classNames(), ex.get(i), panel));
+            }
+            Path jsonl = dir.resolve(JSONL);
+            Path csv = dir.resolve(CSV);
+            try (Writer w = Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8)) {
+                for (Map<String, Object> r : rows) {
+                    w.write(ExplanationRows.json(r));
+                    w.write('\n');
+                }
+            }
+            try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+                w.write(ExplanationRows.csvHeader(rows.get(0)));
+                w.write('\n');
+                for (Map<String, Object> r : rows) {
+                    w.write(ExplanationRows.csv(r));
+                    w.write('\n');
+                }
+            }
+            return new Written(rows, jsonl, csv, panels);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report into '" + dir + "': " + e.getMessage(), e);
+        }
+    }
+}
