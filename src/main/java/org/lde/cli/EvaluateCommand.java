@@ -69,6 +69,8 @@ final class EvaluateCommand implements Callable<Integer> {
     /** Every method that {@code --methods} accepts, by name, in table order (add new methods here: one line). */
     static Map<String, Supplier<Attributor>> methods() {
         Map<String, Supplier<Attributor>> m = Baselines.all();
+        m.put("lde-deletion-zero-flip", () -> org.lde.explain.LagrangeDualExplainer.builder().build());
+        m.put("lde-additive-flip", () -> org.lde.explain.LagrangeDualExplainer.builder().additive().build());
         return m;
     }
 
@@ -77,7 +79,11 @@ final class EvaluateCommand implements Callable<Integer> {
      * RISE image inputs {@code [C, H, W]}. Without {@code --methods} such methods are left out of
      * the default list and the reason is printed (stderr) and written (JSON {@code notApplicable}).
      */
-    static java.util.Optional<String> notApplicable(String method, Network net) {
+    static java.util.Optional<String> notApplicable(String method, Network net, Tensor x) {
+        if (method.startsWith("lde-additive") && !inDomain(net, x)) {
+            return java.util.Optional.of("the samples lie outside the network's data domain [" + net.lo() + ", " + net.hi()
+                    + "], which the additive box [lo - x, hi - x] needs them inside");
+        }
         if (method.equals("gradcam") && net.lastConvLayer().isEmpty()) {
             return java.util.Optional.of("the network has no conv2d layer");
         }
@@ -162,6 +168,16 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private double cleanAccuracy = Double.NaN;
 
+    /** Whether every value of {@code x} lies in the network's data domain {@code [lo, hi]}. */
+    static boolean inDomain(Network net, Tensor x) {
+        for (double v : x.data()) {
+            if (v < net.lo() || v > net.hi()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** One row of the table. */
     record Row(String method, Map<String, AopcResult> aopc, DeletionInsertion.Result deletion,
                java.util.Optional<Infidelity.Result> infidelity, java.util.Optional<MaxSensitivity.Result> sensitivity,
@@ -212,10 +228,19 @@ final class EvaluateCommand implements Callable<Integer> {
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
         }
+        Dataset ds = Datasets.load(data);
+        if (limit < 1 || limit > ds.size()) {
+            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + ds.size() + "] for " + data);
+        }
+        Tensor x = ds.inputs().slice(0, limit);
+        if (!x.shape().dropFirst().equals(net.inputShape())) {
+            throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
+                    + " but " + data + " has samples of shape " + x.shape().dropFirst());
+        }
         Map<String, String> skipped = new LinkedHashMap<>();
         if (methodList == null) {
             for (String nm : new ArrayList<>(names)) {
-                java.util.Optional<String> why = notApplicable(nm, net);
+                java.util.Optional<String> why = notApplicable(nm, net, x);
                 if (why.isPresent()) {
                     skipped.put(nm, why.get());
                     names.remove(nm);
@@ -227,20 +252,11 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         } else {
             for (String nm : names) {
-                java.util.Optional<String> why = notApplicable(nm, net);
+                java.util.Optional<String> why = notApplicable(nm, net, x);
                 if (why.isPresent()) {
                     throw new IllegalArgumentException("method '" + nm + "' cannot run on " + model + ": " + why.get());
                 }
             }
-        }
-        Dataset ds = Datasets.load(data);
-        if (limit < 1 || limit > ds.size()) {
-            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + ds.size() + "] for " + data);
-        }
-        Tensor x = ds.inputs().slice(0, limit);
-        if (!x.shape().dropFirst().equals(net.inputShape())) {
-            throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
-                    + " but " + data + " has samples of shape " + x.shape().dropFirst());
         }
         // Validate the grid before any long computation.
         opts.resolvedStepPatches(new org.lde.metrics.PatchGrid(net.inputShape(), patch).count());
@@ -248,6 +264,12 @@ final class EvaluateCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         Map<String, Object> robustness = new LinkedHashMap<>();
         double accuracy = Double.NaN;
+        // Max-sensitivity's perturbed points are clipped to the data domain when the samples lie in it.
+        boolean clip = inDomain(net, x);
+        if (!clip) {
+            System.err.println("note: the samples lie outside the data domain [" + net.lo() + ", " + net.hi()
+                    + "]; max-sensitivity perturbs them without clipping");
+        }
         try (CountingBackend backend = new CountingBackend(Backends.cpu(net))) {
             int[] pred = Evaluation.argmax(Batched.logits(backend, x, 512));
             if (ds.hasLabels()) {
@@ -272,7 +294,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 java.util.Optional<Infidelity.Result> inf = infidelitySamples == 0 ? java.util.Optional.empty()
                         : java.util.Optional.of(Infidelity.evaluate(backend, name, x, phi, infidelitySamples, infidelitySigma, seed));
                 java.util.Optional<MaxSensitivity.Result> sens = sensitivitySamples == 0 ? java.util.Optional.empty()
-                        : java.util.Optional.of(MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed));
+                        : java.util.Optional.of(MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed, clip));
                 rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency(), completenessDelta(backend, method, x, phi, pred)));
                 System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
             }
@@ -440,6 +462,7 @@ final class EvaluateCommand implements Callable<Integer> {
         ip.put("infidelitySigmaFraction", infidelitySigma);
         ip.put("sensitivitySamples", sensitivitySamples);
         ip.put("sensitivityRadiusFraction", sensitivityRadius);
+        ip.put("sensitivityClippedToDomain", rows.get(0).sensitivity().map(MaxSensitivity.Result::clippedToDomain).orElse(null));
         root.put("robustnessOfExplanations", ip);
         List<Object> ms = new ArrayList<>();
         for (Row r : rows) {

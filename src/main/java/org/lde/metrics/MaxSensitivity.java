@@ -17,7 +17,10 @@ import org.lde.tensor.Tensor;
  *
  * with {@code r = radiusFraction * (hi - lo)} of the data domain (default 0.02, Captum's default
  * radius on {@code [0, 1]} data) and the explained class fixed to the class predicted at {@code x}.
- * Perturbed points are not clipped. The {@code N n} perturbed inputs are explained in ONE call of
+ * With {@code clipToDomain}, the perturbed points are clipped to the data domain {@code [lo, hi]}
+ * (a valid input, as explainers with a box such as the additive Lagrange dual explainer require;
+ * the inputs themselves must then lie in the domain); without it they are used as drawn. The
+ * result records which. The {@code N n} perturbed inputs are explained in ONE call of
  * the attributor (which batches them itself). A sample with {@code phi(x) = 0} has no relative
  * sensitivity: its value is NaN, it is counted in {@code undefinedSamples}, and the mean is over
  * the other samples (NaN if none). The draws come from one generator seeded with {@code seed}.
@@ -26,8 +29,8 @@ public final class MaxSensitivity {
     private MaxSensitivity() {
     }
 
-    public record Result(String method, int samples, double radius, long seed, double[] perSample, double mean,
-                         int undefinedSamples) {
+    public record Result(String method, int samples, double radius, long seed, boolean clippedToDomain, double[] perSample,
+                         double mean, int undefinedSamples) {
         public Result {
             Objects.requireNonNull(method, "method");
             perSample = perSample.clone();
@@ -39,8 +42,14 @@ public final class MaxSensitivity {
         }
     }
 
-    /** Max-sensitivity of {@code method}, with its attributions at {@code x} given as {@code phi}. */
+    /** Max-sensitivity of {@code method}, with its attributions at {@code x} given as {@code phi}; perturbed points not clipped. */
     public static Result evaluate(Backend backend, Attributor method, Tensor x, Tensor phi, int samples, double radiusFraction, long seed) {
+        return evaluate(backend, method, x, phi, samples, radiusFraction, seed, false);
+    }
+
+    /** Max-sensitivity, optionally with the perturbed points clipped to the data domain (see the class comment). */
+    public static Result evaluate(Backend backend, Attributor method, Tensor x, Tensor phi, int samples, double radiusFraction, long seed,
+                                  boolean clipToDomain) {
         Objects.requireNonNull(method, "method");
         if (samples < 1) {
             throw new IllegalArgumentException("max-sensitivity samples must be >= 1, got " + samples);
@@ -51,12 +60,26 @@ public final class MaxSensitivity {
         int[] y = Aopc.checkAndPredict(backend, x, phi, Batched.DEFAULT_CHUNK_ROWS);
         int n = x.shape().dim(0);
         int d = backend.network().inputSize();
-        double r = radiusFraction * (backend.network().hi() - backend.network().lo());
+        double lo = backend.network().lo();
+        double hi = backend.network().hi();
+        double r = radiusFraction * (hi - lo);
+        if (clipToDomain) {
+            for (int i = 0; i < x.size(); i++) {
+                double v = x.data()[i];
+                if (v < lo || v > hi) {
+                    throw new IllegalArgumentException("max-sensitivity with clipping: input value " + v + " at flat index " + i
+                            + " lies outside the data domain [" + lo + ", " + hi + "]");
+                }
+            }
+        }
         Tensor xs = Batched.repeatRows(x, samples);
         Rng rng = new Rng(seed);
         double[] xd = xs.data();
         for (int i = 0; i < xd.length; i++) {
             xd[i] += rng.uniform(-r, r);
+            if (clipToDomain) {
+                xd[i] = Math.min(hi, Math.max(lo, xd[i]));
+            }
         }
         Tensor ps = method.attribute(backend, xs, Batched.repeatEach(y, samples));
         double[] per = new double[n];
@@ -86,6 +109,6 @@ public final class MaxSensitivity {
                 defined++;
             }
         }
-        return new Result(method.name(), samples, r, seed, per, defined == 0 ? Double.NaN : sum / defined, n - defined);
+        return new Result(method.name(), samples, r, seed, clipToDomain, per, defined == 0 ? Double.NaN : sum / defined, n - defined);
     }
 }

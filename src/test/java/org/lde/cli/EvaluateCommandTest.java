@@ -40,7 +40,8 @@ class EvaluateCommandTest {
         CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--limit", "3",
                 "--infidelity-samples", "8", "--sensitivity-samples", "2", "--deletion-steps", "10", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        List<String> methods = Baselines.names();
+        List<String> methods = List.copyOf(EvaluateCommand.methods().keySet());
+        assertTrue(methods.containsAll(Baselines.names()) && methods.contains("lde-deletion-zero-flip"), methods.toString());
         assertTrue(r.err().contains("[1/" + methods.size() + "] saliency"), "progress lines missing:\n" + r.err());
         for (String m : methods) {
             assertTrue(r.out().contains(m), "table misses " + m + ":\n" + r.out());
@@ -57,6 +58,7 @@ class EvaluateCommandTest {
         assertEquals(2, json.get("aopcProtocol").get("stepPatchesS").asInt());
         assertEquals("zero", json.get("aopcProtocol").get("baseline").asText());
         assertEquals(methods.size(), json.get("methods").size());
+        assertTrue(json.get("robustnessOfExplanations").get("sensitivityClippedToDomain").asBoolean());
         for (int i = 0; i < methods.size(); i++) {
             JsonNode m = json.get("methods").get(i);
             String[] row = csv.get(i + 1).split(",");
@@ -121,8 +123,11 @@ class EvaluateCommandTest {
         assertTrue(r.err().contains("not evaluating gradcam: the network has no conv2d layer"), r.err());
         assertTrue(r.err().contains("not evaluating rise: inputs [30] are not images"), r.err());
         JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
-        assertEquals(Baselines.names().size() - 2, json.get("methods").size());
-        assertEquals(2, json.get("notApplicable").size());
+        assertTrue(r.err().contains("not evaluating lde-additive-flip: the samples lie outside the network's data domain"), r.err());
+        assertTrue(r.err().contains("max-sensitivity perturbs them without clipping"), r.err());
+        assertEquals(EvaluateCommand.methods().size() - 3, json.get("methods").size());
+        assertEquals(3, json.get("notApplicable").size());
+        assertTrue(!json.get("robustnessOfExplanations").get("sensitivityClippedToDomain").asBoolean());
         assertEquals(30, json.get("aopcProtocol").get("patchCount").asInt());
         assertEquals(2, json.get("aopcProtocol").get("stepPatchesS").asInt());
         // asked for explicitly, an inapplicable method is an error, not a silent skip

@@ -114,6 +114,28 @@ class ExplanationRobustnessTest {
                 assertEquals(mx / Math.sqrt(base), r.perSample()[i], 1e-12);
             }
             assertEquals(0, r.undefinedSamples());
+            assertTrue(!r.clippedToDomain());
+            // clipped to the domain [0, 1]: the difference is w (clip(x + u) - x)
+            MaxSensitivity.Result c = MaxSensitivity.evaluate(be, new GradientTimesInput(), x, gxi, 7, 0.3, 4, true);
+            assertTrue(c.clippedToDomain());
+            Rng rc = new Rng(4);
+            for (int i = 0; i < 2; i++) {
+                double base = 0;
+                for (int j = 0; j < 5; j++) {
+                    base += Math.pow(w[y[i] * 5 + j] * x.data()[i * 5 + j], 2);
+                }
+                double mx = 0;
+                for (int k = 0; k < 7; k++) {
+                    double s = 0;
+                    for (int j = 0; j < 5; j++) {
+                        double v = x.data()[i * 5 + j];
+                        double moved = Math.min(1, Math.max(0, v + rc.uniform(-0.3, 0.3)));
+                        s += Math.pow(w[y[i] * 5 + j] * (moved - v), 2);
+                    }
+                    mx = Math.max(mx, Math.sqrt(s));
+                }
+                assertEquals(mx / Math.sqrt(base), c.perSample()[i], 1e-12);
+            }
             // a zero map has no relative sensitivity: NaN and counted, not hidden
             MaxSensitivity.Result z = MaxSensitivity.evaluate(be, new GradientTimesInput(), x, Tensor.zeros(x.shape()), 2, 0.05, 4);
             assertEquals(2, z.undefinedSamples());
