@@ -359,7 +359,12 @@ final class EvaluateCommand implements Callable<Integer> {
                         + "deletion/insertion: %d steps of 1x1 patches%n", opts.patchSize(), opts.patchSize(), any.patchCount(),
                 opts.steps(), any.stepPatches(), lower(opts.baseline()), lower(opts.ranking()), lower(opts.aggregation()), opts.seed(),
                 deletionSteps);
-        StringBuilder h = new StringBuilder(String.format("%-16s", "method"));
+        int width = 16;
+        for (Row r : rows) {
+            width = Math.max(width, r.method().length() + 1);
+        }
+        String nameFormat = "%-" + width + "s";
+        StringBuilder h = new StringBuilder(String.format(nameFormat, "method"));
         for (AopcOptions.Order o : orders) {
             h.append(String.format(" %12s", "aopc_" + lower(o)));
         }
@@ -368,7 +373,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         System.out.println(h);
         for (Row r : rows) {
-            StringBuilder b = new StringBuilder(String.format("%-16s", r.method()));
+            StringBuilder b = new StringBuilder(String.format(nameFormat, r.method()));
             for (AopcOptions.Order o : orders) {
                 b.append(String.format(Locale.ROOT, " %12.4f", r.aopc().get(lower(o)).aopc()));
             }
