@@ -11,24 +11,14 @@ final class DualMath {
     private DualMath() {
     }
 
+    /** {@link DualLinearAlgebra#clip}. */
     static double clip(double x, double lo, double hi) {
-        return x < lo ? lo : (x > hi ? hi : x);
+        return DualLinearAlgebra.clip(x, lo, hi);
     }
 
-    /** {@code out = A^T lambda} ({@code d}). */
+    /** {@code out = A^T lambda} ({@code d}): {@link DualLinearAlgebra#multTransA}. */
     static double[] multTransA(double[] a, int k, int d, double[] lambda) {
-        double[] out = new double[d];
-        for (int j = 0; j < k; j++) {
-            double l = lambda[j];
-            if (l == 0) {
-                continue;
-            }
-            int off = j * d;
-            for (int i = 0; i < d; i++) {
-                out[i] += l * a[off + i];
-            }
-        }
-        return out;
+        return DualLinearAlgebra.multTransA(a, k, d, lambda);
     }
 
     /** {@code out = A t} ({@code K}). */
@@ -344,61 +334,13 @@ final class DualMath {
 
     /**
      * Largest eigenvalue of the symmetric positive semidefinite {@code K x K} matrix {@code m}
-     * (row-major): cyclic Jacobi rotations (exact to rounding) for {@code K <= 48}; otherwise the
+     * (row-major): cyclic Jacobi rotations ({@link DualLinearAlgebra#jacobiLargestEigenvalue}, exact to
+     * rounding) for {@code K <= 48}; otherwise the
      * power method's Rayleigh quotient inflated by 1% (an estimate from below made safe in practice).
      */
     static double largestEigenvalue(double[] m, int k) {
         if (k <= 48) {
-            double[] s = m.clone();
-            for (int sweep = 0; sweep < 100; sweep++) {
-                double off = 0;
-                for (int p = 0; p < k; p++) {
-                    for (int q = p + 1; q < k; q++) {
-                        off += s[p * k + q] * s[p * k + q];
-                    }
-                }
-                double diag = 0;
-                for (int p = 0; p < k; p++) {
-                    diag += s[p * k + p] * s[p * k + p];
-                }
-                if (off <= 1e-30 * diag || off == 0) {
-                    break;
-                }
-                for (int p = 0; p < k; p++) {
-                    for (int q = p + 1; q < k; q++) {
-                        double apq = s[p * k + q];
-                        if (apq == 0) {
-                            continue;
-                        }
-                        double app = s[p * k + p];
-                        double aqq = s[q * k + q];
-                        double theta = (aqq - app) / (2 * apq);
-                        double tt = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-                        if (theta == 0) {
-                            tt = 1;
-                        }
-                        double c = 1 / Math.sqrt(tt * tt + 1);
-                        double sn = tt * c;
-                        for (int r = 0; r < k; r++) {
-                            double srp = s[r * k + p];
-                            double srq = s[r * k + q];
-                            s[r * k + p] = c * srp - sn * srq;
-                            s[r * k + q] = sn * srp + c * srq;
-                        }
-                        for (int r = 0; r < k; r++) {
-                            double spr = s[p * k + r];
-                            double sqr = s[q * k + r];
-                            s[p * k + r] = c * spr - sn * sqr;
-                            s[q * k + r] = sn * spr + c * sqr;
-                        }
-                    }
-                }
-            }
-            double mx = 0;
-            for (int p = 0; p < k; p++) {
-                mx = Math.max(mx, s[p * k + p]);
-            }
-            return mx;
+            return DualLinearAlgebra.jacobiLargestEigenvalue(m, k);
         }
         org.lde.tensor.Rng rng = new org.lde.tensor.Rng(0x5eed);
         double[] v = new double[k];
@@ -438,61 +380,5 @@ final class DualMath {
             rq = next;
         }
         return rq * 1.01;
-    }
-
-    /**
-     * Solves {@code m x = b} ({@code n x n}, row-major) by Gaussian elimination with partial
-     * pivoting; returns null when a pivot is below {@code 1e-13} times the largest diagonal entry
-     * (numerically singular). Package-private: null never crosses a public signature.
-     */
-    static double[] solve(double[] m, double[] b, int n) {
-        double[] a = m.clone();
-        double[] x = b.clone();
-        double maxDiag = 0;
-        for (int i = 0; i < n; i++) {
-            maxDiag = Math.max(maxDiag, Math.abs(a[i * n + i]));
-        }
-        if (maxDiag == 0) {
-            return null;
-        }
-        for (int c = 0; c < n; c++) {
-            int p = c;
-            for (int r = c + 1; r < n; r++) {
-                if (Math.abs(a[r * n + c]) > Math.abs(a[p * n + c])) {
-                    p = r;
-                }
-            }
-            if (Math.abs(a[p * n + c]) <= 1e-13 * maxDiag) {
-                return null;
-            }
-            if (p != c) {
-                for (int j = 0; j < n; j++) {
-                    double tmp = a[c * n + j];
-                    a[c * n + j] = a[p * n + j];
-                    a[p * n + j] = tmp;
-                }
-                double tmp = x[c];
-                x[c] = x[p];
-                x[p] = tmp;
-            }
-            for (int r = c + 1; r < n; r++) {
-                double f = a[r * n + c] / a[c * n + c];
-                if (f == 0) {
-                    continue;
-                }
-                for (int j = c; j < n; j++) {
-                    a[r * n + j] -= f * a[c * n + j];
-                }
-                x[r] -= f * x[c];
-            }
-        }
-        for (int c = n - 1; c >= 0; c--) {
-            double s = x[c];
-            for (int j = c + 1; j < n; j++) {
-                s -= a[c * n + j] * x[j];
-            }
-            x[c] = s / a[c * n + c];
-        }
-        return x;
     }
 }

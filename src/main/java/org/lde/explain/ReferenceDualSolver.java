@@ -390,18 +390,7 @@ public final class ReferenceDualSolver implements DualSolver {
                 return infeasible(Objective.L2, a, k, d, r, tl, tu, mu, m, 0);
             }
         }
-        double[] gram = new double[k * k];
-        for (int p = 0; p < k; p++) {
-            for (int q = p; q < k; q++) {
-                double s = 0;
-                for (int i = 0; i < d; i++) {
-                    s += a[p * d + i] * a[q * d + i];
-                }
-                gram[p * k + q] = s;
-                gram[q * k + p] = s;
-            }
-        }
-        double lip = DualMath.largestEigenvalue(gram, k);
+        double lip = DualMath.largestEigenvalue(DualLinearAlgebra.gram(a, k, d), k);
         if (!(lip > 0)) {
             // A = 0 and t0 infeasible: some r_k > 0 was certified above; reaching here means r_k > 0 with a_k = 0
             // failed the rounding margin, which cannot happen for a_k = 0. Defensive.
@@ -507,63 +496,12 @@ public final class ReferenceDualSolver implements DualSolver {
     }
 
     /**
-     * The last exact step: solve the KKT equations on the active set of {@code lambda}. Returns
-     * the new multipliers, or an empty array when the system is singular or the solution has a
-     * negative entry.
+     * The last exact step: solve the KKT equations on the active set of {@code lambda} once
+     * ({@link DualLinearAlgebra#activeSetStep} with one round). Returns the new multipliers, or an
+     * empty array when the system is singular or the solution has a negative entry.
      */
     private static double[] polish(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] lambda) {
-        int[] s = new int[k];
-        int ns = 0;
-        for (int j = 0; j < k; j++) {
-            if (lambda[j] > 0) {
-                s[ns++] = j;
-            }
-        }
-        if (ns == 0) {
-            return new double[0];
-        }
-        double[] atl = DualMath.multTransA(a, k, d, lambda);
-        boolean[] free = new boolean[d];
-        double[] fixed = new double[d];
-        for (int i = 0; i < d; i++) {
-            free[i] = tl[i] < atl[i] && atl[i] < tu[i];
-            fixed[i] = free[i] ? 0 : DualMath.clip(atl[i], tl[i], tu[i]);
-        }
-        double[] m = new double[ns * ns];
-        double[] rhs = new double[ns];
-        for (int p = 0; p < ns; p++) {
-            int rp = s[p] * d;
-            double v = r[s[p]];
-            for (int i = 0; i < d; i++) {
-                if (!free[i]) {
-                    v -= a[rp + i] * fixed[i];
-                }
-            }
-            rhs[p] = v;
-            for (int q = p; q < ns; q++) {
-                int rq = s[q] * d;
-                double acc = 0;
-                for (int i = 0; i < d; i++) {
-                    if (free[i]) {
-                        acc += a[rp + i] * a[rq + i];
-                    }
-                }
-                m[p * ns + q] = acc;
-                m[q * ns + p] = acc;
-            }
-        }
-        double[] sol = DualMath.solve(m, rhs, ns);
-        if (sol == null) {
-            return new double[0];
-        }
-        double[] out = new double[k];
-        for (int p = 0; p < ns; p++) {
-            if (!(sol[p] >= 0)) {
-                return new double[0];
-            }
-            out[s[p]] = sol[p];
-        }
-        return out;
+        return DualLinearAlgebra.activeSetStep(a, k, d, r, tl, tu, lambda, 1);
     }
 
     // ---------------------------------------------------------------- L_inf, K = 1

@@ -12,6 +12,7 @@ import org.lde.device.Kernel;
 import org.lde.device.KernelArgs;
 import org.lde.device.KernelLibrary;
 import org.lde.explain.Certificates;
+import org.lde.explain.DualLinearAlgebra;
 import org.lde.explain.DualProblem;
 import org.lde.explain.DualSolution;
 import org.lde.explain.DualSolutions;
@@ -63,9 +64,11 @@ import org.lde.tensor.Tensor;
  * tolerance, as in the reference. Scaling {@code t} is not a valid repair (it leaves the box where a
  * bound binds, and cannot fix a row with {@code a_k^T t < 0}). What the host does instead, when
  * {@link DualSolverOptions#activeSetStep()} is on (the default), is the reference's last exact step in
- * float64 ({@link DualActiveSetStep}): from the kernel's {@code lambda}, solve the KKT equations on its
- * active rows and free coordinates, and keep the result only if its {@code t} is feasible and its float64
- * gap is smaller than that of the kernel's {@code lambda}. The float32 ascent pins {@code t} and
+ * float64 ({@link DualLinearAlgebra#activeSetStep}, with up to {@code K} rounds: a row whose solved
+ * multiplier is negative leaves the active set and the system is solved again): from the kernel's
+ * {@code lambda}, solve the KKT equations on its active rows and free coordinates, and keep the result
+ * only if its {@code t} is feasible and its float64 gap is smaller than that of the kernel's
+ * {@code lambda}. The float32 ascent pins {@code t} and
  * {@code G} but, where the active rows are nearly parallel (target rows {@code J_c - J_j} share
  * {@code J_c}), leaves {@code lambda} off by about {@code 2^-24 cond(A_F A_F^T)}; the step removes that
  * once the kernel has found the active set. It never changes the status (a kernel that ran out of
@@ -314,9 +317,16 @@ public final class GpuDualSolver implements DualSolver {
 
     /**
      * The result at the kernel's {@code lambda}, or, when {@link DualSolverOptions#activeSetStep()} is on
-     * and the float64 active-set step ({@link DualActiveSetStep}) from it certifies a smaller float64
-     * gap with a feasible point, the result at the stepped multipliers. The status asked for is kept
-     * (a kernel that ran out of iterations stays MAX_ITER; SOLVED still needs the float64 confirmation).
+     * and the float64 active-set step ({@link DualLinearAlgebra#activeSetStep}, at most {@code K}
+     * rounds) from it certifies a smaller float64 gap with a feasible point, the result at the stepped
+     * multipliers. The status asked for is kept (a kernel that ran out of iterations stays MAX_ITER;
+     * SOLVED still needs the float64 confirmation).
+     *
+     * <p>Why: the float32 ascent stops when its float32 gap test passes, which pins {@code t} and
+     * {@code G} to float32 accuracy but leaves {@code lambda} inaccurate along directions where
+     * {@code A_F A_F^T} is ill-conditioned (nearly parallel rows: about {@code 2^-24 cond(A_F A_F^T)}
+     * relative). Once the kernel has found the active set, one float64 solve removes that error; for
+     * {@code K = 1} it is the exact root of the segment that contains {@code lambda}.
      */
     private DualSolution refined(DualProblem p, int b, DualStatus requested, double[] a, int k, int d, double[] r,
                                  double[] tl, double[] tu, double[] lambda, int iterations) {
@@ -324,7 +334,7 @@ public final class GpuDualSolver implements DualSolver {
         if (!options.activeSetStep()) {
             return plain;
         }
-        double[] stepped = DualActiveSetStep.of(a, k, d, r, tl, tu, lambda);
+        double[] stepped = DualLinearAlgebra.activeSetStep(a, k, d, r, tl, tu, lambda, k);
         if (stepped.length != k) {
             return plain;
         }
@@ -335,11 +345,11 @@ public final class GpuDualSolver implements DualSolver {
 
     private DualSolution l2Result(DualProblem p, int b, DualStatus requested, double[] a, int k, int d, double[] r,
                                   double[] tl, double[] tu, double[] lambda, int iterations) {
-        double[] w = multTransA(a, k, d, lambda);
+        double[] w = DualLinearAlgebra.multTransA(a, k, d, lambda);
         double[] t = new double[d];
         double[] nu = new double[d];
         for (int i = 0; i < d; i++) {
-            t[i] = clip(w[i], tl[i], tu[i]);
+            t[i] = DualLinearAlgebra.clip(w[i], tl[i], tu[i]);
             nu[i] = w[i] - t[i];
         }
         double half = 0;
@@ -375,11 +385,11 @@ public final class GpuDualSolver implements DualSolver {
 
     private static DualSolution infeasible(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] mu,
                                            double margin, int iterations) {
-        double[] w = multTransA(a, k, d, mu);
+        double[] w = DualLinearAlgebra.multTransA(a, k, d, mu);
         double[] t = new double[d];
         double box = 0;
         for (int i = 0; i < d; i++) {
-            t[i] = w[i] > 0 ? tu[i] : (w[i] < 0 ? tl[i] : clip(0, tl[i], tu[i]));
+            t[i] = w[i] > 0 ? tu[i] : (w[i] < 0 ? tl[i] : DualLinearAlgebra.clip(0, tl[i], tu[i]));
         }
         double viol = 0;
         for (int j = 0; j < k; j++) {
@@ -399,7 +409,7 @@ public final class GpuDualSolver implements DualSolver {
      * {@code 1e-12}), else a value {@code <= 0}.
      */
     static double certificateMargin(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] mu) {
-        double[] w = multTransA(a, k, d, mu);
+        double[] w = DualLinearAlgebra.multTransA(a, k, d, mu);
         double sigma = 0;
         double scale = 0;
         for (int i = 0; i < d; i++) {
@@ -422,24 +432,6 @@ public final class GpuDualSolver implements DualSolver {
         }
         double margin = mr - sigma;
         return margin > CERT_TOL * scale ? margin : Math.min(margin, 0);
-    }
-
-    private static double[] multTransA(double[] a, int k, int d, double[] lambda) {
-        double[] out = new double[d];
-        for (int j = 0; j < k; j++) {
-            double l = lambda[j];
-            if (l == 0) {
-                continue;
-            }
-            for (int i = 0; i < d; i++) {
-                out[i] += l * a[j * d + i];
-            }
-        }
-        return out;
-    }
-
-    private static double clip(double x, double lo, double hi) {
-        return x < lo ? lo : (x > hi ? hi : x);
     }
 
     private static void requireL2(DualProblem p) {
