@@ -57,14 +57,31 @@ import org.lde.tensor.Tensor;
  *
  * <p>Devices: the PTX emulator always; CUDA when {@link Devices#probe()} finds a GPU, otherwise
  * those cases are skipped with the probe's reason. Cases per test: {@link #CASES} (system property
- * {@code lde.agreement.cases}, default 6).
+ * {@code lde.agreement.cases}, default 8).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GpuBackendAgreementSuite {
     static final double TOL = 1e-5;
-    static final int CASES = Integer.getInteger("lde.agreement.cases", 6);
-    /** Tolerance of multi-step training runs: float32 rounding, compounded over the steps. */
-    static final double TRAIN_TOL = 1e-4;
+    static final int CASES = Integer.getInteger("lde.agreement.cases", 8);
+    /**
+     * Per-tensor bound on parameter gradients. The whole gradient (all parameters as one vector) must
+     * meet {@link #TOL}; a single tensor is a sum over the batch and the positions whose terms can cancel
+     * heavily (measured: conv1.bias of seed 14 case 15, sum |terms| / |sum| = 660, 236 and 190 for its
+     * three channels, so the float32 terms' own rounding (~1e-7 relative) becomes 1.2e-5 in the sum).
+     * That is the conditioning of the sum, not a kernel error; this looser bound still catches a wrong
+     * channel or an unwritten element (NaN never passes).
+     */
+    static final double PER_TENSOR_GRADIENT_TOL = 1e-3;
+    /**
+     * Bound on all parameters (one vector) after 5 Adam steps where each backend computes its own
+     * gradients. Adam divides every gradient element by its own running magnitude, so an element whose
+     * gradient is within float32 noise of zero (a cancelling sum) moves by about {@code +-lr} whichever
+     * way its rounding goes: the map from gradients to parameters is ill-conditioned there, and the
+     * float32 backend cannot agree to 1e-5. Measured worst (40 cases, lr 1e-2): 1.25e-4 on a single
+     * tensor (fc2.weight, seed 17 case 16). The Adam update itself agrees to 1e-7 when both backends
+     * get the same gradients ({@link #optimizerStepsWithTheSameGradientsAgree}); SGD runs meet {@link #TOL}.
+     */
+    static final double ADAM_TRAIN_TOL = 1e-3;
 
     private final Map<String, Device> devices = new LinkedHashMap<>();
     private final List<String> log = new ArrayList<>();
@@ -280,8 +297,10 @@ class GpuBackendAgreementSuite {
                 List<Tensor> pg = gpu.parameterGradients(g, dy).gradients();
                 assertEquals(pr.size(), pg.size(), label + ": number of gradients");
                 List<Layer.Parameter> names = ref.network().trainableParameters();
+                check("parameter gradients (all, one vector) " + label, concat(pg), concat(pr), TOL);
                 for (int q = 0; q < pr.size(); q++) {
-                    check("parameter gradient " + label + " " + names.get(q).name(), pg.get(q), pr.get(q), TOL);
+                    check("parameter gradient, per tensor " + label + " " + names.get(q).name(), pg.get(q), pr.get(q),
+                            PER_TENSOR_GRADIENT_TOL);
                 }
             }
         });
@@ -378,9 +397,14 @@ class GpuBackendAgreementSuite {
                         lastRef = trainStep(ref, sr, x, targets, loss);
                         lastGpu = trainStep(gpu, sg, x, targets, loss);
                     }
-                    checkParameters(brief(spec) + " 5 training steps " + label, gpu.snapshot(), ref.snapshot(), TRAIN_TOL);
+                    if (spec.kind() == OptimizerSpec.Kind.SGD) {
+                        checkParameters(brief(spec) + " 5 training steps " + label, gpu.snapshot(), ref.snapshot(), TOL);
+                    } else {
+                        check(brief(spec) + " 5 training steps, all parameters " + label,
+                                concat(values(gpu.snapshot())), concat(values(ref.snapshot())), ADAM_TRAIN_TOL);
+                    }
                     check("training loss " + spec.kind() + " " + label, Tensor.of(Shape.of(1), lastGpu),
-                            Tensor.of(Shape.of(1), lastRef), TRAIN_TOL);
+                            Tensor.of(Shape.of(1), lastRef), TOL);
                 }
             }
         });
@@ -389,6 +413,29 @@ class GpuBackendAgreementSuite {
     private static String brief(OptimizerSpec s) {
         return String.format(Locale.ROOT, "%s(lr=%s, momentum=%s, betas=%s/%s, eps=%s, wd=%s)", s.kind(), s.learningRate(),
                 s.momentum(), s.beta1(), s.beta2(), s.epsilon(), s.weightDecay());
+    }
+
+    private static List<Tensor> values(Network net) {
+        List<Tensor> out = new ArrayList<>();
+        for (Layer.Parameter p : net.trainableParameters()) {
+            out.add(p.value());
+        }
+        return out;
+    }
+
+    /** All tensors of {@code ts} as one flat vector. */
+    private static Tensor concat(List<Tensor> ts) {
+        int size = 0;
+        for (Tensor t : ts) {
+            size += t.size();
+        }
+        double[] all = new double[size];
+        int at = 0;
+        for (Tensor t : ts) {
+            System.arraycopy(t.data(), 0, all, at, t.size());
+            at += t.size();
+        }
+        return new Tensor(Shape.of(size), all);
     }
 
     private static double trainStep(Backend b, OptimizerState s, Tensor x, Tensor targets, Loss loss) {
