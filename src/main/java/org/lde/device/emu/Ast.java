@@ -102,7 +102,11 @@ final class Ast {
         final int line;
         final boolean entry;
         final List<ParamDecl> params = new ArrayList<>();
+        /** Return parameters of a {@code .func} ({@code .func (.param .b32 r) f(...)}). */
+        final List<ParamDecl> returns = new ArrayList<>();
         final List<Stmt> body = new ArrayList<>();
+        /** False for a declaration without a body ({@code .func f(...);}). */
+        boolean hasBody;
         final List<VarDecl> vars = new ArrayList<>();
         int slots;
         int[] reqntid;

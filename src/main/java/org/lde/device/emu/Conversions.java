@@ -23,7 +23,11 @@ final class Conversions {
     private Conversions() {
     }
 
-    static Insn cvt(Errors e, String op, List<String> quals, int d, List<Ast.Opnd> ops, Errors.Src s) {
+    /**
+     * Decodes a cvt. A signed destination type narrower than the destination register (e.g.
+     * {@code cvt.s8.f32} into a .b16 register) is sign-extended to the register's width.
+     */
+    static Insn cvt(Errors e, String op, List<String> quals, int d, PtxType dReg, List<Ast.Opnd> ops, Errors.Src s) {
         List<String> q = new ArrayList<>(quals);
         int rnd = -1;
         int irnd = -1;
@@ -69,6 +73,11 @@ final class Conversions {
         }
         int a = s.src(ops.get(1), at);
         Op1 fn = build(e, dt, at, rnd, irnd, ftz, sat);
+        if (dReg != null && dt.isSigned() && dReg.bits > dt.bits) {
+            Op1 narrow = fn;
+            long rm = dReg.mask();
+            fn = v -> dt.extend(narrow.ap(v)) & rm;
+        }
         return new Insns.Un(op, d, a, fn);
     }
 

@@ -27,19 +27,52 @@ final class Decoder {
         final Map<String, Integer> constOffset = new HashMap<>();
         byte[] constBank = new byte[0];
         final List<Ast.VarDecl> moduleShared = new ArrayList<>();
-        final Set<String> funcs = new HashSet<>();
+        final Map<String, Ast.Function> funcs = new HashMap<>();
         final Map<Integer, String> files = new HashMap<>();
     }
 
-    private record Sym(int space, long address) {
+    /** A symbol's state space and address; {@code frameVar} marks call-frame (.param in a body) storage. */
+    private record Sym(int space, long address, boolean frameVar) {
+        Sym(int space, long address) {
+            this(space, address, false);
+        }
     }
+
+    /**
+     * One function body being decoded: the entry, or an inlined instance of a {@code .func} at a call
+     * site. Its registers live at {@code slotBase + slot}; its names and labels are its own.
+     */
+    private static final class Frame {
+        final Ast.Function fn;
+        final Frame parent;
+        final int slotBase;
+        final Map<String, Sym> syms = new HashMap<>();
+        final Map<String, Integer> labels = new HashMap<>();
+        final java.util.Set<String> labelNames = new java.util.HashSet<>();
+        final List<Insns.Bra> pending = new ArrayList<>();
+        final List<String> pendingLabels = new ArrayList<>();
+        final List<Insns.Bra> rets = new ArrayList<>();
+
+        Frame(Ast.Function fn, Frame parent, int slotBase) {
+            this.fn = fn;
+            this.parent = parent;
+            this.slotBase = slotBase;
+        }
+    }
+
+    /** Maximum depth of inlined calls (a guard against runaway inlining). */
+    static final int MAX_CALL_DEPTH = 16;
+    /** Maximum decoded instructions of one kernel after inlining. */
+    static final int MAX_CODE = 2_000_000;
 
     private final String moduleName;
     private final Ast.Function f;
     private final ModuleSymbols ms;
     private final DecodedKernel k;
-    private final Map<String, Integer> labels = new HashMap<>();
-    private final Map<String, Sym> symbols = new HashMap<>();
+    private final Map<String, Sym> moduleShared = new HashMap<>();
+    private Frame fr;
+    private long localTop;
+    private final List<Insn> code = new ArrayList<>();
     private final Map<Long, Integer> constPool = new HashMap<>();
     private final Map<Integer, Integer> specialPool = new HashMap<>();
     private final List<Integer> constSlots = new ArrayList<>();
@@ -67,6 +100,7 @@ final class Decoder {
     }
 
     private DecodedKernel run() {
+        fr = new Frame(f, null, 0);
         // parameters
         long off = 0;
         k.params = List.copyOf(f.params);
@@ -75,7 +109,7 @@ final class Decoder {
             Ast.ParamDecl pd = f.params.get(i);
             off = alignUp(off, pd.align());
             k.paramOffset[i] = (int) off;
-            symbols.put(pd.name(), new Sym(Launch.PARAM, off));
+            fr.syms.put(pd.name(), new Sym(Launch.PARAM, off));
             off += pd.bytes();
         }
         k.paramBytes = (int) off;
@@ -84,12 +118,9 @@ final class Decoder {
         int dynAlign = 0;
         List<Ast.VarDecl> dyn = new ArrayList<>();
         List<Ast.VarDecl> shared = new ArrayList<>(ms.moduleShared);
-        List<Ast.VarDecl> local = new ArrayList<>();
         for (Ast.VarDecl v : f.vars) {
             if (v.space().equals("shared")) {
                 shared.add(v);
-            } else {
-                local.add(v);
             }
         }
         for (Ast.VarDecl v : shared) {
@@ -102,7 +133,7 @@ final class Decoder {
                 throw new DeviceException(where(v.line()) + ": shared variable " + v.name() + " cannot have an initialiser");
             }
             sh = alignUp(sh, v.align());
-            symbols.put(v.name(), new Sym(Launch.SHARED, sh));
+            fr.syms.put(v.name(), new Sym(Launch.SHARED, sh));
             sh += v.bytes();
         }
         k.staticShared = (int) sh;
@@ -110,46 +141,25 @@ final class Decoder {
             long d = alignUp(sh, Math.max(16, dynAlign));
             k.dynSharedOffset = (int) d;
             for (Ast.VarDecl v : dyn) {
-                symbols.put(v.name(), new Sym(Launch.SHARED, d));
+                fr.syms.put(v.name(), new Sym(Launch.SHARED, d));
             }
         }
-        long lo = 0;
-        for (Ast.VarDecl v : local) {
-            if (v.init() != null) {
-                throw new DeviceException(where(v.line()) + ": local variable " + v.name() + " cannot have an initialiser");
+        for (Ast.VarDecl v : ms.moduleShared) {
+            Sym sym = fr.syms.get(v.name());
+            if (sym != null) {
+                moduleShared.put(v.name(), sym);
             }
-            if (v.count() < 0) {
-                throw new DeviceException(where(v.line()) + ": local variable " + v.name() + " needs a size");
-            }
-            lo = alignUp(lo, v.align());
-            symbols.put(v.name(), new Sym(Launch.LOCAL, lo));
-            lo += v.bytes();
         }
-        k.localBytes = (int) alignUp(lo, 16);
+        allocateLocals(fr);
         k.reqntid = f.reqntid;
         k.maxntid = f.maxntid;
         k.constBank = ms.constBank;
-        // labels
-        int pc = 0;
-        for (Ast.Stmt s : f.body) {
-            if (s instanceof Ast.Label lb) {
-                if (labels.put(lb.name(), pc) != null) {
-                    throw new DeviceException(where(lb.line()) + ": label " + lb.name() + " defined twice");
-                }
-            } else {
-                pc++;
-            }
+        decodeBody(fr);
+        if (localTop > 512 * 1024) {
+            throw new DeviceException(moduleName + ": kernel " + f.name + " needs " + localTop
+                    + " bytes of local memory per thread (the limit is 512 KiB)");
         }
-        List<Insn> code = new ArrayList<>();
-        for (Ast.Stmt s : f.body) {
-            if (s instanceof Ast.Instr in) {
-                cur = in;
-                Insn x = decodeGuarded(in);
-                x.pc = code.size();
-                x.site = site(in.where());
-                code.add(x);
-            }
-        }
+        k.localBytes = (int) localTop;
         k.code = code.toArray(new Insn[0]);
         k.slots = nextSlot;
         k.constSlot = constSlots.stream().mapToInt(Integer::intValue).toArray();
@@ -157,6 +167,165 @@ final class Decoder {
         k.specialSlot = specialSlots.stream().mapToInt(Integer::intValue).toArray();
         k.specialKind = specialKinds.stream().mapToInt(Integer::intValue).toArray();
         return k;
+    }
+
+    /** Local arrays and call-frame variables of a frame get per-thread local memory. */
+    private void allocateLocals(Frame frame) {
+        for (Ast.VarDecl v : frame.fn.vars) {
+            boolean callFrame = v.space().equals("param");
+            if (!callFrame && !v.space().equals("local")) {
+                if (frame.parent != null) {
+                    throw new DeviceException(where(v.line()) + ": ." + v.space() + " variable " + v.name()
+                            + " inside device function " + frame.fn.name + " is not supported");
+                }
+                continue;
+            }
+            if (v.init() != null) {
+                throw new DeviceException(where(v.line()) + ": " + v.space() + " variable " + v.name() + " cannot have an initialiser");
+            }
+            if (v.count() < 0) {
+                throw new DeviceException(where(v.line()) + ": " + v.space() + " variable " + v.name() + " needs a size");
+            }
+            Sym prev = frame.syms.get(v.name());
+            if (callFrame && prev != null && prev.frameVar()) {
+                continue; // the same call-frame name in another { } block: blocks run one after another, share it
+            }
+            // call-frame names of sibling blocks may differ in size: reserve the largest
+            long bytes = v.bytes();
+            if (callFrame) {
+                for (Ast.VarDecl o : frame.fn.vars) {
+                    if (o.space().equals("param") && o.name().equals(v.name())) {
+                        bytes = Math.max(bytes, o.bytes());
+                    }
+                }
+            }
+            localTop = alignUp(localTop, Math.max(v.align(), callFrame ? 16 : 1));
+            frame.syms.put(v.name(), new Sym(Launch.LOCAL, localTop, callFrame));
+            localTop += bytes;
+        }
+    }
+
+    /** Decodes the statements of {@code frame}'s function into {@link #code}, inlining calls. */
+    private void decodeBody(Frame frame) {
+        Frame saved = fr;
+        fr = frame;
+        for (Ast.Stmt st : frame.fn.body) {
+            if (st instanceof Ast.Label lb) {
+                if (!frame.labelNames.add(lb.name())) {
+                    throw new DeviceException(where(lb.line()) + ": label " + lb.name() + " defined twice");
+                }
+            }
+        }
+        for (Ast.Stmt st : frame.fn.body) {
+            if (st instanceof Ast.Label lb) {
+                frame.labels.put(lb.name(), code.size());
+                continue;
+            }
+            Ast.Instr in = (Ast.Instr) st;
+            cur = in;
+            if (in.opcode().equals("call") || in.opcode().startsWith("call.")) {
+                inlineCall(in);
+                continue;
+            }
+            Insn x = decodeGuarded(in);
+            add(x, in);
+        }
+        for (int i = 0; i < frame.pending.size(); i++) {
+            frame.pending.get(i).target = frame.labels.get(frame.pendingLabels.get(i));
+        }
+        for (Insns.Bra r : frame.rets) {
+            r.target = code.size(); // ret of an inlined function: continue after its body
+        }
+        fr = saved;
+    }
+
+    private void add(Insn x, Ast.Instr in) {
+        if (code.size() >= MAX_CODE) {
+            throw err("kernel exceeds " + MAX_CODE + " instructions after inlining calls");
+        }
+        x.pc = code.size();
+        x.site = site(in.where());
+        code.add(x);
+    }
+
+    /**
+     * Inlines {@code call (rets), f, (args)}: f's body is decoded in place with fresh registers; its
+     * parameters and results name the caller's call-frame variables (per-thread local memory, as the
+     * caller's {@code st.param}/{@code ld.param} use them); its {@code ret} jumps past the body.
+     */
+    private void inlineCall(Ast.Instr in) {
+        String op = in.opcode();
+        for (String q : op.split("\\.")) {
+            if (!q.equals("call") && !q.equals("uni")) {
+                throw unsupported("qualifier ." + q + " on call");
+            }
+        }
+        List<Ast.Opnd> ops = in.operands();
+        if (!(ops.get(1) instanceof Ast.Name target)) {
+            throw unsupported("indirect call through " + describe(ops.get(1)));
+        }
+        Ast.Function callee = ms.funcs.get(target.id());
+        if (callee == null) {
+            if (reg(ops.get(1)) != null) {
+                throw unsupported("indirect call through register " + target.id());
+            }
+            throw err("call to unknown function " + target.id());
+        }
+        if (!callee.hasBody) {
+            throw unsupported("call to " + target.id() + ", which has no body in this module (external functions such as"
+                    + " vprintf/printf or malloc are not supported)");
+        }
+        int depth = 0;
+        for (Frame x = fr; x != null; x = x.parent) {
+            if (x.fn == callee) {
+                throw unsupported("recursive call to " + callee.name);
+            }
+            depth++;
+        }
+        if (depth > MAX_CALL_DEPTH) {
+            throw unsupported("call nesting deeper than " + MAX_CALL_DEPTH);
+        }
+        List<Ast.Opnd> rets = ((Ast.Vec) ops.get(0)).items();
+        List<Ast.Opnd> args = ((Ast.Vec) ops.get(2)).items();
+        if (rets.size() != callee.returns.size() || args.size() != callee.params.size()) {
+            throw err("call of " + callee.name + " passes " + args.size() + " arguments and " + rets.size()
+                    + " results but it takes " + callee.params.size() + " and returns " + callee.returns.size());
+        }
+        Frame frame = new Frame(callee, fr, nextSlot);
+        nextSlot += callee.slots;
+        bindFrameVars(frame, callee.params, args);
+        bindFrameVars(frame, callee.returns, rets);
+        Insns.Bra skip = null;
+        if (in.guard() != null) {
+            // @p call f: skip the inlined body where the guard is false
+            skip = new Insns.Bra("call.skip", -1);
+            Ast.RegDecl g = cur.scope().find(in.guard().id());
+            if (g == null) {
+                throw err("guard " + in.guard().id() + " is not a declared register");
+            }
+            checkPred(g, true);
+            skip.guard = slotOf(g);
+            skip.guardNegated = !in.guardNegated();
+            add(skip, in);
+        }
+        add(new Insns.Nop(op), in); // the call itself, so the profile counts calls
+        allocateLocals(frame);
+        decodeBody(frame);
+        cur = in;
+        if (skip != null) {
+            skip.target = code.size();
+        }
+    }
+
+    private void bindFrameVars(Frame frame, List<Ast.ParamDecl> formals, List<Ast.Opnd> actuals) {
+        for (int i = 0; i < formals.size(); i++) {
+            Ast.Opnd a = actuals.get(i);
+            Sym s = a instanceof Ast.Name n && n.offset() == 0 ? fr.syms.get(n.id()) : null;
+            if (s == null || !s.frameVar()) {
+                throw unsupported("call argument " + describe(a) + " (arguments and results must be .param variables of the calling block)");
+            }
+            frame.syms.put(formals.get(i).name(), s);
+        }
     }
 
     // ------------------------------------------------------------------ messages
@@ -240,7 +409,11 @@ final class Decoder {
     }
 
     private Sym symbol(String name) {
-        Sym s = symbols.get(name);
+        Sym s = fr.syms.get(name);
+        if (s != null) {
+            return s;
+        }
+        s = moduleShared.get(name);
         if (s != null) {
             return s;
         }
@@ -272,7 +445,7 @@ final class Decoder {
             Ast.RegDecl rd = reg(o);
             if (rd != null) {
                 checkPred(rd, t == PtxType.PRED);
-                return rd.slot() * 32;
+                return slotOf(rd);
             }
             Integer sp = specialKind(n.id());
             if (sp != null) {
@@ -288,10 +461,10 @@ final class Decoder {
             if (s != null) {
                 return constSlot(s.address() + n.offset());
             }
-            if (labels.containsKey(n.id())) {
+            if (fr.labelNames.contains(n.id())) {
                 throw err("label " + n.id() + " used as a value");
             }
-            if (ms.funcs.contains(n.id())) {
+            if (ms.funcs.containsKey(n.id())) {
                 throw unsupported("use of device function " + n.id() + " (calls are not supported)");
             }
             throw err("unknown name " + n.id());
@@ -301,7 +474,7 @@ final class Decoder {
                 long v = Literals.bitsFor(t == PtxType.PRED ? PtxType.U32 : t, num.text(), num.negative(), cur.where().line());
                 return constSlot(t == PtxType.PRED ? (v != 0 ? 1 : 0) : v);
             } catch (NumberFormatException e) {
-                throw err("bad literal " + num.text());
+                throw err("bad numeric literal '" + num.text() + "'");
             }
         }
         if (o instanceof Ast.Not) {
@@ -323,7 +496,21 @@ final class Decoder {
         if (o instanceof Ast.Sink) {
             return "sink _";
         }
+        if (o instanceof Ast.Name n) {
+            return n.id() + (n.offset() == 0 ? "" : (n.offset() > 0 ? "+" : "") + n.offset());
+        }
+        if (o instanceof Ast.Num num) {
+            return (num.negative() ? "-" : "") + num.text();
+        }
+        if (o instanceof Ast.Not nt) {
+            return "!" + describe(nt.inner());
+        }
         return o.toString();
+    }
+
+    /** Register-file base of a register of the current frame. */
+    private int slotOf(Ast.RegDecl rd) {
+        return (fr.slotBase + rd.slot()) * 32;
     }
 
     private void checkPred(Ast.RegDecl rd, boolean wantPred) {
@@ -346,7 +533,7 @@ final class Decoder {
             throw err("destination " + (o instanceof Ast.Name n ? n.id() : describe(o)) + " is not a declared register");
         }
         checkPred(rd, pred);
-        return rd.slot() * 32;
+        return slotOf(rd);
     }
 
     private PtxType dstType(Ast.Opnd o) {
@@ -427,7 +614,7 @@ final class Decoder {
                 throw err("guard " + in.guard().id() + " is not a declared register");
             }
             checkPred(rd, true);
-            x.guard = rd.slot() * 32;
+            x.guard = slotOf(rd);
             x.guardNegated = in.guardNegated();
         }
         return x;
@@ -470,12 +657,23 @@ final class Decoder {
             case "brev":
                 return bitCount(parts[0], op, q, ops);
             case "prmt": return prmt(op, q, ops);
+            case "lop3": {
+                PtxType t = q.type();
+                q.done();
+                if (t != PtxType.B32) {
+                    throw unsupported("type ." + t.ptx() + " for lop3");
+                }
+                arity(ops, 5);
+                // bit i of d is bit ((a_i << 2) | (b_i << 1) | c_i) of the 8-bit lookup table immLut
+                return new Insns.Quad(op, dst(ops.get(0), false), src(ops.get(1), t), src(ops.get(2), t), src(ops.get(3), t),
+                        src(ops.get(4), PtxType.U32), (a, b, c, lut) -> IntArith.lop3(a, b, c, (int) lut & 0xFF));
+            }
             case "selp": return selp(op, q, ops);
             case "setp": return setp(op, q, ops, false);
             case "set": return setp(op, q, ops, true);
             case "slct": return slct(op, q, ops);
             case "cvt": return Conversions.cvt(this::err, op, q.q, ops.size() == 2 ? dst(ops.get(0), false) : badArity(ops, 2),
-                    ops, this::srcOf);
+                    dstType(ops.get(0)), ops, this::srcOf);
             case "cvta": return cvta(op, q, ops);
             case "rcp":
             case "sqrt":
@@ -499,16 +697,24 @@ final class Decoder {
                 q.ignore("uni");
                 q.done();
                 arity(ops, 1);
-                if (!(ops.get(0) instanceof Ast.Name n) || !labels.containsKey(n.id())) {
-                    throw err("branch target " + describe(ops.get(0)) + " is not a label of " + f.name);
+                if (!(ops.get(0) instanceof Ast.Name n) || !fr.labelNames.contains(n.id())) {
+                    throw err("branch target " + describe(ops.get(0)) + " is not a label of " + fr.fn.name);
                 }
-                return new Insns.Bra(op, labels.get(((Ast.Name) ops.get(0)).id()));
+                Insns.Bra b = new Insns.Bra(op, -1);
+                fr.pending.add(b);
+                fr.pendingLabels.add(((Ast.Name) ops.get(0)).id());
+                return b;
             }
             case "ret":
             case "exit":
                 q.ignore("uni");
                 q.done();
                 arity(ops, 0);
+                if (parts[0].equals("ret") && fr.parent != null) {
+                    Insns.Bra r = new Insns.Bra(op, -1);
+                    fr.rets.add(r);
+                    return r;
+                }
                 return new Insns.Exit(op);
             case "bar":
             case "barrier":
@@ -526,8 +732,6 @@ final class Decoder {
             case "trap":
             case "brkpt":
                 return new Insns.Trap(op);
-            case "call":
-                throw unsupported("instruction call (device-function calls are not supported by the emulator)");
             default:
                 throw unsupported("instruction " + parts[0]);
         }
@@ -549,6 +753,12 @@ final class Decoder {
         arity(ops, 2);
         Ast.Opnd d = ops.get(0);
         Ast.Opnd a = ops.get(1);
+        if (d instanceof Ast.Vec || a instanceof Ast.Vec) {
+            int n = ((Ast.Vec) (d instanceof Ast.Vec ? d : a)).items().size();
+            if ((n != 2 && n != 4) || t.bits % n != 0 || t.bits / n < 8 || t.kind == PtxType.Kind.PRED) {
+                throw unsupported("vector mov of " + n + " pieces into ." + t.ptx());
+            }
+        }
         if (d instanceof Ast.Vec v) {
             int width = t.bits / v.items().size();
             int[] ds = new int[v.items().size()];
@@ -999,7 +1209,8 @@ final class Decoder {
         q.q.removeIf(s -> s.startsWith("L1::") || s.startsWith("L2::"));
     }
 
-    private record Address(int base, long offset) {
+    /** A decoded memory operand: register base (or -1), offset, and the state space actually accessed. */
+    private record Address(int base, long offset, int space) {
     }
 
     private Address address(Ast.Opnd o, int space) {
@@ -1007,18 +1218,21 @@ final class Decoder {
             throw err("expected an address [ ] but found " + describe(o));
         }
         if (a.base() == null) {
-            return new Address(-1, a.offset());
+            return new Address(-1, a.offset(), space);
         }
         Ast.RegDecl rd = cur.scope().find(a.base().id());
         if (rd != null) {
             checkPred(rd, false);
-            return new Address(rd.slot() * 32, a.offset());
+            return new Address(slotOf(rd), a.offset(), space);
         }
         Sym s = symbol(a.base().id());
         if (s == null) {
             throw err("unknown name " + a.base().id() + " in address");
         }
         long addr = s.address() + a.offset();
+        if (s.frameVar() && (space == Launch.PARAM || space == Launch.LOCAL)) {
+            return new Address(-1, addr, Launch.LOCAL); // a call-frame variable lives in local memory
+        }
         if (space == Launch.GENERIC) {
             // a variable named in a generic access: convert its state-space address to generic
             switch (s.space()) {
@@ -1032,7 +1246,7 @@ final class Decoder {
             throw err("variable " + a.base().id() + " is in ." + Launch.SPACE_NAMES[s.space()] + " but accessed as ."
                     + Launch.SPACE_NAMES[space]);
         }
-        return new Address(-1, addr);
+        return new Address(-1, addr, space);
     }
 
     private int vecCount(Quals q) {
@@ -1072,11 +1286,11 @@ final class Decoder {
             masks[i] = rt == null ? t.mask() : (rt.bits >= t.bits ? rt.mask() : t.mask());
         }
         Address a = address(ops.get(1), space);
-        return new Insns.Ld(op, space, t.bytes(), d, masks, t.isSigned(), a.base(), a.offset());
+        return new Insns.Ld(op, a.space(), t.bytes(), d, masks, t.isSigned(), a.base(), a.offset());
     }
 
     private Insn st(String op, Quals q, List<Ast.Opnd> ops) {
-        int space = space(q, false);
+        int space = space(q, true);
         ignoreCacheOps(q);
         int n = vecCount(q);
         PtxType t = q.type();
@@ -1094,7 +1308,10 @@ final class Decoder {
             s[i] = src(ss.get(i), t);
         }
         Address a = address(ops.get(0), space);
-        return new Insns.St(op, space, t.bytes(), s, a.base(), a.offset());
+        if (a.space() == Launch.PARAM) {
+            throw unsupported("st.param to a kernel parameter (only to call-frame .param variables)");
+        }
+        return new Insns.St(op, a.space(), t.bytes(), s, a.base(), a.offset());
     }
 
     private Insn atom(boolean red, String op, Quals q, List<Ast.Opnd> ops) {
@@ -1140,8 +1357,29 @@ final class Decoder {
         }
         boolean sync = q.take("sync");
         q.ignore("aligned");
-        if (q.take("arrive") || q.take("red")) {
-            throw unsupported("barrier form (bar.arrive / bar.red are not supported)");
+        if (q.take("red")) {
+            String mode = q.takeAny("popc", "and", "or");
+            PtxType t = q.type();
+            q.done();
+            if (mode == null || (mode.equals("popc") != (t == PtxType.U32)) || (!mode.equals("popc") && t != PtxType.PRED)) {
+                throw unsupported("bar.red form (popc.u32, and.pred, or.pred are supported)");
+            }
+            if (ops.size() != 3) {
+                throw unsupported("bar.red operand form (expected d, 0, {!}c)");
+            }
+            if (!isZero(ops.get(1))) {
+                throw unsupported("barrier number other than the literal 0");
+            }
+            Ast.Opnd c = ops.get(2);
+            boolean neg = c instanceof Ast.Not;
+            if (neg) {
+                c = ((Ast.Not) c).inner();
+            }
+            int m = mode.equals("popc") ? 0 : mode.equals("and") ? 1 : 2;
+            return new Insns.BarRed(op, m, dst(ops.get(0), m != 0), src(c, PtxType.PRED), neg);
+        }
+        if (q.take("arrive")) {
+            throw unsupported("barrier form bar.arrive");
         }
         if (!sync && !q.q.isEmpty()) {
             q.done();
@@ -1151,11 +1389,22 @@ final class Decoder {
             throw unsupported("barrier with a thread count (only bar.sync with barrier 0 and all threads)");
         }
         if (ops.size() == 1) {
-            if (!(ops.get(0) instanceof Ast.Num num) || Literals.parseInt(num.text()) != 0) {
+            if (!isZero(ops.get(0))) {
                 throw unsupported("barrier number other than the literal 0");
             }
         }
         return new Insns.Bar(op);
+    }
+
+    private static boolean isZero(Ast.Opnd o) {
+        if (!(o instanceof Ast.Num num)) {
+            return false;
+        }
+        try {
+            return Literals.parseInt(num.text()) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private Insn shfl(String op, Quals q, List<Ast.Opnd> ops) {

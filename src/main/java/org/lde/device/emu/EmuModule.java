@@ -29,7 +29,7 @@ final class EmuModule implements Module {
         this.version = ast.version;
         Decoder.ModuleSymbols ms = new Decoder.ModuleSymbols();
         ms.files.putAll(ast.files);
-        ms.funcs.addAll(ast.funcs.keySet());
+        ms.funcs.putAll(ast.funcs);
         long constBytes = 0;
         for (Ast.VarDecl v : ast.vars) {
             if (v.space().equals("const")) {

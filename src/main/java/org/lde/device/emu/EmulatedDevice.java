@@ -54,8 +54,11 @@ import org.lde.device.Module;
  * <p>Not thread-safe: use one device per thread.
  */
 public final class EmulatedDevice implements Device {
-    /** Default limit on warp steps of one launch (about a minute of emulation). */
-    public static final long DEFAULT_MAX_WARP_STEPS = 2_000_000_000L;
+    /**
+     * Default limit on warp steps of one launch: 5e8 steps (up to 1.6e10 thread-instructions, a few
+     * minutes of emulation), far beyond any test-sized kernel, so an endless loop fails instead of hanging.
+     */
+    public static final long DEFAULT_MAX_WARP_STEPS = 500_000_000L;
     /** Largest shared memory of one block (static + dynamic) the emulator accepts, as on sm_90. */
     public static final int MAX_SHARED_BYTES = 227 * 1024;
 
@@ -326,12 +329,14 @@ public final class EmulatedDevice implements Device {
         return Optional.ofNullable(last);
     }
 
+    /** Unloads every module and frees every buffer of this device (later use of them throws). Idempotent. */
     @Override
     public void close() {
         if (!closed) {
             for (EmuModule m : modules) {
                 m.close();
             }
+            memory.freeAll();
             closed = true;
         }
     }

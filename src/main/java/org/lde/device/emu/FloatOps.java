@@ -172,7 +172,8 @@ final class FloatOps {
 
     private static int signOfSum(double d, double e) {
         // sign(d + e) exactly, for doubles d, e
-        return Double.compare(d, -e) > 0 ? 1 : (Double.compare(d, -e) < 0 ? -1 : 0);
+        double ne = -e;
+        return d > ne ? 1 : (d < ne ? -1 : 0); // primitive comparisons: -0.0 == 0.0
     }
 
     private static boolean finite(float... xs) {
@@ -243,7 +244,7 @@ final class FloatOps {
             return rn;
         }
         double p = (double) a * (double) b; // exact
-        int sgn = Float.isInfinite(rn) ? (rn > 0 ? -1 : 1) : Double.compare(p, rn) > 0 ? 1 : (p == rn ? 0 : -1);
+        int sgn = Float.isInfinite(rn) ? (rn > 0 ? -1 : 1) : (p > rn ? 1 : (p == rn ? 0 : -1));
         return directed(rn, sgn, mode);
     }
 
@@ -265,8 +266,11 @@ final class FloatOps {
 
     static float div(float a, float b, int mode) {
         float rn = a / b;
-        if (mode == RN || !finite(a, b, rn) || b == 0) {
+        if (mode == RN || !finite(a, b) || b == 0) {
             return rn;
+        }
+        if (Float.isInfinite(rn)) { // overflow of a finite quotient
+            return directed(rn, rn > 0 ? -1 : 1, mode);
         }
         double r = Math.fma(-(double) rn, (double) b, (double) a); // sign of a - rn*b, exact sign
         int sgn = (int) Math.signum(r) * (b > 0 ? 1 : -1);
@@ -279,7 +283,7 @@ final class FloatOps {
             return rn;
         }
         double sq = (double) rn * rn;
-        int sgn = Double.compare(a, sq) > 0 ? 1 : (a == sq ? 0 : -1);
+        int sgn = a > sq ? 1 : (a == sq ? 0 : -1);
         return directed(rn, sgn, mode);
     }
 
@@ -334,8 +338,11 @@ final class FloatOps {
 
     static double div(double a, double b, int mode) {
         double rn = a / b;
-        if (mode == RN || !finite(a, b, rn) || b == 0) {
+        if (mode == RN || !finite(a, b) || b == 0) {
             return rn;
+        }
+        if (Double.isInfinite(rn)) { // overflow of a finite quotient
+            return directed(rn, rn > 0 ? -1 : 1, mode);
         }
         int sgn = new BigDecimal(a).subtract(new BigDecimal(rn).multiply(new BigDecimal(b))).signum()
                 * (b > 0 ? 1 : -1);
@@ -360,7 +367,7 @@ final class FloatOps {
         if (mode == RN || Double.isNaN(x) || Double.isInfinite(x)) {
             return rn;
         }
-        int sgn = Float.isInfinite(rn) ? (rn > 0 ? -1 : 1) : Double.compare(x, rn) > 0 ? 1 : (x == rn ? 0 : -1);
+        int sgn = Float.isInfinite(rn) ? (rn > 0 ? -1 : 1) : (x > rn ? 1 : (x == rn ? 0 : -1));
         return directed(rn, sgn, mode);
     }
 

@@ -103,6 +103,15 @@ final class GlobalMemory {
         return null;
     }
 
+    /** Frees every allocation (the device is closing). */
+    void freeAll() {
+        for (Allocation a : allocs) {
+            if (a != null) {
+                free(a);
+            }
+        }
+    }
+
     int liveAllocations() {
         int n = 0;
         for (Allocation a : allocs) {

@@ -409,6 +409,10 @@ final class Insns {
             return;
         }
         int phases = total <= 4 ? 1 : (total == 8 ? 2 : 4);
+        if (phases == 1) {
+            x.bankConflicts += x.conflicts(x.words, nw);
+            return;
+        }
         long conflicts = 0;
         for (int ph = 0; ph < phases; ph++) {
             int k = 0;
@@ -579,7 +583,7 @@ final class Insns {
     }
 
     /** bar.sync / barrier.sync: the lanes wait; the block releases them when all live threads wait. */
-    static final class Bar extends Insn {
+    static class Bar extends Insn {
         Bar(String op) {
             super(op);
         }
@@ -599,6 +603,46 @@ final class Insns {
             w.waiting |= em;
             for (int m = mask & ~em; m != 0; m &= m - 1) {
                 w.pc[Integer.numberOfTrailingZeros(m)] = pc + 1;
+            }
+        }
+    }
+
+    /**
+     * bar.red.{popc.u32, and.pred, or.pred} d, 0, {!}c: a block barrier that also reduces predicate c
+     * over all threads waiting at it; every thread receives the result when the barrier releases.
+     */
+    static final class BarRed extends Bar {
+        final int mode; // 0 popc, 1 and, 2 or
+        final int d;
+        final int c;
+        final boolean cNeg;
+
+        BarRed(String op, int mode, int d, int c, boolean cNeg) {
+            super(op);
+            this.mode = mode;
+            this.d = d;
+            this.c = c;
+            this.cNeg = cNeg;
+        }
+
+        /** Called by the block when every live thread waits here: computes and delivers the result. */
+        void release(Warp[] warps) {
+            long count = 0;
+            long total = 0;
+            for (Warp w : warps) {
+                for (int m = w.waiting; m != 0; m &= m - 1) {
+                    int l = Integer.numberOfTrailingZeros(m);
+                    total++;
+                    if ((w.r[c + l] != 0) != cNeg) {
+                        count++;
+                    }
+                }
+            }
+            long v = mode == 0 ? count : mode == 1 ? (count == total ? 1 : 0) : (count != 0 ? 1 : 0);
+            for (Warp w : warps) {
+                for (int m = w.waiting; m != 0; m &= m - 1) {
+                    w.r[d + Integer.numberOfTrailingZeros(m)] = v;
+                }
             }
         }
     }

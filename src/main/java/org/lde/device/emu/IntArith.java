@@ -166,6 +166,21 @@ final class IntArith {
         return width == 64 ? f : f & 0xFFFFFFFFL;
     }
 
+    /** lop3.b32: the boolean function with truth table {@code lut} (F(0xF0, 0xCC, 0xAA)) applied bitwise. */
+    static long lop3(long a, long b, long c, int lut) {
+        long d = 0;
+        for (int idx = 0; idx < 8; idx++) {
+            if (((lut >>> idx) & 1) == 0) {
+                continue;
+            }
+            long ma = (idx & 4) != 0 ? a : ~a;
+            long mb = (idx & 2) != 0 ? b : ~b;
+            long mc = (idx & 1) != 0 ? c : ~c;
+            d |= ma & mb & mc;
+        }
+        return d & 0xFFFFFFFFL;
+    }
+
     /** prmt.b32 default mode: each selector nibble picks a byte of {b, a}; bit 3 replicates its sign. */
     static int prmt(int a, int b, int c) {
         long src = ((b & 0xFFFFFFFFL) << 32) | (a & 0xFFFFFFFFL);

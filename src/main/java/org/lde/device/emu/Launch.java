@@ -34,7 +34,10 @@ final class Launch {
     final byte[] param;
     final byte[] constBank;
     final byte[] shared;
+    /** Local bytes a thread may access (exact, so overruns of the last variable are caught). */
     final int localPer;
+    /** Distance between two threads' local memory (localPer rounded up to 16). */
+    final int localStride;
     final byte[] local;
     final int nthreads;
     final Warp[] warps;
@@ -52,6 +55,7 @@ final class Launch {
     final int[] phases = new int[128];
     final int[] tmpWords = new int[128];
     private final int[] perBank = new int[32];
+    private final int[] bankFirst = new int[32];
     final int[] laneInts = new int[32];
     final long[] laneLongs = new long[32];
 
@@ -71,7 +75,13 @@ final class Launch {
         }
         this.shared = new byte[(int) sharedBytes];
         this.localPer = k.localBytes;
-        this.local = new byte[(int) Math.min(Integer.MAX_VALUE - 8, (long) localPer * nthreads)];
+        this.localStride = (localPer + 15) & ~15;
+        long localTotal = (long) localStride * nthreads;
+        if (localTotal > Integer.MAX_VALUE - 8) {
+            throw new DeviceException("kernel " + k.name + ": " + localPer + " bytes of local memory for each of " + nthreads
+                    + " threads exceed the emulator's limit");
+        }
+        this.local = new byte[(int) localTotal];
         int nw = (nthreads + 31) / 32;
         this.warps = new Warp[nw];
         for (int i = 0; i < nw; i++) {
@@ -181,6 +191,9 @@ final class Launch {
             if (!anyLive) {
                 return;
             }
+            if (k.code[barrierPc] instanceof Insns.BarRed br) {
+                br.release(warps);
+            }
             for (Warp w : warps) {
                 for (int m = w.waiting; m != 0; m &= m - 1) {
                     int l = Integer.numberOfTrailingZeros(m);
@@ -274,8 +287,8 @@ final class Launch {
     }
 
     String prefix(Warp w, int lane) {
-        return "kernel " + k.name + " (module " + k.moduleName + "), block (" + bx + "," + by + "," + bz + "), thread "
-                + threadString(w, lane) + ": ";
+        return "kernel " + k.name + " (module " + k.moduleName + ", launch <<<" + grid + ", " + block + ">>>), block ("
+                + bx + "," + by + "," + bz + "), thread " + threadString(w, lane) + ": ";
     }
 
     DeviceException fault(Warp w, int lane, Insn in, String msg) {
@@ -338,7 +351,7 @@ final class Launch {
                             + ") is " + (a < 0 ? "before the start" : (a + size - localPer) + " bytes past the end")
                             + " of the thread's " + localPer + " bytes of local memory");
                 }
-                off = (int) a + (w.index * 32 + lane) * localPer;
+                off = (int) a + (w.index * 32 + lane) * localStride;
                 return local;
             case PARAM:
                 if (write) {
@@ -408,6 +421,23 @@ final class Launch {
      */
     int conflicts(int[] ws, int n) {
         if (n <= 1) {
+            return 0;
+        }
+        // fast path: every bank holds at most one distinct word (no conflict), checked in one pass
+        int seen = 0;
+        boolean clash = false;
+        for (int i = 0; i < n; i++) {
+            int w = ws[i];
+            int b = w & 31;
+            if ((seen >>> b & 1) == 0) {
+                seen |= 1 << b;
+                bankFirst[b] = w;
+            } else if (bankFirst[b] != w) {
+                clash = true;
+                break;
+            }
+        }
+        if (!clash) {
             return 0;
         }
         Arrays.sort(ws, 0, n);

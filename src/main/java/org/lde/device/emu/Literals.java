@@ -52,6 +52,8 @@ final class Literals {
     /**
      * Raw bits of literal {@code s} for a value of {@code type}: float literals are rounded to the
      * type (0f literals keep their exact bits for f32), integer literals are truncated to its width.
+     *
+     * @throws NumberFormatException naming the literal when it is malformed
      */
     static long bitsFor(PtxType type, String s, boolean neg, int line) {
         try {
@@ -86,7 +88,7 @@ final class Literals {
             }
             return v & type.mask();
         } catch (NumberFormatException e) {
-            throw new org.lde.device.DeviceException("PTX line " + line + ": bad numeric literal '" + s + "'");
+            throw new NumberFormatException("bad numeric literal '" + s + "'");
         }
     }
 }

@@ -96,8 +96,15 @@ final class PtxLexer {
                 i = j;
             } else if (identStart(c)) {
                 int j = i + 1;
-                while (j < n && identPart(text.charAt(j))) {
-                    j++;
+                while (j < n) {
+                    char d = text.charAt(j);
+                    if (identPart(d)) {
+                        j++;
+                    } else if (d == ':' && j + 1 < n && text.charAt(j + 1) == ':') {
+                        j += 2; // qualifiers such as .L1::evict_last or .L2::128B
+                    } else {
+                        break;
+                    }
                 }
                 out.add(new Token(Kind.IDENT, text.substring(i, j), line));
                 i = j;

@@ -280,7 +280,12 @@ final class PtxParser {
             if (v.kind() != Kind.NUMBER) {
                 throw err(v.line(), "unsupported initialiser value '" + v.text() + "' for " + name + " (only numeric literals)");
             }
-            long bits = Literals.bitsFor(type, v.text(), negs.get(i), v.line());
+            long bits;
+            try {
+                bits = Literals.bitsFor(type, v.text(), negs.get(i), v.line());
+            } catch (NumberFormatException e) {
+                throw err(v.line(), e.getMessage() + " in the initialiser of " + name);
+            }
             for (int b = 0; b < type.bytes(); b++) {
                 out.write((int) (bits >>> (8 * b)) & 0xFF);
             }
@@ -306,11 +311,19 @@ final class PtxParser {
     // ---------------------------------------------------------------- functions
 
     private void parseFunction(Token kw, boolean entry) {
+        List<Ast.ParamDecl> returns = new ArrayList<>();
         if (!entry && peek().is("(")) {
-            skipParens();
+            next();
+            if (!accept(")")) {
+                do {
+                    returns.add(parseParam());
+                } while (accept(","));
+                expect(")");
+            }
         }
         Token name = expectIdent("function name");
         Ast.Function f = new Ast.Function(name.text(), name.line(), entry);
+        f.returns.addAll(returns);
         if (accept("(")) {
             if (!accept(")")) {
                 do {
@@ -345,19 +358,25 @@ final class PtxParser {
             }
         }
         if (accept(";")) {
-            return; // a declaration only
-        }
-        if (!entry) {
-            skipBraces();
-            mod.funcs.put(f.name, f);
+            if (!entry) {
+                mod.funcs.putIfAbsent(f.name, f); // a declaration only (e.g. .extern .func vprintf)
+            }
             return;
         }
         expect("{");
         locFile = -1;
         locLine = -1;
         parseBody(f, new Ast.Scope(null));
-        if (mod.entries.put(f.name, f) != null) {
-            throw err(kw.line(), "duplicate .entry " + f.name);
+        f.hasBody = true;
+        if (entry) {
+            if (mod.entries.put(f.name, f) != null) {
+                throw err(kw.line(), "duplicate .entry " + f.name);
+            }
+        } else {
+            Ast.Function prev = mod.funcs.put(f.name, f);
+            if (prev != null && prev.hasBody) {
+                throw err(kw.line(), "duplicate .func " + f.name);
+            }
         }
     }
 
@@ -477,6 +496,10 @@ final class PtxParser {
                 next();
                 expect(";");
                 return null;
+            case ".param":
+                // a call-frame variable (arguments and results of a call in this block)
+                f.vars.add(parseVar("param", false, t.line()));
+                return null;
             default:
                 throw err(t.line(), "unsupported directive '" + t.text() + "' in body of " + f.name);
         }
@@ -539,10 +562,38 @@ final class PtxParser {
         }
         List<Ast.Opnd> ops = new ArrayList<>();
         if (t.text().equals("call") || t.text().startsWith("call.")) {
-            // calls are rejected at decode time; skip their (a), f, (b) operand syntax here
-            while (!next().is(";")) {
-                // skip
+            // call{.uni} [(ret, ...),] name [, (arg, ...)] ;  -> operands {rets}, name, {args}
+            List<Ast.Opnd> rets = new ArrayList<>();
+            List<Ast.Opnd> args = new ArrayList<>();
+            if (accept("(")) {
+                if (!accept(")")) {
+                    do {
+                        rets.add(simpleOperand());
+                    } while (accept(","));
+                    expect(")");
+                }
+                expect(",");
             }
+            Ast.Opnd target = simpleOperand();
+            if (accept(",")) {
+                if (!peek().is("(")) {
+                    throw err(peek().line(), "unsupported call form (indirect calls with a prototype are not supported)");
+                }
+                next();
+                if (!accept(")")) {
+                    do {
+                        args.add(simpleOperand());
+                    } while (accept(","));
+                    expect(")");
+                }
+            }
+            Token end = next();
+            if (!end.is(";")) {
+                throw err(end.line(), "unsupported call form: expected ';' but found '" + end.text() + "'");
+            }
+            ops.add(new Ast.Vec(rets));
+            ops.add(target);
+            ops.add(new Ast.Vec(args));
             f.body.add(new Ast.Instr(t.text(), guard, neg, ops, new Ast.Where(t.line(), locFile, locLine), scope));
             return;
         }

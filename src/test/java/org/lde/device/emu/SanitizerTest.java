@@ -35,10 +35,11 @@ class SanitizerTest {
         try (EmulatedDevice dev = new EmulatedDevice()) {
             Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
             try (DeviceBuffer other = dev.allocate(64); DeviceBuffer buf = dev.allocate(1024)) {
+                assertEquals(64, other.bytes()); // allocation #1, so buf is #2
                 // 256 floats fit; n = 300 lets threads 256.. of block 2 (block size 128) write past the end
                 String msg = messageOf(() -> dev.launch(k, Dim3.of(3), Dim3.of(128), 0, KernelArgs.of().ptr(buf).i32(300)));
                 EmuBuffer eb = (EmuBuffer) buf;
-                assertTrue(msg.startsWith("kernel store_i (module oob.ptx), block (2,0,0), thread (0,0,0): "), msg);
+                assertTrue(msg.startsWith("kernel store_i (module oob.ptx, launch <<<(3,1,1), (128,1,1)>>>), block (2,0,0), thread (0,0,0): "), msg);
                 assertTrue(msg.contains("global st.global.f32 at 0x" + Long.toHexString(eb.address() + 1024)
                         + " is 4 bytes past the end of allocation #" + eb.alloc.id + " (1024 bytes)"), msg);
                 assertTrue(msg.contains("[PTX line 22]"), msg);
@@ -133,7 +134,7 @@ class SanitizerTest {
         try (EmulatedDevice dev = new EmulatedDevice()) {
             Kernel k = dev.loadModule("divbar.ptx", ptx).kernel("divbar");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(64), 0, KernelArgs.of()));
-            assertTrue(msg.startsWith("kernel divbar (module divbar.ptx), block (0,0,0), thread ("), msg);
+            assertTrue(msg.startsWith("kernel divbar (module divbar.ptx, launch <<<(1,1,1), (64,1,1)>>>), block (0,0,0), thread ("), msg);
             assertTrue(msg.contains("barrier divergence"), msg);
             assertTrue(msg.contains("thread (16,0,0): barrier divergence: this thread waits at bar.sync [PTX line 12] while thread (0,0,0) waits at bar.sync [PTX line 15]"), msg);
         }
@@ -223,7 +224,7 @@ class SanitizerTest {
             String d = messageOf(() -> dev.loadModule("d.ptx", ptx.replace("  .loc 1 42 3", "  .maxclusterrank 2;")));
             assertTrue(d.contains("d.ptx: PTX line 8: unsupported directive '.maxclusterrank' in body of bad"), d);
             String c = messageOf(() -> dev.loadModule("c.ptx", ptx.replace("mul24.lo.s32 %r1, %r2, %r3;", "call.uni foo, ();")));
-            assertTrue(c.contains("unsupported instruction call"), c);
+            assertTrue(c.contains("PTX line 9, my_kernels.cu:42: call to unknown function foo in 'call.uni'"), c);
         }
     }
 
@@ -251,6 +252,71 @@ class SanitizerTest {
             assertTrue(m.contains("s.ptx: PTX line 22: expected ';' after operands of st.global.f32 but found '%f1'"), m);
             String u = messageOf(() -> dev.loadModule("u.ptx", STORE_I.replace("[%rd2], %f1", "[%rd2], %q9")));
             assertTrue(u.contains("PTX line 22: unknown name %q9 in 'st.global.f32'"), u);
+        }
+    }
+
+    @Test
+    void runtimeErrorsInNvccKernelsNameTheCudaSourceLine() {
+        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer x = dev.allocate(4 * 100); DeviceBuffer y = dev.allocate(4 * 64)) {
+            Kernel k = dev.loadModule("elementwise.ptx", TestPtx.resource("elementwise.ptx")).kernel("relu_fwd");
+            String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(128), 0, KernelArgs.of().ptr(x).ptr(y).i32(100)));
+            assertTrue(msg.contains("thread (64,0,0): global st.global.f32 at 0x"), msg);
+            assertTrue(msg.contains("is 4 bytes past the end of allocation #2 (256 bytes) [PTX line "), msg);
+            assertTrue(msg.endsWith(", elementwise.cu:4]"), msg);
+        }
+    }
+
+    @Test
+    void closingTheDeviceFreesItsBuffersAndModules() {
+        EmulatedDevice dev = new EmulatedDevice();
+        DeviceBuffer b = dev.allocate(16);
+        Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
+        dev.close();
+        String m1 = messageOf(() -> b.write(new float[] {1f}));
+        assertTrue(m1.contains("write on closed buffer (allocation #1 (16 bytes))"), m1);
+        String m2 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(b).i32(1)));
+        assertEquals("the emulated device is closed", m2);
+        String m3 = messageOf(() -> dev.allocate(8));
+        assertEquals("the emulated device is closed", m3);
+        dev.close(); // idempotent
+        b.close();
+    }
+
+    @Test
+    void bufferRangeChecks() {
+        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer b = dev.allocate(40)) {
+            String m = messageOf(() -> b.write(new float[4], 0, 8, 4));
+            assertTrue(m.contains("elements [8, 12) are past the end of allocation #1 (40 bytes)"), m);
+            String n = messageOf(() -> b.read(new int[2], 1, 0, 2));
+            assertTrue(n.contains("bad range"), n);
+            String z = messageOf(() -> dev.allocate(0));
+            assertEquals("allocation size must be positive, got 0 bytes", z);
+        }
+    }
+
+    @Test
+    void paramAndConstAccessesAreChecked() {
+        String ptx = Kernels.HEADER + String.join("\n",
+                ".const .align 4 .b8 c[8];",
+                ".visible .entry pc(.param .u32 a, .param .u32 which)",
+                "{",
+                "  .reg .pred %p<3>;",
+                "  .reg .b32 %r<4>;",
+                "  .reg .b64 %rd<4>;",
+                "  ld.param.u32 %r1, [which];",
+                "  setp.eq.u32 %p1, %r1, 1;",
+                "  @%p1 ld.param.u32 %r2, [a+8];",
+                "  setp.eq.u32 %p2, %r1, 2;",
+                "  @%p2 ld.const.u32 %r3, [c+8];",
+                "  ret;",
+                "}");
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            Kernel k = dev.loadModule("pc.ptx", ptx).kernel("pc");
+            dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(0));
+            String m1 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(1)));
+            assertTrue(m1.contains("param ld.param.u32 at param offset 8 is outside the kernel's 8 bytes of parameters [PTX line 13]"), m1);
+            String m2 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(2)));
+            assertTrue(m2.contains("const ld.const.u32 at const offset 8 is outside the module's 8 bytes of const data [PTX line 15]"), m2);
         }
     }
 }
