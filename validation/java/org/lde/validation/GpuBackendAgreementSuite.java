@@ -390,13 +390,25 @@ class GpuBackendAgreementSuite {
             Loss loss = ce ? Loss.SOFTMAX_CROSS_ENTROPY : Loss.MSE;
             for (OptimizerSpec spec : List.of(OptimizerSpec.sgd(0.1, 0.9), OptimizerSpec.adam(1e-2))) {
                 try (EjmlBackend ref = new EjmlBackend(gpu0.snapshot()); GpuBackend gpu = new GpuBackend(gpu0.snapshot(), gpu0.device());
-                     OptimizerState sr = ref.optimizer(spec); OptimizerState sg = gpu.optimizer(spec)) {
+                     GpuBackend fused = new GpuBackend(gpu0.snapshot(), gpu0.device());
+                     OptimizerState sr = ref.optimizer(spec); OptimizerState sg = gpu.optimizer(spec);
+                     OptimizerState sf = fused.optimizer(spec)) {
                     double lastRef = Double.NaN;
                     double lastGpu = Double.NaN;
                     for (int step = 0; step < 5; step++) {
                         lastRef = trainStep(ref, sr, x, targets, loss);
                         lastGpu = trainStep(gpu, sg, x, targets, loss);
+                        LossValue lf = fused.trainStep(sf, x, targets, loss);
+                        assertEquals(lastGpu, lf.value(), 0.0, "trainStep loss, step " + step + " " + label);
                     }
+                    // the same kernels on the same float32 values: trainStep is the host sequence without the round trips
+                    List<Tensor> pf = values(fused.snapshot());
+                    List<Tensor> pg = values(gpu.snapshot());
+                    for (int q = 0; q < pf.size(); q++) {
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(pg.get(q).data(), pf.get(q).data(), 0.0,
+                                "trainStep vs forwardRecorded/loss/parameterGradients/step, parameter " + q + " " + label);
+                    }
+                    assertEquals(5, sf.steps());
                     if (spec.kind() == OptimizerSpec.Kind.SGD) {
                         checkParameters(brief(spec) + " 5 training steps " + label, gpu.snapshot(), ref.snapshot(), TOL);
                     } else {
@@ -467,6 +479,7 @@ class GpuBackendAgreementSuite {
         int n = x.shape().dim(0), c = net.outputSize();
         try (GpuBackend gpu = new GpuBackend(net, dev)) {
             int parameterBuffers = dev.liveBuffers();
+            gpu.network(); // nothing stale yet
             try (Recorded g = gpu.forwardRecorded(x)) {
                 dev.resetCounters();
                 gpu.jacobian(g);
@@ -482,6 +495,13 @@ class GpuBackendAgreementSuite {
                 gpu.reverse(g, Seeds.identity(n, c));
                 assertEquals(1, dev.uploads, "host seeds: one upload");
                 assertEquals(1, dev.downloads, "one download");
+            }
+            Tensor labels = Tensor.zeros(n);
+            try (OptimizerState s = gpu.optimizer(OptimizerSpec.adam(1e-3))) {
+                dev.resetCounters();
+                gpu.trainStep(s, x, labels, Loss.SOFTMAX_CROSS_ENTROPY);
+                assertEquals(2, dev.uploads, "a device training step uploads only the inputs and the targets");
+                assertEquals(3, dev.downloads, "... and downloads only the per-sample losses, correct flags and logits gradient");
             }
             assertEquals(parameterBuffers, dev.liveBuffers(), "closing the recorded pass frees its buffers");
         }

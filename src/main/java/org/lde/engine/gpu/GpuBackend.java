@@ -46,7 +46,9 @@ import org.lde.tensor.Tensor;
  * buffers until it is closed, and a reverse pass with {@code S} seeds per sample is ONE batched pass
  * over {@code N S} gradient rows (row {@code r} uses the ReLU masks and arg-maxes of sample
  * {@code r / S}). {@link #jacobian} and {@link #marginGradient} even make their seeds on the device.
- * Optimizer state lives on the device; {@link #step} updates the device parameters in place.
+ * Optimizer state lives on the device; {@link #step} updates the device parameters in place, and
+ * {@link #trainStep} runs a whole training step (forward, loss, parameter gradients, update) without
+ * parameter gradients or logits crossing the host boundary.
  *
  * <p><b>Kernels</b> (kernels/*.cu): Dense forward {@code dense_forward} (fused with a following ReLU
  * as {@code dense_forward_relu} in {@link #forward}), reverse {@code sgemm_nn}, weight gradient
@@ -507,6 +509,26 @@ public final class GpuBackend implements Backend {
             throw new IllegalArgumentException("outputGrad must have shape " + expected + " ([N, C]), got " + outputGrad.shape());
         }
         outputGrad.requireFinite("outputGrad");
+        List<DeviceBuffer> grads = deviceGradients(pass, upload(outputGrad));
+        try {
+            List<Layer.Parameter> ps = net.trainableParameters();
+            List<Tensor> out = new ArrayList<>();
+            for (int q = 0; q < ps.size(); q++) {
+                Tensor p = ps.get(q).value();
+                out.add(new Tensor(p.shape(), download(grads.get(q), p.size())));
+            }
+            return new ParameterGradients(out);
+        } finally {
+            grads.forEach(b -> closeQuietly(b, null));
+        }
+    }
+
+    /**
+     * Gradients of {@code sum_n dy[n] . logits[n]} w.r.t. every trainable parameter, on the device, in
+     * {@code trainableParameters()} order (the caller closes them). {@code dy: [N, C]} is taken over
+     * (freed here).
+     */
+    private List<DeviceBuffer> deviceGradients(Pass pass, DeviceBuffer dy) {
         int l = layers.size();
         int lowest = l;
         for (int i = 0; i < l; i++) {
@@ -518,7 +540,7 @@ public final class GpuBackend implements Backend {
         int n = pass.n;
         DeviceBuffer[] dw = new DeviceBuffer[l];
         DeviceBuffer[] db = new DeviceBuffer[l];
-        DeviceBuffer dy = upload(outputGrad);
+        boolean ok = false;
         try {
             for (int i = l - 1; i >= lowest; i--) {
                 Layer layer = layers.get(i);
@@ -540,22 +562,22 @@ public final class GpuBackend implements Backend {
                     }
                 }
             }
-            List<Tensor> out = new ArrayList<>();
+            List<DeviceBuffer> out = new ArrayList<>();
             for (int i = 0; i < l; i++) {
                 if (dw[i] != null) {
-                    Layer layer = layers.get(i);
-                    Tensor w = layer instanceof Dense d ? d.weight() : ((Conv2d) layer).weight();
-                    Tensor b = layer instanceof Dense d ? d.bias() : ((Conv2d) layer).bias();
-                    out.add(new Tensor(w.shape(), download(dw[i], w.size())));
-                    out.add(new Tensor(b.shape(), download(db[i], b.size())));
+                    out.add(dw[i]);
+                    out.add(db[i]);
                 }
             }
-            return new ParameterGradients(out);
+            ok = true;
+            return out;
         } finally {
             dy.close();
-            for (int i = 0; i < l; i++) {
-                closeQuietly(dw[i], null);
-                closeQuietly(db[i], null);
+            if (!ok) {
+                for (int i = 0; i < l; i++) {
+                    closeQuietly(dw[i], null);
+                    closeQuietly(db[i], null);
+                }
             }
         }
     }
@@ -581,6 +603,17 @@ public final class GpuBackend implements Backend {
         }
         logits.requireFinite("logits");
         int n = ls.dim(0);
+        Object t = checkTargets(targets, n, loss);
+        try (DeviceBuffer z = upload(logits)) {
+            return deviceLoss(z, n, t, loss, null);
+        }
+    }
+
+    /**
+     * Validates {@code targets} as the reference does: class indices {@code [N]} (returned as
+     * {@code int[]}) for cross-entropy, finite {@code [N, C]} for MSE (returned as the tensor).
+     */
+    private Object checkTargets(Tensor targets, int n, Loss loss) {
         double[] t = targets.data();
         if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
             if (!targets.shape().equals(Shape.of(n))) {
@@ -595,35 +628,88 @@ public final class GpuBackend implements Backend {
                 }
                 y[r] = (int) t[r];
             }
-            try (DeviceBuffer z = upload(logits); DeviceBuffer dy = uploadInts(y); DeviceBuffer per = alloc(n);
-                 DeviceBuffer grad = alloc((long) n * classes); DeviceBuffer correct = alloc(n)) {
-                k.crossEntropy(z, dy, per, grad, correct, n, classes, (float) (1.0 / n));
-                double[] losses = download(per, n);
-                int[] ok = new int[n];
-                correct.read(ok);
-                double sum = 0;
-                int right = 0;
-                for (int r = 0; r < n; r++) {
-                    sum += losses[r];
-                    right += ok[r];
+            return y;
+        }
+        Shape ls = Shape.of(n, classes);
+        if (!targets.shape().equals(ls)) {
+            throw new IllegalArgumentException("MSE targets must have the logits' shape " + ls + ", got " + targets.shape());
+        }
+        targets.requireFinite("targets");
+        return targets;
+    }
+
+    /**
+     * The loss of the logits {@code z: [n, C]} on the device; the gradient w.r.t. the logits is
+     * downloaded into the result and, when {@code gradOut} is not null, also left in
+     * {@code gradOut[0]} (a device buffer the caller then owns).
+     */
+    private LossValue deviceLoss(DeviceBuffer z, int n, Object targets, Loss loss, DeviceBuffer[] gradOut) {
+        Shape ls = Shape.of(n, classes);
+        DeviceBuffer grad = alloc((long) n * classes);
+        try {
+            LossValue v;
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                try (DeviceBuffer dy = uploadInts((int[]) targets); DeviceBuffer per = alloc(n); DeviceBuffer correct = alloc(n)) {
+                    k.crossEntropy(z, dy, per, grad, correct, n, classes, (float) (1.0 / n));
+                    double[] losses = download(per, n);
+                    int[] ok = new int[n];
+                    correct.read(ok);
+                    double sum = 0;
+                    int right = 0;
+                    for (int r = 0; r < n; r++) {
+                        sum += losses[r];
+                        right += ok[r];
+                    }
+                    v = new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), right);
                 }
-                return new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), right);
-            }
-        } else {
-            if (!targets.shape().equals(ls)) {
-                throw new IllegalArgumentException("MSE targets must have the logits' shape " + ls + ", got " + targets.shape());
-            }
-            targets.requireFinite("targets");
-            try (DeviceBuffer z = upload(logits); DeviceBuffer tt = upload(targets); DeviceBuffer per = alloc(n);
-                 DeviceBuffer grad = alloc((long) n * classes)) {
-                k.mse(z, tt, per, grad, n, classes, (float) (1.0 / ((double) n * classes)));
-                double[] losses = download(per, n);
-                double sum = 0;
-                for (double v : losses) {
-                    sum += v;
+            } else {
+                try (DeviceBuffer tt = upload((Tensor) targets); DeviceBuffer per = alloc(n)) {
+                    k.mse(z, tt, per, grad, n, classes, (float) (1.0 / ((double) n * classes)));
+                    double[] losses = download(per, n);
+                    double sum = 0;
+                    for (double x : losses) {
+                        sum += x;
+                    }
+                    v = new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), 0);
                 }
-                return new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), 0);
             }
+            if (gradOut != null) {
+                gradOut[0] = grad;
+                grad = null;
+            }
+            return v;
+        } finally {
+            closeQuietly(grad, null);
+        }
+    }
+
+    /**
+     * One training step that stays on the device: a recorded forward pass of {@code x}, the loss and
+     * its gradient w.r.t. the logits, the parameter gradients and the optimizer update, with only the
+     * inputs, the targets and the loss ({@link LossValue}: value, logits gradient, correct count)
+     * crossing the host boundary. Equivalent to {@code forwardRecorded}, {@code loss(logits())},
+     * {@code parameterGradients}, {@code step} (the reference's sequence) without the round trips.
+     *
+     * @return the loss of the batch BEFORE the update
+     */
+    public LossValue trainStep(OptimizerState state, Tensor x, Tensor targets, Loss loss) {
+        requireOpen();
+        Optim opt = checkOptim(state);
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(loss, "loss");
+        int n = checkInput(x);
+        Object t = checkTargets(targets, n, loss);
+        try (Recorded recorded = forwardRecorded(x)) {
+            Pass pass = (Pass) recorded;
+            DeviceBuffer[] grad = new DeviceBuffer[1];
+            LossValue v = deviceLoss(pass.acts[layers.size()], n, t, loss, grad);
+            List<DeviceBuffer> grads = deviceGradients(pass, grad[0]);
+            try {
+                update(opt, grads);
+            } finally {
+                grads.forEach(b -> closeQuietly(b, null));
+            }
+            return v;
         }
     }
 
@@ -646,12 +732,7 @@ public final class GpuBackend implements Backend {
         requireOpen();
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(gradients, "gradients");
-        if (!(state instanceof Optim opt) || opt.owner() != this) {
-            throw new IllegalArgumentException("optimizer state was not created by this GpuBackend");
-        }
-        if (opt.closed) {
-            throw new IllegalStateException("optimizer state is closed");
-        }
+        Optim opt = checkOptim(state);
         List<Layer.Parameter> ps = net.trainableParameters();
         List<Tensor> grads = gradients.gradients();
         if (grads.size() != ps.size()) {
@@ -666,22 +747,45 @@ public final class GpuBackend implements Backend {
             }
             g.requireFinite("gradient of " + p.name());
         }
+        List<DeviceBuffer> g = new ArrayList<>();
+        try {
+            for (Tensor grad : grads) {
+                g.add(upload(grad));
+            }
+            update(opt, g);
+        } finally {
+            g.forEach(b -> closeQuietly(b, null));
+        }
+    }
+
+    private Optim checkOptim(OptimizerState state) {
+        Objects.requireNonNull(state, "state");
+        if (!(state instanceof Optim opt) || opt.owner() != this) {
+            throw new IllegalArgumentException("optimizer state was not created by this GpuBackend");
+        }
+        if (opt.closed) {
+            throw new IllegalStateException("optimizer state is closed");
+        }
+        return opt;
+    }
+
+    /** Applies one update with the device gradients {@code grads} (trainableParameters() order); waits for it. */
+    private void update(Optim opt, List<DeviceBuffer> grads) {
+        List<Layer.Parameter> ps = net.trainableParameters();
         OptimizerSpec spec = opt.spec;
         long t = opt.steps + 1;
         for (int q = 0; q < ps.size(); q++) {
             int size = ps.get(q).value().size();
-            try (DeviceBuffer g = upload(grads.get(q))) {
-                if (spec.kind() == OptimizerSpec.Kind.SGD) {
-                    DeviceBuffer buf = opt.first[q] != null ? opt.first[q] : params.get(q);
-                    k.sgdStep(params.get(q), g, buf, size, (float) spec.learningRate(), (float) spec.momentum(),
-                            (float) spec.weightDecay(), t == 1);
-                } else {
-                    k.adamStep(params.get(q), g, opt.first[q], opt.second[q], size, t, spec.learningRate(), spec.beta1(),
-                            spec.beta2(), spec.epsilon(), spec.weightDecay());
-                }
-                device.synchronize(); // g is freed next
+            if (spec.kind() == OptimizerSpec.Kind.SGD) {
+                DeviceBuffer buf = opt.first[q] != null ? opt.first[q] : params.get(q);
+                k.sgdStep(params.get(q), grads.get(q), buf, size, (float) spec.learningRate(), (float) spec.momentum(),
+                        (float) spec.weightDecay(), t == 1);
+            } else {
+                k.adamStep(params.get(q), grads.get(q), opt.first[q], opt.second[q], size, t, spec.learningRate(),
+                        spec.beta1(), spec.beta2(), spec.epsilon(), spec.weightDecay());
             }
         }
+        device.synchronize(); // the gradients may be freed next
         opt.steps = t;
         version++;
         hostStale = true;
