@@ -409,6 +409,49 @@ class GpuBackendAgreementSuite {
         });
     }
 
+    /** The engine's Trainer (mini-batches, shuffling, epochs) gives the same epochs on both backends. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void trainerEpochsAgree(String kind) {
+        TrackingDevice dev = device(kind);
+        Rng rng = new Rng(23);
+        for (Network net : List.of(AgreementNetworks.mlp(rng), AgreementNetworks.cnn(rng))) {
+            if (net.task() != Task.CLASSIFICATION) {
+                continue;
+            }
+            int n = 23, c = net.outputSize();
+            Tensor x = rng.uniform(net.inputShape().withBatch(n), 0, 1);
+            Tensor y = Tensor.zeros(n);
+            for (int i = 0; i < n; i++) {
+                y.data()[i] = rng.nextInt(c);
+            }
+            org.lde.train.TrainingOptions opts = org.lde.train.TrainingOptions.defaults().withEpochs(2).withBatchSize(7)
+                    .withOptimizer(OptimizerSpec.sgd(0.05, 0.9));
+            String label = "Trainer " + (net.layers().stream().anyMatch(l -> l instanceof org.lde.model.Conv2d) ? "CNN" : "MLP")
+                    + " on " + kind;
+            try (EjmlBackend ref = new EjmlBackend(net); GpuBackend gpu = new GpuBackend(net, dev)) {
+                List<org.lde.train.EpochReport> er = new org.lde.train.Trainer(opts, line -> { })
+                        .train(ref, x, y, java.util.Optional.empty(), java.util.Optional.empty());
+                List<org.lde.train.EpochReport> eg;
+                try {
+                    eg = new org.lde.train.Trainer(opts, line -> { })
+                            .train(gpu, x, y, java.util.Optional.empty(), java.util.Optional.empty());
+                } catch (DeviceException e) {
+                    if (kind.equals("emulator") && isSharedAddressWrap(e)) {
+                        emulatorLimited.add(label + ": " + e.getMessage());
+                        continue;
+                    }
+                    throw e;
+                }
+                for (int e = 0; e < er.size(); e++) {
+                    checkScalar("epoch " + (e + 1) + " loss, " + label, eg.get(e).loss(), er.get(e).loss());
+                    assertEquals(er.get(e).trainAccuracy(), eg.get(e).trainAccuracy(), 1e-12, "epoch accuracy " + label);
+                }
+                checkParameters("trained parameters, " + label, gpu.snapshot(), ref.snapshot(), TOL);
+            }
+        }
+    }
+
     private static String brief(OptimizerSpec s) {
         return String.format(Locale.ROOT, "%s(lr=%s, momentum=%s, betas=%s/%s, eps=%s, wd=%s)", s.kind(), s.learningRate(),
                 s.momentum(), s.beta1(), s.beta2(), s.epsilon(), s.weightDecay());
