@@ -415,9 +415,15 @@ class GpuBackendAgreementSuite {
     void trainerEpochsAgree(String kind) {
         TrackingDevice dev = device(kind);
         Rng rng = new Rng(23);
-        for (Network net : List.of(AgreementNetworks.mlp(rng), AgreementNetworks.cnn(rng))) {
-            if (net.task() != Task.CLASSIFICATION) {
-                continue;
+        Network mlp = AgreementNetworks.mlp(rng);
+        while (mlp.task() != Task.CLASSIFICATION) {
+            mlp = AgreementNetworks.mlp(rng);
+        }
+        int cnnsRun = 0;
+        for (Network net : List.of(mlp, AgreementNetworks.cnn(rng), AgreementNetworks.cnn(rng), AgreementNetworks.cnn(rng))) {
+            boolean isCnn = net.layers().stream().anyMatch(l -> l instanceof org.lde.model.Conv2d);
+            if (isCnn && cnnsRun > 0) {
+                break;   // one CNN is enough; the next ones stand in when the emulator cannot run the first
             }
             int n = 23, c = net.outputSize();
             Tensor x = rng.uniform(net.inputShape().withBatch(n), 0, 1);
@@ -438,7 +444,10 @@ class GpuBackendAgreementSuite {
                             .train(gpu, x, y, java.util.Optional.empty(), java.util.Optional.empty());
                 } catch (DeviceException e) {
                     if (kind.equals("emulator") && isSharedAddressWrap(e)) {
-                        emulatorLimited.add(label + ": " + e.getMessage());
+                        String note = "GpuBackendAgreementSuite: NOT RUN on the emulator (known emulator limitation, not a"
+                                + " backend result): " + label + ": " + e.getMessage();
+                        System.out.println(note);
+                        emulatorLimited.add(note);
                         continue;
                     }
                     throw e;
@@ -448,8 +457,10 @@ class GpuBackendAgreementSuite {
                     assertEquals(er.get(e).trainAccuracy(), eg.get(e).trainAccuracy(), 1e-12, "epoch accuracy " + label);
                 }
                 checkParameters("trained parameters, " + label, gpu.snapshot(), ref.snapshot(), TOL);
+                cnnsRun += isCnn ? 1 : 0;
             }
         }
+        assertEquals(1, cnnsRun, "a CNN was trained on both backends");
     }
 
     private static String brief(OptimizerSpec s) {
