@@ -14,8 +14,18 @@
 //   Every output element is written exactly once (never accumulated into), and no float atomics are
 //   used: all three kernels are deterministic run to run for a fixed launch shape.
 //
+// Measured by the PTX emulator (kernels/emulated-profile-conv.txt: the sample CNN's conv1, 1 -> 8
+//   channels on 28x28, and conv2, 8 -> 16 on 14x14, 3x3 pad 1, batch 4; batch 64 gives the same
+//   ratios): global-load sector efficiency conv1 / conv2 = 0.997 / 1.007 forward, 0.996 / 1.008 data
+//   gradient, 0.998 / 0.990 weight gradient (the issue's target is 0.8); zero shared-memory bank
+//   conflicts; no spills (kernels/ptxas-report.txt). Values a little above 1: where two channels'
+//   spans are adjacent in memory, the aligned start of one channel's copy re-reads up to 7 floats of
+//   the previous one in the same warp access (bytes counted twice, the sector once). Store efficiency
+//   1.0 / 0.875 (conv2's 196-float planes start on 16-byte boundaries); the weight gradient's stores
+//   (KH*KW floats per block) are too few to matter.
+//
 // conv2d_forward and conv2d_backward_data: one kernel body (conv_gather), the "gather" form.
-//   Both compute an output plane of PO = PH_out * PW_out positions per (row n, output channel o)
+//   Both compute an output plane of PO positions (rows x columns) per (row n, output channel o)
 //   as a sum over input channels ci of a window of an input plane of IH x IW:
 //     forward:       o = k, ci = c, input x (IH, IW = H, W), output y (OH x OW),
 //                    input cell of output (a, b) and tap (i, j): (a*SH - PH + i, b*SW - PW + j)
@@ -44,20 +54,25 @@
 //     When even one channel does not fit (very wide rows, or KH*KW*OB > 2048), the same body runs
 //     unstaged: it reads x (or dy) and w straight from global memory (correct, slower).
 //   Forward reads inside the shared rows are consecutive words for consecutive lanes when SW = 1
-//   (stride-SW words otherwise: an SW-way bank conflict for SW even).
+//   (stride-SW words otherwise: an SW-way bank conflict for SW even). A padding column (tap outside
+//   [0, IW)) loads a clamped real cell of its row and selects 0 instead of branching, so that no
+//   address outside the staged rows is ever formed: nvcc strength-reduces the column loop into
+//   [base + 4 j] addresses, and a base left at a padding column before shared offset 0 wraps at 2^32
+//   (harmless on a GPU, a sanitizer error on the emulator). Padding rows are skipped (a branch).
 //   Napkin math (forward): 2 N K OH OW C KH KW flops; fewest bytes 4 (N C H W + K C KH KW + K +
 //   N K OH OW). This kernel reads each input row footprint once per group of OB output channels,
 //   i.e. x about ceil(K/OB) (1 + (KH-SH)/rows-per-tile) times, and w once per (position tile, row).
 //   Backward data: the same flop count, fewest bytes 4 (N K OH OW + K C KH KW + N C H W).
 //
 // conv2d_backward_weights: one block per (c, k): grid = (C, K, 1), block = (256, 1, 1).
-//   The block computes the KH*KW taps of dw[k,c,:,:] (in passes of 16 taps, each in a register
-//   accumulator per thread) and, when c == 0, db[k]. It walks the rows n and, per row, tiles of
-//   256 output positions: it stages the dy tile of plane (n,k) and the x rows of plane (n,c) that the
+//   The block computes the KH*KW taps of dw[k,c,:,:] (in passes of T taps, T the smallest of 1, 4,
+//   9 that holds KH*KW, or 9 with several passes; each tap in a register accumulator per thread)
+//   and, when c == 0, db[k]. It walks the rows n and, per row, tiles of 256 output positions: it stages the dy tile of plane (n,k) and the x rows of plane (n,c) that the
 //   tile reads (same aligned copies as above), and thread t adds dy[q] * x[window cell of tap] for
 //   its position q. Then a fixed-order block reduction: a shuffle-xor butterfly per warp, the 8
 //   warp partials through shared memory, summed by one thread per tap in warp order.
-//   Unstaged (global) fallback when the x rows of a tile exceed 4096 floats.
+//   Padding taps load a clamped real cell and select 0 (as above); tiles whose windows are all
+//   padding skip the taps. Unstaged (global) fallback when the x rows of a tile exceed 4096 floats.
 //   Napkin math: 2 N K OH OW C KH KW flops (+ N K OH OW for db); fewest bytes 4 (N C H W +
 //   N K OH OW + K C KH KW + K). This kernel reads dy C times and x K times (once per block).
 
@@ -66,7 +81,7 @@
 #define THREADS 256        // block size of every kernel in this file (1-D)
 #define SBUF 4096          // shared floats for staged input rows (16 KiB)
 #define WBUF 2048          // shared floats for staged weights (8 KiB)
-#define TAPS 16            // taps per pass of conv2d_backward_weights
+#define TAPS 9             // most taps per pass of conv2d_backward_weights (T = 1, 4 or 9)
 #define WARPS (THREADS / 32)
 #define MIN_BLOCKS 2      // __launch_bounds__ minimum blocks per SM: lets ptxas use up to 128 registers
                           // (with the block size alone, ptxas 13 capped the gather kernels at 64 and spilled)
@@ -157,20 +172,16 @@ __device__ __forceinline__ void conv_gather(const float* __restrict__ in, const 
         if (active) {
             for (int cl = 0; cl < cn; ++cl) {
                 const int ci = c0 + cl;
-                const float* plane;   // element (r, col) of the input plane is plane[r * IW + col]
-                if (STAGED) {
-                    const long long lo = ((long long)(n * CI + ci) * IH + r0) * IW;
-                    plane = s_in + cl * slot + align_shift(in, lo) - r0 * IW;
-                } else {
-                    plane = in + (long long)(n * CI + ci) * IH * IW;
-                }
+                const long long lo = ((long long)(n * CI + ci) * IH + r0) * IW;   // row r0 of plane (n, ci)
+                // element (r, col) of the input plane, r0 <= r <= r1, is rows[(r - r0) * IW + col]
+                const float* rows = STAGED ? s_in + cl * slot + align_shift(in, lo) : in + lo;
                 for (int i = 0; i < KH; ++i) {
                     int r;
                     if (!BACKWARD) {
                         r = a * SH - PH + i;
                     } else {
-                        const int t = a + PH - i;
-                        r = (t >= 0 && t % SH == 0) ? t / SH : -1;
+                        const int t = a + PH - i;   // stride 1 (uniform): no integer division
+                        r = SH == 1 ? t : (t >= 0 && t % SH == 0) ? t / SH : -1;
                     }
                     if (r < 0 || r >= IH) {
                         continue;
@@ -181,12 +192,14 @@ __device__ __forceinline__ void conv_gather(const float* __restrict__ in, const 
                             col = b * SW - PW + j;
                         } else {
                             const int t = b + PW - j;
-                            col = (t >= 0 && t % SW == 0) ? t / SW : -1;
+                            col = SW == 1 ? t : (t >= 0 && t % SW == 0) ? t / SW : -1;
                         }
-                        if (col < 0 || col >= IW) {
-                            continue;
-                        }
-                        const float v = plane[r * IW + col];
+                        // Padding columns: load a real cell of the row (the column clamped into
+                        // [0, IW)) and select 0, never forming the address of a cell outside the
+                        // row (nvcc strength-reduces the column loop into [base + 4 j] addresses; a base
+                        // left at a padding column before shared offset 0 would wrap at 2^32).
+                        const float cell = rows[(r - r0) * IW + min(max(col, 0), IW - 1)];
+                        const float v = (col >= 0 && col < IW) ? cell : 0.0f;
                         const int tap = i * KW + j;
 #pragma unroll
                         for (int u = 0; u < OB; ++u) {
@@ -278,7 +291,9 @@ __device__ __forceinline__ void conv_gather_dispatch(const float* in, const floa
 extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
 conv2d_forward(const float* x, const float* w, const float* bias, float* y, int N, int C, int H, int W, int K,
                int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
-    (void)N;
+    if ((int)blockIdx.z >= N) {
+        return;   // a row beyond the data (a larger grid than needed): the whole block leaves
+    }
     conv_gather_dispatch<false>(x, w, bias, y, C, H, W, K, OH, OW, KH, KW, SH, SW, PH, PW);
 }
 
@@ -288,13 +303,15 @@ conv2d_forward(const float* x, const float* w, const float* bias, float* y, int 
 extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
 conv2d_backward_data(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
                      int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
-    (void)N;
+    if ((int)blockIdx.z >= N) {
+        return;   // a row beyond the data: the whole block leaves
+    }
     conv_gather_dispatch<true>(dy, w, nullptr, dx, K, OH, OW, C, H, W, KH, KW, SH, SW, PH, PW);
 }
 
 // The body of conv2d_backward_weights (see the file header); STAGED: x rows and dy tiles through
 // shared memory, else straight from global memory.
-template <bool STAGED>
+template <bool STAGED, int T>
 __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const float* __restrict__ dy,
                                            float* __restrict__ dw, float* __restrict__ db,
                                            int N, int C, int H, int W, int K, int KH, int KW,
@@ -307,10 +324,10 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
 
-    for (int t0 = 0; t0 < khkw; t0 += TAPS) {
-        float acc[TAPS];
+    for (int t0 = 0; t0 < khkw; t0 += T) {
+        float acc[T];
 #pragma unroll
-        for (int u = 0; u < TAPS; ++u) {
+        for (int u = 0; u < T; ++u) {
             acc[u] = 0.0f;
         }
         float dbacc = 0.0f;
@@ -329,20 +346,20 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
                 const int span = r1 >= r0 ? (r1 - r0 + 1) * W : 0;
                 if (STAGED) {
                     __syncthreads();   // the previous tile's reads are done
-                    stage_spans(x, 1, span, SBUF, [=](int) { return xplane + (long long)r0 * W; }, s_x);
-                    stage_spans(dy, 1, len, THREADS + 8, [=](int) { return dyplane + q0; }, s_dy);
+                    stage_spans(x, 1, span, span + 7, [=](int) { return xplane + (long long)r0 * W; }, s_x);
+                    stage_spans(dy, 1, len, len + 7, [=](int) { return dyplane + q0; }, s_dy);
                     __syncthreads();
                 }
                 const int q = q0 + threadIdx.x;
                 if (q < PO) {
                     float d;
-                    const float* plane;   // element (r, col) of x plane (n, c) is plane[r * W + col]
+                    const float* rows;   // element (r, col) of x plane (n, c) is rows[(r - r0) * W + col]
                     if (STAGED) {
                         d = s_dy[align_shift(dy, dyplane + q0) + threadIdx.x];
-                        plane = s_x + align_shift(x, xplane + (long long)r0 * W) - r0 * W;
+                        rows = s_x + align_shift(x, xplane + (long long)r0 * W);
                     } else {
                         d = dy[dyplane + q];
-                        plane = x + xplane;
+                        rows = x + xplane + (long long)min(r0, H - 1) * W;
                     }
                     dbacc += d;
                     const int a = q / OW;
@@ -352,13 +369,14 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
                     int i = i0;   // tap t0 + u is (i, j), advanced in row-major order
                     int j = j0;
 #pragma unroll
-                    for (int u = 0; u < TAPS; ++u) {
-                        if (t0 + u < khkw) {
+                    for (int u = 0; u < T; ++u) {
+                        if (t0 + u < khkw && span > 0) {   // span == 0: every window of the tile is padding
                             const int r = ra + i;
                             const int col = cbase + j;
-                            if (r >= 0 && r < H && col >= 0 && col < W) {
-                                acc[u] = fmaf(d, plane[r * W + col], acc[u]);
-                            }
+                            // padding: load a clamped real cell of the staged rows and select 0, so that
+                            // no address outside the rows is ever formed (see conv_gather)
+                            const float cell = rows[(min(max(r, r0), r1) - r0) * W + min(max(col, 0), W - 1)];
+                            acc[u] = fmaf(d, (r >= 0 && r < H && col >= 0 && col < W) ? cell : 0.0f, acc[u]);
                         }
                         if (++j == KW) {
                             j = 0;
@@ -369,29 +387,29 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
             }
         }
 
-        // fixed-order block reduction of acc[0..TAPS) and dbacc
+        // fixed-order block reduction of acc[0..T) and dbacc
 #pragma unroll
-        for (int u = 0; u <= TAPS; ++u) {
-            float v = u < TAPS ? acc[u] : dbacc;
+        for (int u = 0; u <= T; ++u) {
+            float v = u < T ? acc[u] : dbacc;
 #pragma unroll
             for (int off = 16; off > 0; off >>= 1) {
                 v += __shfl_xor_sync(0xffffffffu, v, off);
             }
             if (lane == 0) {
-                s_red[warp * (TAPS + 1) + u] = v;
+                s_red[warp * (T + 1) + u] = v;
             }
         }
         __syncthreads();
-        if (threadIdx.x <= TAPS) {
+        if (threadIdx.x <= T) {
             float s = 0.0f;
 #pragma unroll
             for (int wi = 0; wi < WARPS; ++wi) {
-                s += s_red[wi * (TAPS + 1) + threadIdx.x];
+                s += s_red[wi * (T + 1) + threadIdx.x];
             }
             const int tap = t0 + threadIdx.x;
-            if (threadIdx.x < TAPS && tap < khkw) {
+            if (threadIdx.x < T && tap < khkw) {
                 dw[(long long)(k * C + c) * khkw + tap] = s;
-            } else if (threadIdx.x == TAPS && t0 == 0 && c == 0) {
+            } else if (threadIdx.x == T && t0 == 0 && c == 0) {
                 db[k] = s;
             }
         }
@@ -414,9 +432,21 @@ conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, i
     const int PO = OH * OW;
     const int outRows = PO > 0 ? min(OH - 1, (THREADS - 1 + OW - 1) / OW) : 0;
     const int maxRows = min(H, outRows * SH + KH);
-    if ((long long)maxRows * W + 7 <= SBUF) {
-        conv_wgrad<true>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);
-    } else {
-        conv_wgrad<false>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);
+    const bool staged = (long long)maxRows * W + 7 <= SBUF;
+    const int khkw = KH * KW;
+    // taps per pass: the smallest of 1, 4, 9 that holds all taps (9 and several passes beyond)
+#define WGRAD(T)                                                                                               \
+    if (staged) {                                                                                              \
+        conv_wgrad<true, T>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);   \
+    } else {                                                                                                   \
+        conv_wgrad<false, T>(x, dy, dw, db, N, C, H, W, K, KH, KW, SH, SW, PH, PW, OH, OW, s_x, s_dy, s_red);  \
     }
+    if (khkw <= 1) {
+        WGRAD(1)
+    } else if (khkw <= 4) {
+        WGRAD(4)
+    } else {
+        WGRAD(TAPS)
+    }
+#undef WGRAD
 }
