@@ -14,7 +14,8 @@ import org.lde.device.emu.Insns.Op2;
 import org.lde.device.emu.Insns.Op3;
 
 /**
- * Decodes one {@code .entry} into executable instructions, once, at module load. Every operand becomes
+ * Decodes one {@code .entry} (with every {@code .func} it calls inlined) into executable instructions,
+ * once, at module load. Every operand becomes
  * a register-file slot: immediates, symbol addresses and special registers get constant slots that are
  * filled when a block starts, so instructions never look at text or maps while running. Any opcode,
  * qualifier or operand form not implemented is rejected here with the PTX line and the CUDA source line.
@@ -48,7 +49,7 @@ final class Decoder {
         final int slotBase;
         final Map<String, Sym> syms = new HashMap<>();
         final Map<String, Integer> labels = new HashMap<>();
-        final java.util.Set<String> labelNames = new java.util.HashSet<>();
+        final Set<String> labelNames = new HashSet<>();
         final List<Insns.Bra> pending = new ArrayList<>();
         final List<String> pendingLabels = new ArrayList<>();
         final List<Insns.Bra> rets = new ArrayList<>();
@@ -607,7 +608,7 @@ final class Decoder {
     // ------------------------------------------------------------------ decoding
 
     private Insn decodeGuarded(Ast.Instr in) {
-        Insn x = decode(in);
+        Insn x = specialize(in.opcode(), decode(in));
         if (in.guard() != null) {
             Ast.RegDecl rd = cur.scope().find(in.guard().id());
             if (rd == null) {
@@ -618,6 +619,53 @@ final class Decoder {
             x.guardNegated = in.guardNegated();
         }
         return x;
+    }
+
+    /**
+     * Replaces the general lambda form of the hottest opcodes by {@link Insns.Fast2}/{@link Insns.Fast3}
+     * (identical semantics, a written-out lane loop). Matched on the exact opcode text.
+     */
+    private static Insn specialize(String op, Insn x) {
+        Insn y = null;
+        if (x instanceof Insns.Bin b) {
+            int kind;
+            switch (op) {
+                case "add.s32": case "add.u32": kind = Insns.Fast2.ADD32; break;
+                case "add.s64": case "add.u64": kind = Insns.Fast2.ADD64; break;
+                case "sub.s32": case "sub.u32": kind = Insns.Fast2.SUB32; break;
+                case "sub.s64": case "sub.u64": kind = Insns.Fast2.SUB64; break;
+                case "mul.lo.s32": case "mul.lo.u32": kind = Insns.Fast2.MULLO32; break;
+                case "mul.wide.s32": kind = Insns.Fast2.MULWIDE_S32; break;
+                case "mul.wide.u32": kind = Insns.Fast2.MULWIDE_U32; break;
+                case "shl.b32": kind = Insns.Fast2.SHL32; break;
+                case "shl.b64": kind = Insns.Fast2.SHL64; break;
+                case "and.b32": kind = Insns.Fast2.AND32; break;
+                case "add.f32": case "add.rn.f32": kind = Insns.Fast2.ADD_F32; break;
+                case "sub.f32": case "sub.rn.f32": kind = Insns.Fast2.SUB_F32; break;
+                case "mul.f32": case "mul.rn.f32": kind = Insns.Fast2.MUL_F32; break;
+                default: kind = -1; break;
+            }
+            if (kind >= 0) {
+                y = new Insns.Fast2(op, kind, b.d, b.a, b.b);
+            }
+        } else if (x instanceof Insns.Tri t) {
+            int kind;
+            switch (op) {
+                case "fma.rn.f32": case "mad.rn.f32": kind = Insns.Fast3.FMA_F32; break;
+                case "mad.lo.s32": case "mad.lo.u32": kind = Insns.Fast3.MADLO32; break;
+                case "mad.wide.s32": kind = Insns.Fast3.MADWIDE_S32; break;
+                case "mad.wide.u32": kind = Insns.Fast3.MADWIDE_U32; break;
+                default: kind = -1; break;
+            }
+            if (kind >= 0) {
+                y = new Insns.Fast3(op, kind, t.d, t.a, t.b, t.c);
+            }
+        }
+        if (y == null) {
+            return x;
+        }
+        y.flops = x.flops;
+        return y;
     }
 
     private Insn decode(Ast.Instr in) {
@@ -860,8 +908,8 @@ final class Decoder {
             throw unsupported("type ." + t.ptx() + " for " + base + " (use .pred or .bN)");
         }
         int d = dst(ops.get(0), pred);
-        int a = srcMaybeNot(ops.get(1), t);
-        int b = srcMaybeNot(ops.get(2), t);
+        int a = srcNoNegation(ops.get(1), t);
+        int b = srcNoNegation(ops.get(2), t);
         long m = t.mask();
         Op2 fn;
         switch (base) {
@@ -873,7 +921,7 @@ final class Decoder {
     }
 
     /** Negated predicate operands ({@code !%p}) become a slot holding the negation via a helper insn. */
-    private int srcMaybeNot(Ast.Opnd o, PtxType t) {
+    private int srcNoNegation(Ast.Opnd o, PtxType t) {
         if (o instanceof Ast.Not) {
             throw unsupported("negated operand " + describe(((Ast.Not) o).inner()) + " in this position");
         }

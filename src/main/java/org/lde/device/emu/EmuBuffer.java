@@ -26,7 +26,7 @@ final class EmuBuffer implements DeviceBuffer {
             throw new DeviceException(op + ": bad range: element offset " + elementOffset + ", count " + count
                     + ", array offset " + arrayOffset + " of " + arrayLength);
         }
-        if ((elementOffset + count) * 4 > alloc.size) {
+        if (elementOffset > alloc.size / 4 || (elementOffset + count) * 4 > alloc.size) { // first test avoids overflow
             throw new DeviceException(op + ": elements [" + elementOffset + ", " + (elementOffset + count)
                     + ") are past the end of " + alloc.describe());
         }
@@ -75,7 +75,8 @@ final class EmuBuffer implements DeviceBuffer {
 
     /** Writes doubles (8-byte elements) at element offset {@code dstElementOffset}. */
     void writeDoubles(double[] src, long dstElementOffset) {
-        if (alloc.freed || dstElementOffset < 0 || (dstElementOffset + src.length) * 8 > alloc.data.length) {
+        if (alloc.freed || dstElementOffset < 0 || dstElementOffset > alloc.size / 8
+                || (dstElementOffset + src.length) * 8 > alloc.size) {
             throw new DeviceException("writeDoubles: " + src.length + " doubles at element " + dstElementOffset
                     + " do not fit " + alloc.describe());
         }
@@ -85,7 +86,8 @@ final class EmuBuffer implements DeviceBuffer {
     }
 
     void readDoubles(double[] dst, long srcElementOffset) {
-        if (alloc.freed || srcElementOffset < 0 || (srcElementOffset + dst.length) * 8 > alloc.data.length) {
+        if (alloc.freed || srcElementOffset < 0 || srcElementOffset > alloc.size / 8
+                || (srcElementOffset + dst.length) * 8 > alloc.size) {
             throw new DeviceException("readDoubles: " + dst.length + " doubles at element " + srcElementOffset
                     + " do not fit " + alloc.describe());
         }
@@ -96,7 +98,7 @@ final class EmuBuffer implements DeviceBuffer {
 
     /** Copies raw bytes in at byte offset {@code offset} (little-endian device layout). */
     void writeBytes(byte[] src, long offset) {
-        if (alloc.freed || offset < 0 || offset + src.length > alloc.size) {
+        if (alloc.freed || offset < 0 || offset > alloc.size || offset + src.length > alloc.size) {
             throw new DeviceException("writeBytes: " + src.length + " bytes at offset " + offset + " do not fit " + alloc.describe());
         }
         System.arraycopy(src, 0, alloc.data, (int) offset, src.length);
@@ -104,7 +106,7 @@ final class EmuBuffer implements DeviceBuffer {
 
     /** Copies raw bytes out from byte offset {@code offset}. */
     void readBytes(byte[] dst, long offset) {
-        if (alloc.freed || offset < 0 || offset + dst.length > alloc.size) {
+        if (alloc.freed || offset < 0 || offset > alloc.size || offset + dst.length > alloc.size) {
             throw new DeviceException("readBytes: " + dst.length + " bytes at offset " + offset + " do not fit " + alloc.describe());
         }
         System.arraycopy(alloc.data, (int) offset, dst, 0, dst.length);

@@ -111,14 +111,4 @@ final class GlobalMemory {
             }
         }
     }
-
-    int liveAllocations() {
-        int n = 0;
-        for (Allocation a : allocs) {
-            if (a != null && !a.freed) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

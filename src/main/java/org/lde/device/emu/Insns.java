@@ -114,6 +114,177 @@ final class Insns {
         }
     }
 
+    /**
+     * The hottest two-operand forms with their lane loop written out (no per-lane indirect call):
+     * the decoder uses these for exactly the forms named by the constants, with the same semantics
+     * as the general {@link Bin} lambdas.
+     */
+    static final class Fast2 extends Insn {
+        static final int ADD32 = 0, ADD64 = 1, SUB32 = 2, MULLO32 = 3, MULWIDE_S32 = 4, MULWIDE_U32 = 5, SHL32 = 6,
+                SHL64 = 7, ADD_F32 = 8, MUL_F32 = 9, SUB_F32 = 10, AND32 = 11, SUB64 = 12;
+        final int kind;
+        final int d;
+        final int a;
+        final int b;
+
+        Fast2(String op, int kind, int d, int a, int b) {
+            super(op);
+            this.kind = kind;
+            this.d = d;
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        void exec(Launch x, Warp w, int em) {
+            long[] r = w.r;
+            int d = this.d;
+            int a = this.a;
+            int b = this.b;
+            switch (kind) {
+                case ADD32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (r[a + l] + r[b + l]) & 0xFFFFFFFFL;
+                    }
+                    break;
+                case ADD64:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = r[a + l] + r[b + l];
+                    }
+                    break;
+                case SUB32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (r[a + l] - r[b + l]) & 0xFFFFFFFFL;
+                    }
+                    break;
+                case SUB64:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = r[a + l] - r[b + l];
+                    }
+                    break;
+                case MULLO32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (r[a + l] * r[b + l]) & 0xFFFFFFFFL;
+                    }
+                    break;
+                case MULWIDE_S32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (long) (int) r[a + l] * (int) r[b + l];
+                    }
+                    break;
+                case MULWIDE_U32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (r[a + l] & 0xFFFFFFFFL) * (r[b + l] & 0xFFFFFFFFL);
+                    }
+                    break;
+                case SHL32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        long n = r[b + l] & 0xFFFFFFFFL;
+                        r[d + l] = n >= 32 ? 0 : (r[a + l] << n) & 0xFFFFFFFFL;
+                    }
+                    break;
+                case SHL64:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        long n = r[b + l] & 0xFFFFFFFFL;
+                        r[d + l] = n >= 64 ? 0 : r[a + l] << n;
+                    }
+                    break;
+                case AND32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = r[a + l] & r[b + l] & 0xFFFFFFFFL;
+                    }
+                    break;
+                case ADD_F32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = FloatOps.bits(Float.intBitsToFloat((int) r[a + l]) + Float.intBitsToFloat((int) r[b + l]));
+                    }
+                    break;
+                case SUB_F32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = FloatOps.bits(Float.intBitsToFloat((int) r[a + l]) - Float.intBitsToFloat((int) r[b + l]));
+                    }
+                    break;
+                case MUL_F32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = FloatOps.bits(Float.intBitsToFloat((int) r[a + l]) * Float.intBitsToFloat((int) r[b + l]));
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException("fast kind " + kind);
+            }
+        }
+    }
+
+    /** The hottest three-operand forms (fma.rn.f32, mad.lo 32-bit, mad.wide.s32/u32), loop written out. */
+    static final class Fast3 extends Insn {
+        static final int FMA_F32 = 0, MADLO32 = 1, MADWIDE_S32 = 2, MADWIDE_U32 = 3;
+        final int kind;
+        final int d;
+        final int a;
+        final int b;
+        final int c;
+
+        Fast3(String op, int kind, int d, int a, int b, int c) {
+            super(op);
+            this.kind = kind;
+            this.d = d;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+        }
+
+        @Override
+        void exec(Launch x, Warp w, int em) {
+            long[] r = w.r;
+            int d = this.d;
+            int a = this.a;
+            int b = this.b;
+            int c = this.c;
+            switch (kind) {
+                case FMA_F32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = FloatOps.bits(Math.fma(Float.intBitsToFloat((int) r[a + l]), Float.intBitsToFloat((int) r[b + l]),
+                                Float.intBitsToFloat((int) r[c + l])));
+                    }
+                    break;
+                case MADLO32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (r[a + l] * r[b + l] + r[c + l]) & 0xFFFFFFFFL;
+                    }
+                    break;
+                case MADWIDE_S32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (long) (int) r[a + l] * (int) r[b + l] + r[c + l];
+                    }
+                    break;
+                case MADWIDE_U32:
+                    for (int m = em; m != 0; m &= m - 1) {
+                        int l = Integer.numberOfTrailingZeros(m);
+                        r[d + l] = (r[a + l] & 0xFFFFFFFFL) * (r[b + l] & 0xFFFFFFFFL) + r[c + l];
+                    }
+                    break;
+                default:
+                    throw new IllegalStateException("fast kind " + kind);
+            }
+        }
+    }
+
     /** d = f(a, b, c, e). */
     static final class Quad extends Insn {
         final int d;

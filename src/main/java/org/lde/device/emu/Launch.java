@@ -330,7 +330,7 @@ final class Launch {
                 GlobalMemory.Allocation al = gm.slot(a);
                 if (al != null && !al.freed) {
                     long o = a - al.base;
-                    if (o + size <= al.size) {
+                    if (o <= al.size - size) {
                         off = (int) o;
                         return al.data;
                     }
@@ -338,7 +338,7 @@ final class Launch {
                 throw fault(w, lane, in, access(space, in) + " at 0x" + Long.toHexString(addr) + " " + gm.diagnose(a, size));
             }
             case SHARED:
-                if (a < 0 || a + size > shared.length) {
+                if (a < 0 || a > shared.length - size) {
                     throw fault(w, lane, in, access(space, in) + " at 0x" + Long.toHexString(addr) + " (shared offset " + a
                             + ") is " + (a < 0 ? "before the start" : (a + size - shared.length) + " bytes past the end")
                             + " of the block's " + shared.length + " bytes of shared memory (" + staticSharedText() + ")");
@@ -346,7 +346,7 @@ final class Launch {
                 off = (int) a;
                 return shared;
             case LOCAL:
-                if (a < 0 || a + size > localPer) {
+                if (a < 0 || a > localPer - size) {
                     throw fault(w, lane, in, access(space, in) + " at 0x" + Long.toHexString(addr) + " (local offset " + a
                             + ") is " + (a < 0 ? "before the start" : (a + size - localPer) + " bytes past the end")
                             + " of the thread's " + localPer + " bytes of local memory");
@@ -357,7 +357,7 @@ final class Launch {
                 if (write) {
                     throw fault(w, lane, in, access(space, in) + ": kernel parameters are read-only");
                 }
-                if (a < 0 || a + size > param.length) {
+                if (a < 0 || a > param.length - size) {
                     throw fault(w, lane, in, access(space, in) + " at param offset " + a + " is outside the kernel's "
                             + param.length + " bytes of parameters");
                 }
@@ -367,7 +367,7 @@ final class Launch {
                 if (write) {
                     throw fault(w, lane, in, access(space, in) + ": the const space is read-only");
                 }
-                if (a < 0 || a + size > constBank.length) {
+                if (a < 0 || a > constBank.length - size) {
                     throw fault(w, lane, in, access(space, in) + " at const offset " + a + " is outside the module's "
                             + constBank.length + " bytes of const data");
                 }

@@ -287,6 +287,8 @@ class SanitizerTest {
         try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer b = dev.allocate(40)) {
             String m = messageOf(() -> b.write(new float[4], 0, 8, 4));
             assertTrue(m.contains("elements [8, 12) are past the end of allocation #1 (40 bytes)"), m);
+            String huge = messageOf(() -> b.write(new float[1], 0, 1L << 62, 1));
+            assertTrue(huge.contains("are past the end of allocation #1 (40 bytes)"), huge);
             String n = messageOf(() -> b.read(new int[2], 1, 0, 2));
             assertTrue(n.contains("bad range"), n);
             String z = messageOf(() -> dev.allocate(0));
