@@ -4,6 +4,11 @@
 // from global memory a few times (L1-cached); no shared memory, no atomics; the batch mean is
 // summed by the host from the per-sample losses in float64 (N numbers), so no reduction order
 // depends on the launch.
+// Measured by the PTX emulator (TrainingKernelBench, N = 9, C = 10): cross-entropy 10708
+// thread-instructions per launch, load sector efficiency 0.13 (a thread walks its own row, so a
+// warp's 32 loads of one step hit 32 different rows); MSE 6137, 0.13. Fine while C is a classifier's
+// handful of classes and N a batch; a warp-per-row version would coalesce (next version, if a
+// profile ever shows the loss).
 //
 // cross_entropy_forward_backward(z, y, loss, grad, correct, N, C, scale):
 //   for row n with target class y[n] (0 <= y[n] < C, checked by the host):
