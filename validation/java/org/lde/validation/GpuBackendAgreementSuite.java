@@ -561,6 +561,18 @@ class GpuBackendAgreementSuite {
 
     // ------------------------------------------------------------------------------ Backends
 
+    @org.junit.jupiter.api.Test
+    void cudaKindWithoutAGpuFailsWithTheProbesReason() {
+        GpuProbe.Result r = Devices.probe();
+        assumeTrue(!r.usable(), "a CUDA GPU is usable here");
+        Network net = AgreementNetworks.mlp(new Rng(24));
+        org.lde.device.DeviceException e = assertThrows(org.lde.device.DeviceException.class, () -> Backends.open(net, "cuda"));
+        assertTrue(e.getMessage().contains("cannot open a CUDA device"), e.getMessage());
+        try (Backend b = Backends.open(net, "auto")) {   // falls back to the emulator
+            assertTrue(b instanceof GpuBackend, b.getClass().getName());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
     void backendsOpensTheKernelBackend(String kind) {
