@@ -551,6 +551,25 @@ class GpuBackendAgreementSuite {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void tooManyGradientRowsThroughAConvolutionAreRefusedBeforeAnyLaunch(String kind) {
+        TrackingDevice dev = device(kind);
+        Network net = AgreementNetworks.cnn(new Rng(25));
+        int c = net.outputSize();
+        Tensor x = new Rng(26).uniform(net.inputShape().withBatch(1), 0, 1);
+        try (GpuBackend gpu = new GpuBackend(net, dev); Recorded g = gpu.forwardRecorded(x)) {
+            int live = dev.liveBuffers();
+            dev.resetCounters();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> gpu.reverse(g, Tensor.zeros(Shape.of(1, 65536, c))));
+            assertTrue(e.getMessage().contains("at most 65535 gradient rows") && e.getMessage().contains("split the batch"),
+                    e.getMessage());
+            assertEquals(0, dev.launches, "nothing launched");
+            assertEquals(live, dev.liveBuffers(), "the uploaded seeds were freed");
+        }
+    }
+
     private static void sameError(String what, Backend ref, Backend gpu, Function<Backend, Object> call) {
         RuntimeException er = assertThrows(RuntimeException.class, () -> call.apply(ref), what + ": reference");
         RuntimeException eg = assertThrows(RuntimeException.class, () -> call.apply(gpu), what + ": gpu");

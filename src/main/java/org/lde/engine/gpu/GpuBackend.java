@@ -46,6 +46,9 @@ import org.lde.tensor.Tensor;
  * buffers until it is closed, and a reverse pass with {@code S} seeds per sample is ONE batched pass
  * over {@code N S} gradient rows (row {@code r} uses the ReLU masks and arg-maxes of sample
  * {@code r / S}). {@link #jacobian} and {@link #marginGradient} even make their seeds on the device.
+ * Unlike the reference there is no splitting into sample groups: a reverse pass through a convolution
+ * takes at most 65535 gradient rows {@code N S} (the grid limit of kernels/conv.cu), and more is
+ * refused with a message before anything is launched.
  * Optimizer state lives on the device; {@link #step} updates the device parameters in place, and
  * {@link #trainStep} runs a whole training step (forward, loss, parameter gradients, update) without
  * parameter gradients or logits crossing the host boundary.
@@ -272,7 +275,12 @@ public final class GpuBackend implements Backend {
                 DeviceBuffer y;
                 if (layers.get(i) instanceof Dense d && i + 1 < l && layers.get(i + 1) instanceof ReLU) {
                     y = alloc((long) n * d.out());
-                    k.denseForward(a, weight[i], bias[i], y, n, d.in(), d.out(), true);
+                    try {
+                        k.denseForward(a, weight[i], bias[i], y, n, d.in(), d.out(), true);
+                    } catch (RuntimeException e) {
+                        closeQuietly(y, e);
+                        throw e;
+                    }
                     i++; // the ReLU is fused
                 } else {
                     y = forwardLayer(i, a, n, null);
@@ -420,7 +428,17 @@ public final class GpuBackend implements Backend {
     private Tensor reverseFrom(Pass pass, DeviceBuffer dy, int s, int downTo) {
         DeviceBuffer g = null;
         try {
-            g = backward(pass, dy, s, downTo, layers.size() - 1);
+            long rows = (long) pass.n * s;
+            for (int i = downTo; i < layers.size(); i++) {
+                if (layers.get(i) instanceof Conv2d && rows > ConvKernels.MAX_GRID_YZ) {
+                    throw new IllegalArgumentException("a reverse pass through convolution '" + layers.get(i).name()
+                            + "' takes at most " + ConvKernels.MAX_GRID_YZ + " gradient rows (N S), got " + pass.n + " x "
+                            + s + " = " + rows + "; split the batch");
+                }
+            }
+            DeviceBuffer seeds = dy;
+            dy = null; // backward() takes it over
+            g = backward(pass, seeds, s, downTo, layers.size() - 1);
             int row = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
             Shape shape = (downTo == 0 ? net.inputShape() : net.outputShape(downTo - 1)).withBatch(s).withBatch(pass.n);
             return new Tensor(shape, download(g, pass.n * s * row));
@@ -428,6 +446,7 @@ public final class GpuBackend implements Backend {
             if (g != null) {
                 g.close();
             }
+            closeQuietly(dy, null); // not yet handed over: a check failed
         }
     }
 
