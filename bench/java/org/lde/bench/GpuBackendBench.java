@@ -12,7 +12,6 @@ import org.lde.engine.Recorded;
 import org.lde.engine.Seeds;
 import org.lde.model.Network;
 import org.lde.tensor.Rng;
-import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,13 +28,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A backend end to end on an MLP (784-100-10 on CUDA and the CPU, 37-20-10 on the emulator): a
+ * A backend end to end on an MLP (784-100-10 on CUDA and the CPU, 37-20-10 on the emulator) or the
+ * sample CNN ({@code -p model=cnn}; slow on the emulator): a
  * forward pass, a forward pass plus a whole Jacobian (one batched reverse pass with
  * {@code Seeds.identity}), and one training step (forward, cross-entropy, parameter gradients,
  * Adam), for each backend kind ({@code cpu} is the float64 reference for comparison).
  *
  * <pre>
- * mvn -B -o -Pbench test-compile exec:exec -Djmh.args="GpuBackendBench -p kind=emulator,cpu"
+ * mvn -B -o -Pbench test-compile exec:exec -Djmh.args="GpuBackendBench -p kind=emulator,cpu -p model=mlp"
  * </pre>
  */
 @State(Scope.Thread)
@@ -51,6 +51,10 @@ public class GpuBackendBench {
     @Param({"9"})
     public int batch;
 
+    /** {@code mlp}: the MLP above; {@code cnn}: the sample CNN ({@code Architectures.fashionCnn}, 1x28x28, 10 classes). */
+    @Param({"mlp", "cnn"})
+    public String model;
+
     private Backend backend;
     private OptimizerState optimizer;
     private Tensor x;
@@ -61,11 +65,12 @@ public class GpuBackendBench {
     public void setUp() {
         boolean small = kind.equals("emulator");
         int in = small ? 37 : 784;
-        Network net = Network.builder(in).seed(3).dense(small ? 20 : 100).relu().dense(10).build();
+        Network net = model.equals("cnn") ? org.lde.model.Architectures.fashionCnn(3)
+                : Network.builder(in).seed(3).dense(small ? 20 : 100).relu().dense(10).build();
         backend = Backends.open(net, kind);
         optimizer = backend.optimizer(OptimizerSpec.adam(1e-4));
         Rng rng = new Rng(5);
-        x = rng.uniform(Shape.of(batch, in), 0, 1);
+        x = rng.uniform(net.inputShape().withBatch(batch), 0, 1);
         labels = Tensor.zeros(batch);
         for (int i = 0; i < batch; i++) {
             labels.data()[i] = rng.nextInt(10);
