@@ -461,6 +461,25 @@ class GpuBackendAgreementSuite {
         }
     }
 
+    /** The sample CNN at its real size (1x28x28, 10 classes), batch 2: forward, Jacobian, parameter gradients. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void theSampleCnnAgreesAtFullSize(String kind) {
+        TrackingDevice dev = device(kind);
+        Network net = org.lde.model.Architectures.fashionCnn(5);
+        Rng rng = new Rng(27);
+        Tensor x = rng.uniform(net.inputShape().withBatch(2), 0, 1);
+        int n = x.shape().dim(0), c = net.outputSize();
+        try (EjmlBackend ref = new EjmlBackend(net); GpuBackend gpu = new GpuBackend(net, dev);
+             Recorded r = ref.forwardRecorded(x); Recorded g = gpu.forwardRecorded(x)) {
+            check("sample CNN forward on " + kind, gpu.forward(x), ref.forward(x), TOL);
+            check("sample CNN jacobian on " + kind, gpu.jacobian(g), ref.reverse(r, Seeds.identity(n, c)), TOL);
+            Tensor dy = rng.uniform(Shape.of(n, c), -1, 1);
+            check("sample CNN parameter gradients on " + kind, concat(gpu.parameterGradients(g, dy).gradients()),
+                    concat(ref.parameterGradients(r, dy).gradients()), TOL);
+        }
+    }
+
     // ------------------------------------------------------------------------------ data stays on the device
 
     @ParameterizedTest(name = "{0}")
