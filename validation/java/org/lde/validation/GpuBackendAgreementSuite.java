@@ -176,6 +176,7 @@ class GpuBackendAgreementSuite {
                 body.run(ref, gpu, x, rng, label);
             }
             assertEquals(0, dev.liveBuffers(), label + ": buffers left allocated after close");
+            assertEquals(List.of(), dev.freedInFlight, label + ": buffers freed while launches using them may still run");
         }
     }
 
@@ -525,6 +526,7 @@ class GpuBackendAgreementSuite {
             gpu.optimizer(OptimizerSpec.adam(1e-3));
         }
         assertEquals(0, dev.liveBuffers(), "closing the backend frees open passes and optimizer state too");
+        assertEquals(List.of(), dev.freedInFlight, "buffers freed while launches using them may still run");
     }
 
     // ------------------------------------------------------------------------------ validation messages

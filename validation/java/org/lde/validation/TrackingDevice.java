@@ -19,11 +19,18 @@ import org.lde.device.Module;
  * ({@link DeviceBuffer#POISON}) before the caller sees it, so a kernel output the backend forgets to
  * write shows up as NaN in the comparison; and it counts what crosses the host boundary (uploads,
  * downloads), launches, and the buffers still alive, so tests can check that data stays on the
- * device and that closing frees everything. The wrapped device is not closed by {@link #close()}.
+ * device and that closing frees everything. It also plays a GPU's asynchrony: a buffer closed after a
+ * launch that uses it and before the next synchronizing call ({@link #synchronize()}, or a download)
+ * is recorded in {@link #freedInFlight} (a use-after-free on a GPU, where cuMemFree need not wait).
+ * The wrapped device is not closed by {@link #close()}.
  */
 final class TrackingDevice implements Device {
     private final Device inner;
     private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Buffers passed to a launch since the last synchronizing call: on a GPU those launches may still run. */
+    private final Set<Buffer> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Buffers closed while a launch that uses them might still run (a use-after-free on a GPU). */
+    final java.util.List<String> freedInFlight = new java.util.ArrayList<>();
     long uploads;
     long downloads;
     long launches;
@@ -75,6 +82,7 @@ final class TrackingDevice implements Device {
                     if (w.closed) {
                         throw new IllegalStateException("launch of " + kernel.name() + " with a closed buffer");
                     }
+                    inFlight.add(w);
                     b = w.inner;
                 }
                 unwrapped.ptr(b);
@@ -95,6 +103,7 @@ final class TrackingDevice implements Device {
     @Override
     public void synchronize() {
         inner.synchronize();
+        inFlight.clear();
     }
 
     @Override
@@ -130,6 +139,7 @@ final class TrackingDevice implements Device {
         public void read(float[] dst, int dstOffset, long srcElementOffset, int count) {
             downloads++;
             inner.read(dst, dstOffset, srcElementOffset, count);
+            inFlight.clear();   // a device-to-host copy waits for the launched work (cuMemcpyDtoH)
         }
 
         @Override
@@ -142,6 +152,7 @@ final class TrackingDevice implements Device {
         public void read(int[] dst, int dstOffset, long srcElementOffset, int count) {
             downloads++;
             inner.read(dst, dstOffset, srcElementOffset, count);
+            inFlight.clear();
         }
 
         @Override
@@ -153,6 +164,9 @@ final class TrackingDevice implements Device {
         public void close() {
             if (!closed) {
                 closed = true;
+                if (inFlight.remove(this)) {
+                    freedInFlight.add(bytes() + "-byte buffer closed before the launches using it were synchronized");
+                }
                 live.remove(this);
                 inner.close();
             }

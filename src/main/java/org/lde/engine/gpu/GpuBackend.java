@@ -84,6 +84,7 @@ public final class GpuBackend implements Backend {
     private final List<DeviceBuffer> params = new ArrayList<>(); // trainableParameters() order
     private final Set<Pass> passes = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Optim> optims = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<DeviceBuffer> retired = new ArrayList<>(); // freed at the next settle()
     private long version;
     private boolean hostStale;
     private boolean closed;
@@ -248,6 +249,29 @@ public final class GpuBackend implements Backend {
         return d;
     }
 
+    /**
+     * Frees {@code b} at the next {@link #settle()}: a kernel launched (asynchronously) before may still
+     * read it, and cuMemFree is not guaranteed to wait for it.
+     */
+    private void retire(DeviceBuffer b) {
+        retired.add(b);
+    }
+
+    /** Waits for the launched work, then frees the retired buffers. */
+    private void settle() {
+        if (retired.isEmpty()) {
+            return;
+        }
+        try {
+            device.synchronize();
+        } finally {
+            for (DeviceBuffer b : retired) {
+                closeQuietly(b, null);
+            }
+            retired.clear();
+        }
+    }
+
     private static void closeQuietly(DeviceBuffer b, RuntimeException pending) {
         if (b == null) {
             return;
@@ -286,13 +310,14 @@ public final class GpuBackend implements Backend {
                     y = forwardLayer(i, a, n, null);
                 }
                 if (y != a) {
-                    a.close();
+                    retire(a);
                     a = y;
                 }
             }
             return new Tensor(Shape.of(n, classes), download(a, n * classes));
         } finally {
-            a.close();
+            retire(a);
+            settle();
         }
     }
 
@@ -316,6 +341,7 @@ public final class GpuBackend implements Backend {
             pass.free();
             throw e;
         }
+        device.synchronize(); // the pass is complete when it is returned (closing it may free its buffers at once)
         passes.add(pass);
         return pass;
     }
@@ -444,9 +470,10 @@ public final class GpuBackend implements Backend {
             return new Tensor(shape, download(g, pass.n * s * row));
         } finally {
             if (g != null) {
-                g.close();
+                retire(g);
             }
             closeQuietly(dy, null); // not yet handed over: a check failed
+            settle();
         }
     }
 
@@ -460,7 +487,7 @@ public final class GpuBackend implements Backend {
             for (int i = last; i >= downTo; i--) {
                 DeviceBuffer dx = backwardLayer(i, pass, dy, pass.n * s, s);
                 if (dx != dy) {
-                    dy.close();
+                    retire(dy);
                     dy = dx;
                 }
             }
@@ -539,6 +566,7 @@ public final class GpuBackend implements Backend {
             return new ParameterGradients(out);
         } finally {
             grads.forEach(b -> closeQuietly(b, null));
+            settle();
         }
     }
 
@@ -576,7 +604,7 @@ public final class GpuBackend implements Backend {
                 if (i > lowest) {
                     DeviceBuffer dx = backwardLayer(i, pass, dy, n, 1);
                     if (dx != dy) {
-                        dy.close();
+                        retire(dy);
                         dy = dx;
                     }
                 }
@@ -591,7 +619,7 @@ public final class GpuBackend implements Backend {
             ok = true;
             return out;
         } finally {
-            dy.close();
+            retire(dy);
             if (!ok) {
                 for (int i = 0; i < l; i++) {
                     closeQuietly(dw[i], null);
@@ -726,6 +754,7 @@ public final class GpuBackend implements Backend {
             try {
                 update(opt, grads);
             } finally {
+                settle();
                 grads.forEach(b -> closeQuietly(b, null));
             }
             return v;
@@ -837,6 +866,11 @@ public final class GpuBackend implements Backend {
             return;
         }
         closed = true;
+        try {
+            settle();
+        } catch (RuntimeException e) {
+            // an asynchronous error of earlier work: the buffers are freed anyway
+        }
         for (Pass p : new ArrayList<>(passes)) {
             p.close();
         }
