@@ -55,13 +55,29 @@ import org.lde.tensor.Tensor;
  * a whole Jacobian is one upload-free, single-download reverse pass, and closing frees every buffer.
  *
  * <p>Devices: the PTX emulator always; CUDA when {@link Devices#probe()} finds a GPU, otherwise
- * those cases are skipped with the probe's reason. Cases per test: {@link #CASES} (system property
- * {@code lde.agreement.cases}, default 8).
+ * those cases are skipped with the probe's reason. Cases per property test: {@link #CASES} (system
+ * property {@code lde.agreement.cases}, default 8), from fixed seeds (fresh ones on request: {@link #SEED}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GpuBackendAgreementSuite {
     static final double TOL = 1e-5;
     static final int CASES = Integer.getInteger("lde.agreement.cases", 8);
+    /**
+     * Base of the case seeds of the property tests: 0 by default (the same cases every run, so the build
+     * is reproducible); {@code -Dlde.agreement.seed=random} draws a fresh base (printed; each failure
+     * message names its case's full seed), {@code -Dlde.agreement.seed=N} reruns one.
+     *
+     * <p>Exploring with fresh seeds (3 runs of 40 cases per test, 2026-11-22) found two checks out of
+     * several thousand just above 1e-5, both ill-conditioned in float32 rather than wrong: a margin
+     * gradient {@code J_a - J_b} whose two Jacobian rows nearly cancel (1.31e-5), and a ReLU layer
+     * output whose few positive values are small sums of cancelling terms (1.23e-5). METHOD.md
+     * section 10's normwise 1e-5 cannot hold for every such case in float32.
+     */
+    static final long SEED = seedBase(System.getProperty("lde.agreement.seed", "0"));
+
+    private static long seedBase(String p) {
+        return p.equals("random") ? new java.util.Random().nextInt(1 << 30) * 1000L : Long.parseLong(p);
+    }
     /**
      * Per-tensor bound on parameter gradients. The whole gradient (all parameters as one vector) must
      * meet {@link #TOL}; a single tensor is a sum over the batch and the positions whose terms can cancel
@@ -159,12 +175,14 @@ class GpuBackendAgreementSuite {
 
     @AfterAll
     void printWorst() {
+        System.out.println("GpuBackendAgreementSuite: case seeds from " + SEED + " (rerun with -Dlde.agreement.seed=" + SEED + ")");
         worst.forEach((k, v) -> System.out.printf(Locale.ROOT, "GpuBackendAgreementSuite: worst relative error %-40s %.3e%n", k, v));
     }
 
     /** Runs {@code body} on CASES fresh (network, input) cases, with a GPU backend on a tracking device. */
     private void forCases(String kind, long seed, CaseBody body) {
         TrackingDevice dev = device(kind);
+        seed += SEED;
         Rng rng = new Rng(seed);
         int c = 0;
         for (Network net : networks(rng, CASES)) {
