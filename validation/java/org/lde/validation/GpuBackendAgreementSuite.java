@@ -68,10 +68,11 @@ class GpuBackendAgreementSuite {
      * message names its case's full seed), {@code -Dlde.agreement.seed=N} reruns one.
      *
      * <p>Exploring with fresh seeds (3 runs of 40 cases per test, 2026-11-22) found two checks out of
-     * several thousand just above 1e-5, both ill-conditioned in float32 rather than wrong: a margin
-     * gradient {@code J_a - J_b} whose two Jacobian rows nearly cancel (1.31e-5), and a ReLU layer
-     * output whose few positive values are small sums of cancelling terms (1.23e-5). METHOD.md
-     * section 10's normwise 1e-5 cannot hold for every such case in float32.
+     * several thousand just above 1e-5 (seed base 444159648000): a margin gradient {@code J_a - J_b}
+     * at 1.31e-5 whose Jacobian rows nearly cancel (measured {@code || |J_a| + |J_b| || / ||J_a - J_b||
+     * = 307}, so float32's ~4e-8 relative rounding of the rows becomes 1.3e-5 of the difference), and
+     * a ReLU layer output at 1.23e-5 (not analysed; presumably small outputs of cancelling sums).
+     * METHOD.md section 10's normwise 1e-5 cannot hold in float32 for every such ill-conditioned case.
      */
     static final long SEED = seedBase(System.getProperty("lde.agreement.seed", "0"));
 
