@@ -337,11 +337,11 @@ public final class GpuBackend implements Backend {
                 }
                 acts[i + 1] = forwardLayer(i, acts[i], n, argmax[i]);
             }
+            device.synchronize(); // the pass is complete when it is returned (closing it may free its buffers at once)
         } catch (RuntimeException e) {
             pass.free();
             throw e;
         }
-        device.synchronize(); // the pass is complete when it is returned (closing it may free its buffers at once)
         passes.add(pass);
         return pass;
     }
@@ -349,7 +349,7 @@ public final class GpuBackend implements Backend {
     /**
      * Output of layer {@code i} for {@code n} samples held in {@code in}: a new buffer (Flatten
      * returns {@code in}). {@code argmax}: where a max-pool records its arg-maxes (null: a scratch
-     * buffer is used and freed).
+     * buffer is used and retired; the caller settles).
      */
     private DeviceBuffer forwardLayer(int i, DeviceBuffer in, int n, DeviceBuffer argmax) {
         Layer layer = layers.get(i);
@@ -368,10 +368,9 @@ public final class GpuBackend implements Backend {
                 if (argmax != null) {
                     conv.maxPool2dForward(in, y, argmax, n, windows[i]);
                 } else {
-                    try (DeviceBuffer scratch = alloc((long) n * outSize[i])) {
-                        conv.maxPool2dForward(in, y, scratch, n, windows[i]);
-                        device.synchronize(); // the scratch buffer is freed next
-                    }
+                    DeviceBuffer scratch = alloc((long) n * outSize[i]);
+                    retire(scratch); // freed after the launch has run (at the caller's settle())
+                    conv.maxPool2dForward(in, y, scratch, n, windows[i]);
                 }
             } else {
                 conv.avgPool2dForward(in, y, n, windows[i]);
