@@ -1,0 +1,1080 @@
+package org.lde.engine.gpu;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.lde.device.Device;
+import org.lde.device.DeviceBuffer;
+import org.lde.device.Devices;
+import org.lde.device.KernelLibrary;
+import org.lde.engine.Backend;
+import org.lde.engine.Loss;
+import org.lde.engine.LossValue;
+import org.lde.engine.OptimizerSpec;
+import org.lde.engine.OptimizerState;
+import org.lde.engine.ParameterGradients;
+import org.lde.engine.Recorded;
+import org.lde.engine.cpu.Window2d;
+import org.lde.model.AvgPool2d;
+import org.lde.model.BatchNorm2d;
+import org.lde.model.Conv2d;
+import org.lde.model.Dense;
+import org.lde.model.Flatten;
+import org.lde.model.Layer;
+import org.lde.model.MaxPool2d;
+import org.lde.model.Network;
+import org.lde.model.ReLU;
+import org.lde.tensor.Shape;
+import org.lde.tensor.Tensor;
+
+/**
+ * The kernel backend: every {@link Backend} operation as float32 CUDA kernels on a {@link Device}
+ * (a GPU through JCuda, or the PTX emulator), with the semantics, validation and error messages of
+ * the float64 reference {@code engine.cpu.EjmlBackend}.
+ *
+ * <p><b>Data stays on the device.</b> The parameters of {@code network.folded()} (BatchNorm folded
+ * into the convolution before it) are converted to float32 and uploaded once, when the backend is
+ * opened. Host tensors are converted to float32 and uploaded on entry and the results downloaded
+ * (and widened to float64) on exit; in between, activations go from layer to layer in device
+ * buffers, a {@link Recorded} pass keeps every layer's input (and the max-pool arg-maxes) in device
+ * buffers until it is closed, and a reverse pass with {@code S} seeds per sample is ONE batched pass
+ * over {@code N S} gradient rows (row {@code r} uses the ReLU masks and arg-maxes of sample
+ * {@code r / S}). {@link #jacobian} and {@link #marginGradient} even make their seeds on the device.
+ * Unlike the reference there is no splitting into sample groups: a reverse pass through a convolution
+ * takes at most 65535 gradient rows {@code N S} (the grid limit of kernels/conv.cu), and more is
+ * refused with a message before anything is launched.
+ * Optimizer state lives on the device; {@link #step} updates the device parameters in place, and
+ * {@link #trainStep} runs a whole training step (forward, loss, parameter gradients, update) without
+ * parameter gradients or logits crossing the host boundary.
+ *
+ * <p><b>Kernels</b> (kernels/*.cu): Dense forward {@code dense_forward} (fused with a following ReLU
+ * as {@code dense_forward_relu} in {@link #forward}), reverse {@code sgemm_nn}, weight gradient
+ * {@code sgemm_tn}, bias gradient {@code dense_backward_bias}; ReLU {@code relu_forward},
+ * {@code relu_backward_seeded}; convolution and pooling through {@link ConvKernels} (kernels/conv.cu, kernels/pool.cu); losses
+ * {@code cross_entropy_forward_backward}, {@code mse_forward_backward}; seeds {@code seeds_identity},
+ * {@code seeds_margin}; optimizers {@code sgd_step}, {@code adam_step}. Flatten is free (the same
+ * buffer).
+ *
+ * <p><b>Parameters and snapshots.</b> {@link #network()} and {@link #snapshot()} return the
+ * parameters the device holds (float32 values, widened), downloaded when they are asked for after a
+ * {@link #step}. Recorded passes are tied to the parameter version they were made with, as in the
+ * reference. Not thread-safe (a {@link Device} is used from one thread).
+ */
+public final class GpuBackend implements Backend {
+    private final Device device;
+    private final boolean ownsDevice;
+    private final KernelLibrary library;
+    private final GpuKernels k;
+    private final ConvPoolOps conv;
+    private final Network net;
+    private final List<Layer> layers;
+    private final Window2d[] windows;
+    private final int[] inSize;
+    private final int[] outSize;
+    private final int classes;
+    private final Map<String, String> aliases = new HashMap<>();
+    private final DeviceBuffer[] weight;   // per layer: device weight (Dense, Conv2d), else null
+    private final DeviceBuffer[] bias;     // per layer: device bias, else null
+    private final List<DeviceBuffer> params = new ArrayList<>(); // trainableParameters() order
+    private final Set<Pass> passes = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Optim> optims = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<DeviceBuffer> retired = new ArrayList<>(); // freed at the next settle()
+    private long version;
+    private boolean hostStale;
+    private boolean closed;
+
+    /**
+     * Opens a backend for {@code network} on {@code device} (which the backend does not own: close
+     * it after the backend).
+     *
+     * @throws IllegalArgumentException for a layer kind the backend cannot run
+     */
+    public GpuBackend(Network network, Device device) {
+        this(network, device, false);
+    }
+
+    private GpuBackend(Network network, Device device, boolean ownsDevice) {
+        Objects.requireNonNull(network, "network");
+        this.device = Objects.requireNonNull(device, "device");
+        this.ownsDevice = ownsDevice;
+        this.net = network.folded().copy();
+        List<Layer> original = network.layers();
+        for (int i = 1; i < original.size(); i++) {
+            if (original.get(i) instanceof BatchNorm2d) {
+                aliases.put(original.get(i).name(), original.get(i - 1).name());
+            }
+        }
+        this.layers = net.layers();
+        int l = layers.size();
+        windows = new Window2d[l];
+        inSize = new int[l];
+        outSize = new int[l];
+        weight = new DeviceBuffer[l];
+        bias = new DeviceBuffer[l];
+        for (int i = 0; i < l; i++) {
+            Shape in = net.inputShape(i);
+            inSize[i] = in.sizeInt();
+            outSize[i] = net.outputShape(i).sizeInt();
+            Layer layer = layers.get(i);
+            if (layer instanceof Conv2d c) {
+                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(),
+                        c.strideH(), c.strideW(), c.padH(), c.padW());
+            } else if (layer instanceof MaxPool2d p) {
+                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
+                        p.strideH(), p.strideW(), p.padH(), p.padW());
+            } else if (layer instanceof AvgPool2d p) {
+                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
+                        p.strideH(), p.strideW(), p.padH(), p.padW());
+            } else if (!(layer instanceof Dense || layer instanceof ReLU || layer instanceof Flatten)) {
+                throw new IllegalArgumentException("GpuBackend cannot run layer '" + layer.name() + "' of kind "
+                        + layer.kind());
+            }
+        }
+        this.classes = net.outputSize();
+        this.library = new KernelLibrary(device);
+        this.k = new GpuKernels(library);
+        this.conv = new ConvPoolOps(library);
+        try {
+            for (int i = 0; i < l; i++) {
+                Layer layer = layers.get(i);
+                if (layer instanceof Dense d) {
+                    weight[i] = upload(d.weight());
+                    bias[i] = upload(d.bias());
+                } else if (layer instanceof Conv2d c) {
+                    weight[i] = upload(c.weight());
+                    bias[i] = upload(c.bias());
+                }
+                if (weight[i] != null) {
+                    params.add(weight[i]);
+                    params.add(bias[i]);
+                }
+            }
+            hostStale = true; // the host mirror still holds float64 values: read back what the device holds
+            syncHost();
+        } catch (RuntimeException e) {
+            freeParameters();
+            library.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a backend on a new device of the given kind ({@code "emulator"}, {@code "cuda"} or
+     * {@code "auto"}, see {@link Devices#open(String)}); the backend owns the device and closes it.
+     */
+    public static GpuBackend open(Network network, String deviceKind) {
+        Objects.requireNonNull(network, "network");
+        Device d = Devices.open(deviceKind);
+        try {
+            return new GpuBackend(network, d, true);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "gpu-f32 (" + device.name() + ")";
+    }
+
+    /** The device the kernels run on. */
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public Network network() {
+        requireOpen();
+        syncHost();
+        return net;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // buffers
+
+    private DeviceBuffer alloc(long floats) {
+        return device.allocate(4L * Math.max(1, floats));
+    }
+
+    private DeviceBuffer upload(Tensor t) {
+        return upload(t.data());
+    }
+
+    private DeviceBuffer upload(double[] data) {
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) data[i];
+        }
+        DeviceBuffer b = alloc(f.length);
+        try {
+            if (f.length > 0) {
+                b.write(f);
+            }
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
+    }
+
+    private DeviceBuffer uploadInts(int[] data) {
+        DeviceBuffer b = alloc(data.length);
+        try {
+            if (data.length > 0) {
+                b.write(data);
+            }
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
+    }
+
+    private static double[] download(DeviceBuffer b, int count) {
+        float[] f = new float[count];
+        if (count > 0) {
+            b.read(f, 0, 0, count);
+        }
+        double[] d = new double[count];
+        for (int i = 0; i < count; i++) {
+            d[i] = f[i];
+        }
+        return d;
+    }
+
+    /**
+     * Frees {@code b} at the next {@link #settle()}: a kernel launched (asynchronously) before may still
+     * read it, and cuMemFree is not guaranteed to wait for it.
+     */
+    private void retire(DeviceBuffer b) {
+        retired.add(b);
+    }
+
+    /** Waits for the launched work, then frees the retired buffers. */
+    private void settle() {
+        if (retired.isEmpty()) {
+            return;
+        }
+        try {
+            device.synchronize();
+        } finally {
+            for (DeviceBuffer b : retired) {
+                closeQuietly(b, null);
+            }
+            retired.clear();
+        }
+    }
+
+    private static void closeQuietly(DeviceBuffer b, RuntimeException pending) {
+        if (b == null) {
+            return;
+        }
+        try {
+            b.close();
+        } catch (RuntimeException e) {
+            if (pending != null) {
+                pending.addSuppressed(e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // forward
+
+    @Override
+    public Tensor forward(Tensor x) {
+        requireOpen();
+        int n = checkInput(x);
+        DeviceBuffer a = upload(x);
+        try {
+            int l = layers.size();
+            for (int i = 0; i < l; i++) {
+                DeviceBuffer y;
+                if (layers.get(i) instanceof Dense d && i + 1 < l && layers.get(i + 1) instanceof ReLU) {
+                    y = alloc((long) n * d.out());
+                    try {
+                        k.denseForward(a, weight[i], bias[i], y, n, d.in(), d.out(), true);
+                    } catch (RuntimeException e) {
+                        closeQuietly(y, e);
+                        throw e;
+                    }
+                    i++; // the ReLU is fused
+                } else {
+                    y = forwardLayer(i, a, n, null);
+                }
+                if (y != a) {
+                    retire(a);
+                    a = y;
+                }
+            }
+            return new Tensor(Shape.of(n, classes), download(a, n * classes));
+        } finally {
+            retire(a);
+            settle();
+        }
+    }
+
+    @Override
+    public Recorded forwardRecorded(Tensor x) {
+        requireOpen();
+        int n = checkInput(x);
+        int l = layers.size();
+        DeviceBuffer[] acts = new DeviceBuffer[l + 1];
+        DeviceBuffer[] argmax = new DeviceBuffer[l];
+        Pass pass = new Pass(n, acts, argmax, version);
+        try {
+            acts[0] = upload(x);
+            for (int i = 0; i < l; i++) {
+                if (layers.get(i) instanceof MaxPool2d) {
+                    argmax[i] = alloc((long) n * outSize[i]);
+                }
+                acts[i + 1] = forwardLayer(i, acts[i], n, argmax[i]);
+            }
+            device.synchronize(); // the pass is complete when it is returned (closing it may free its buffers at once)
+        } catch (RuntimeException e) {
+            pass.free();
+            throw e;
+        }
+        passes.add(pass);
+        return pass;
+    }
+
+    /**
+     * Output of layer {@code i} for {@code n} samples held in {@code in}: a new buffer (Flatten
+     * returns {@code in}). {@code argmax}: where a max-pool records its arg-maxes (null: a scratch
+     * buffer is used and retired; the caller settles).
+     */
+    private DeviceBuffer forwardLayer(int i, DeviceBuffer in, int n, DeviceBuffer argmax) {
+        Layer layer = layers.get(i);
+        if (layer instanceof Flatten) {
+            return in;
+        }
+        DeviceBuffer y = alloc((long) n * outSize[i]);
+        try {
+            if (layer instanceof Dense d) {
+                k.denseForward(in, weight[i], bias[i], y, n, d.in(), d.out(), false);
+            } else if (layer instanceof ReLU) {
+                k.reluForward(in, y, n * inSize[i]);
+            } else if (layer instanceof Conv2d c) {
+                conv.conv2dForward(in, weight[i], bias[i], y, n, windows[i], c.outChannels());
+            } else if (layer instanceof MaxPool2d) {
+                if (argmax != null) {
+                    conv.maxPool2dForward(in, y, argmax, n, windows[i]);
+                } else {
+                    DeviceBuffer scratch = alloc((long) n * outSize[i]);
+                    retire(scratch); // freed after the launch has run (at the caller's settle())
+                    conv.maxPool2dForward(in, y, scratch, n, windows[i]);
+                }
+            } else {
+                conv.avgPool2dForward(in, y, n, windows[i]);
+            }
+        } catch (RuntimeException e) {
+            closeQuietly(y, e);
+            throw e;
+        }
+        return y;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // reverse passes
+
+    @Override
+    public Tensor reverse(Recorded recorded, Tensor seeds) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        int s = checkSeeds(seeds, pass.n);
+        DeviceBuffer dy = upload(seeds);
+        return reverseFrom(pass, dy, s, 0);
+    }
+
+    /**
+     * The whole input Jacobian of every sample, {@code [N, C, inputShape...]}: {@link #reverse} with
+     * {@code Seeds.identity(N, C)}, the seeds made on the device ({@code seeds_identity}).
+     */
+    public Tensor jacobian(Recorded recorded) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        DeviceBuffer dy = alloc((long) pass.n * classes * classes);
+        try {
+            k.seedsIdentity(dy, pass.n, classes);
+        } catch (RuntimeException e) {
+            closeQuietly(dy, e);
+            throw e;
+        }
+        return reverseFrom(pass, dy, classes, 0);
+    }
+
+    /**
+     * Input gradients of the margins {@code f_a[n] - f_b[n]}, {@code [N, 1, inputShape...]}:
+     * {@link #reverse} with {@code Seeds.margin(a, b, C)}, the seeds made on the device
+     * ({@code seeds_margin}).
+     *
+     * @throws IllegalArgumentException when {@code a} or {@code b} does not have {@code N} entries,
+     *                                  or holds an index outside {@code [0, C)}
+     */
+    public Tensor marginGradient(Recorded recorded, int[] a, int[] b) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (a.length != pass.n || b.length != pass.n) {
+            throw new IllegalArgumentException("margin classes: expected " + pass.n + " entries in a and b, got "
+                    + a.length + " and " + b.length);
+        }
+        for (int i = 0; i < pass.n; i++) {
+            checkClass(a[i]);
+            checkClass(b[i]);
+        }
+        DeviceBuffer dy = alloc((long) pass.n * classes);
+        try (DeviceBuffer da = uploadInts(a); DeviceBuffer db = uploadInts(b)) {
+            k.seedsMargin(da, db, dy, pass.n, classes);
+            device.synchronize(); // da and db are freed next
+        } catch (RuntimeException e) {
+            closeQuietly(dy, e);
+            throw e;
+        }
+        return reverseFrom(pass, dy, 1, 0);
+    }
+
+    private void checkClass(int c) {
+        if (c < 0 || c >= classes) {
+            throw new IllegalArgumentException("class index " + c + " outside [0, " + classes + ")");
+        }
+    }
+
+    /** Pulls the seed rows {@code dy} (taken over: freed here) back to the input of layer {@code downTo}; downloads. */
+    private Tensor reverseFrom(Pass pass, DeviceBuffer dy, int s, int downTo) {
+        DeviceBuffer g = null;
+        try {
+            long rows = (long) pass.n * s;
+            for (int i = downTo; i < layers.size(); i++) {
+                if (layers.get(i) instanceof Conv2d && rows > ConvKernels.MAX_GRID_YZ) {
+                    throw new IllegalArgumentException("a reverse pass through convolution '" + layers.get(i).name()
+                            + "' takes at most " + ConvKernels.MAX_GRID_YZ + " gradient rows (N S), got " + pass.n + " x "
+                            + s + " = " + rows + "; split the batch");
+                }
+            }
+            DeviceBuffer seeds = dy;
+            dy = null; // backward() takes it over
+            g = backward(pass, seeds, s, downTo, layers.size() - 1);
+            int row = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
+            Shape shape = (downTo == 0 ? net.inputShape() : net.outputShape(downTo - 1)).withBatch(s).withBatch(pass.n);
+            return new Tensor(shape, download(g, pass.n * s * row));
+        } finally {
+            if (g != null) {
+                retire(g);
+            }
+            closeQuietly(dy, null); // not yet handed over: a check failed
+            settle();
+        }
+    }
+
+    /**
+     * Pulls gradient rows {@code dy: [N S, outSize[last]]} back through layers {@code last .. downTo}
+     * in one batched pass; returns the gradient w.r.t. the input of layer {@code downTo}. {@code dy} is
+     * taken over (freed here, or returned when no layer changes it).
+     */
+    private DeviceBuffer backward(Pass pass, DeviceBuffer dy, int s, int downTo, int last) {
+        try {
+            for (int i = last; i >= downTo; i--) {
+                DeviceBuffer dx = backwardLayer(i, pass, dy, pass.n * s, s);
+                if (dx != dy) {
+                    retire(dy);
+                    dy = dx;
+                }
+            }
+            return dy;
+        } catch (RuntimeException e) {
+            closeQuietly(dy, e);
+            throw e;
+        }
+    }
+
+    /** Gradient rows w.r.t. the input of layer {@code i} from rows w.r.t. its output; a new buffer (Flatten: {@code dy}). */
+    private DeviceBuffer backwardLayer(int i, Pass pass, DeviceBuffer dy, int rows, int s) {
+        Layer layer = layers.get(i);
+        if (layer instanceof Flatten) {
+            return dy;
+        }
+        DeviceBuffer dx = alloc((long) rows * inSize[i]);
+        try {
+            if (layer instanceof Dense d) {
+                k.gemmNN(rows, d.in(), d.out(), dy, weight[i], dx);
+            } else if (layer instanceof ReLU) {
+                k.reluBackwardSeeded(pass.acts[i], dy, dx, rows, s, inSize[i]);
+            } else if (layer instanceof Conv2d c) {
+                conv.conv2dBackwardData(dy, weight[i], dx, rows, windows[i], c.outChannels());
+            } else if (layer instanceof MaxPool2d) {
+                conv.maxPool2dBackward(dy, pass.argmax[i], dx, rows, s, windows[i]);
+            } else {
+                conv.avgPool2dBackward(dy, dx, rows, windows[i]);
+            }
+        } catch (RuntimeException e) {
+            closeQuietly(dx, e);
+            throw e;
+        }
+        return dx;
+    }
+
+    @Override
+    public Tensor layerOutput(Recorded recorded, String layer) {
+        requireOpen();
+        Pass pass = checkPass(recorded, false);
+        int i = layerIndex(layer);
+        return new Tensor(net.outputShape(i).withBatch(pass.n), download(pass.acts[i + 1], pass.n * outSize[i]));
+    }
+
+    @Override
+    public Tensor layerGradient(Recorded recorded, String layer, Tensor seeds) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        int i = layerIndex(layer);
+        int s = checkSeeds(seeds, pass.n);
+        DeviceBuffer dy = upload(seeds);
+        return reverseFrom(pass, dy, s, i + 1);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // training
+
+    @Override
+    public ParameterGradients parameterGradients(Recorded recorded, Tensor outputGrad) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        Objects.requireNonNull(outputGrad, "outputGrad");
+        Shape expected = Shape.of(pass.n, classes);
+        if (!outputGrad.shape().equals(expected)) {
+            throw new IllegalArgumentException("outputGrad must have shape " + expected + " ([N, C]), got " + outputGrad.shape());
+        }
+        outputGrad.requireFinite("outputGrad");
+        List<DeviceBuffer> grads = deviceGradients(pass, upload(outputGrad));
+        try {
+            List<Layer.Parameter> ps = net.trainableParameters();
+            List<Tensor> out = new ArrayList<>();
+            for (int q = 0; q < ps.size(); q++) {
+                Tensor p = ps.get(q).value();
+                out.add(new Tensor(p.shape(), download(grads.get(q), p.size())));
+            }
+            return new ParameterGradients(out);
+        } finally {
+            grads.forEach(b -> closeQuietly(b, null));
+            settle();
+        }
+    }
+
+    /**
+     * Gradients of {@code sum_n dy[n] . logits[n]} w.r.t. every trainable parameter, on the device, in
+     * {@code trainableParameters()} order (the caller closes them). {@code dy: [N, C]} is taken over
+     * (freed here).
+     */
+    private List<DeviceBuffer> deviceGradients(Pass pass, DeviceBuffer dy) {
+        int l = layers.size();
+        int lowest = l;
+        for (int i = 0; i < l; i++) {
+            if (layers.get(i).trainable()) {
+                lowest = i;
+                break;
+            }
+        }
+        int n = pass.n;
+        DeviceBuffer[] dw = new DeviceBuffer[l];
+        DeviceBuffer[] db = new DeviceBuffer[l];
+        boolean ok = false;
+        try {
+            for (int i = l - 1; i >= lowest; i--) {
+                Layer layer = layers.get(i);
+                if (layer instanceof Dense d) {
+                    dw[i] = alloc((long) d.out() * d.in());
+                    db[i] = alloc(d.out());
+                    k.gemmTN(d.out(), d.in(), n, dy, pass.acts[i], dw[i]);
+                    k.denseBackwardBias(dy, db[i], n, d.out());
+                } else if (layer instanceof Conv2d c) {
+                    dw[i] = alloc(c.weight().size());
+                    db[i] = alloc(c.outChannels());
+                    conv.conv2dBackwardWeights(pass.acts[i], dy, dw[i], db[i], n, windows[i], c.outChannels());
+                }
+                if (i > lowest) {
+                    DeviceBuffer dx = backwardLayer(i, pass, dy, n, 1);
+                    if (dx != dy) {
+                        retire(dy);
+                        dy = dx;
+                    }
+                }
+            }
+            List<DeviceBuffer> out = new ArrayList<>();
+            for (int i = 0; i < l; i++) {
+                if (dw[i] != null) {
+                    out.add(dw[i]);
+                    out.add(db[i]);
+                }
+            }
+            ok = true;
+            return out;
+        } finally {
+            retire(dy);
+            if (!ok) {
+                for (int i = 0; i < l; i++) {
+                    closeQuietly(dw[i], null);
+                    closeQuietly(db[i], null);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>As the reference: cross-entropy {@code value = 1/N sum_n (lse(z_n) - z_n[y_n])},
+     * {@code gradient = (softmax(z_n) - onehot(y_n)) / N}, {@code correct} = samples whose first
+     * maximal logit is {@code y_n}; MSE {@code value = 1/(N C) sum (z - t)^2},
+     * {@code gradient = 2 (z - t) / (N C)}. The per-sample losses are computed on the device
+     * ({@code kernels/loss.cu}) and summed on the host in float64.
+     */
+    @Override
+    public LossValue loss(Tensor logits, Tensor targets, Loss loss) {
+        requireOpen();
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(loss, "loss");
+        Shape ls = logits.shape();
+        if (ls.rank() != 2 || ls.dim(1) != classes || ls.dim(0) < 1) {
+            throw new IllegalArgumentException("logits must have shape [N, " + classes + "] with N >= 1, got " + ls);
+        }
+        logits.requireFinite("logits");
+        int n = ls.dim(0);
+        Object t = checkTargets(targets, n, loss);
+        try (DeviceBuffer z = upload(logits)) {
+            return deviceLoss(z, n, t, loss, null);
+        }
+    }
+
+    /**
+     * Validates {@code targets} as the reference does: class indices {@code [N]} (returned as
+     * {@code int[]}) for cross-entropy, finite {@code [N, C]} for MSE (returned as the tensor).
+     */
+    private Object checkTargets(Tensor targets, int n, Loss loss) {
+        double[] t = targets.data();
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+            if (!targets.shape().equals(Shape.of(n))) {
+                throw new IllegalArgumentException("cross-entropy targets must have shape [" + n + "] (class indices), got "
+                        + targets.shape());
+            }
+            int[] y = new int[n];
+            for (int r = 0; r < n; r++) {
+                if (!(t[r] >= 0 && t[r] < classes && t[r] == Math.rint(t[r]))) {
+                    throw new IllegalArgumentException("targets[" + r + "] = " + t[r] + " is not a class index in [0, "
+                            + classes + ")");
+                }
+                y[r] = (int) t[r];
+            }
+            return y;
+        }
+        Shape ls = Shape.of(n, classes);
+        if (!targets.shape().equals(ls)) {
+            throw new IllegalArgumentException("MSE targets must have the logits' shape " + ls + ", got " + targets.shape());
+        }
+        targets.requireFinite("targets");
+        return targets;
+    }
+
+    /**
+     * The loss of the logits {@code z: [n, C]} on the device; the gradient w.r.t. the logits is
+     * downloaded into the result and, when {@code gradOut} is not null, also left in
+     * {@code gradOut[0]} (a device buffer the caller then owns).
+     */
+    private LossValue deviceLoss(DeviceBuffer z, int n, Object targets, Loss loss, DeviceBuffer[] gradOut) {
+        Shape ls = Shape.of(n, classes);
+        DeviceBuffer grad = alloc((long) n * classes);
+        try {
+            LossValue v;
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                try (DeviceBuffer dy = uploadInts((int[]) targets); DeviceBuffer per = alloc(n); DeviceBuffer correct = alloc(n)) {
+                    k.crossEntropy(z, dy, per, grad, correct, n, classes, (float) (1.0 / n));
+                    double[] losses = download(per, n);
+                    int[] ok = new int[n];
+                    correct.read(ok);
+                    double sum = 0;
+                    int right = 0;
+                    for (int r = 0; r < n; r++) {
+                        sum += losses[r];
+                        right += ok[r];
+                    }
+                    v = new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), right);
+                }
+            } else {
+                try (DeviceBuffer tt = upload((Tensor) targets); DeviceBuffer per = alloc(n)) {
+                    k.mse(z, tt, per, grad, n, classes, (float) (1.0 / ((double) n * classes)));
+                    double[] losses = download(per, n);
+                    double sum = 0;
+                    for (double x : losses) {
+                        sum += x;
+                    }
+                    v = new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), 0);
+                }
+            }
+            if (gradOut != null) {
+                gradOut[0] = grad;
+                grad = null;
+            }
+            return v;
+        } finally {
+            closeQuietly(grad, null);
+        }
+    }
+
+    /**
+     * One training step that stays on the device: a recorded forward pass of {@code x}, the loss and
+     * its gradient w.r.t. the logits, the parameter gradients and the optimizer update, with only the
+     * inputs, the targets and the loss ({@link LossValue}: value, logits gradient, correct count)
+     * crossing the host boundary. Equivalent to {@code forwardRecorded}, {@code loss(logits())},
+     * {@code parameterGradients}, {@code step} (the reference's sequence) without the round trips.
+     *
+     * @return the loss of the batch BEFORE the update
+     */
+    public LossValue trainStep(OptimizerState state, Tensor x, Tensor targets, Loss loss) {
+        requireOpen();
+        Optim opt = checkOptim(state);
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(loss, "loss");
+        int n = checkInput(x);
+        Object t = checkTargets(targets, n, loss);
+        try (Recorded recorded = forwardRecorded(x)) {
+            Pass pass = (Pass) recorded;
+            DeviceBuffer[] grad = new DeviceBuffer[1];
+            LossValue v = deviceLoss(pass.acts[layers.size()], n, t, loss, grad);
+            List<DeviceBuffer> grads = deviceGradients(pass, grad[0]);
+            try {
+                update(opt, grads);
+            } finally {
+                settle();
+                grads.forEach(b -> closeQuietly(b, null));
+            }
+            return v;
+        }
+    }
+
+    @Override
+    public OptimizerState optimizer(OptimizerSpec spec) {
+        requireOpen();
+        Optim o = new Optim(Objects.requireNonNull(spec, "spec"));
+        optims.add(o);
+        return o;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The update rules of the reference (torch.optim's), as the kernels {@code sgd_step} and
+     * {@code adam_step} on the device parameters; the gradients are uploaded (float32) first.
+     */
+    @Override
+    public void step(OptimizerState state, ParameterGradients gradients) {
+        requireOpen();
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(gradients, "gradients");
+        Optim opt = checkOptim(state);
+        List<Layer.Parameter> ps = net.trainableParameters();
+        List<Tensor> grads = gradients.gradients();
+        if (grads.size() != ps.size()) {
+            throw new IllegalArgumentException(grads.size() + " gradients for " + ps.size() + " trainable parameters");
+        }
+        for (int q = 0; q < ps.size(); q++) {
+            Tensor g = grads.get(q);
+            Layer.Parameter p = ps.get(q);
+            if (!g.shape().equals(p.value().shape())) {
+                throw new IllegalArgumentException("gradient " + q + " (" + p.name() + ") has shape " + g.shape()
+                        + ", expected " + p.value().shape());
+            }
+            g.requireFinite("gradient of " + p.name());
+        }
+        List<DeviceBuffer> g = new ArrayList<>();
+        try {
+            for (Tensor grad : grads) {
+                g.add(upload(grad));
+            }
+            update(opt, g);
+        } finally {
+            g.forEach(b -> closeQuietly(b, null));
+        }
+    }
+
+    private Optim checkOptim(OptimizerState state) {
+        Objects.requireNonNull(state, "state");
+        if (!(state instanceof Optim opt) || opt.owner() != this) {
+            throw new IllegalArgumentException("optimizer state was not created by this GpuBackend");
+        }
+        if (opt.closed) {
+            throw new IllegalStateException("optimizer state is closed");
+        }
+        return opt;
+    }
+
+    /** Applies one update with the device gradients {@code grads} (trainableParameters() order); waits for it. */
+    private void update(Optim opt, List<DeviceBuffer> grads) {
+        List<Layer.Parameter> ps = net.trainableParameters();
+        OptimizerSpec spec = opt.spec;
+        long t = opt.steps + 1;
+        for (int q = 0; q < ps.size(); q++) {
+            int size = ps.get(q).value().size();
+            if (spec.kind() == OptimizerSpec.Kind.SGD) {
+                DeviceBuffer buf = opt.first[q] != null ? opt.first[q] : params.get(q);
+                k.sgdStep(params.get(q), grads.get(q), buf, size, (float) spec.learningRate(), (float) spec.momentum(),
+                        (float) spec.weightDecay(), t == 1);
+            } else {
+                k.adamStep(params.get(q), grads.get(q), opt.first[q], opt.second[q], size, t, spec.learningRate(),
+                        spec.beta1(), spec.beta2(), spec.epsilon(), spec.weightDecay());
+            }
+        }
+        device.synchronize(); // the gradients may be freed next
+        opt.steps = t;
+        version++;
+        hostStale = true;
+    }
+
+    @Override
+    public Network snapshot() {
+        requireOpen();
+        syncHost();
+        return net.copy();
+    }
+
+    /** Copies the device parameters into the host network when a step has changed them. */
+    private void syncHost() {
+        if (!hostStale) {
+            return;
+        }
+        List<Layer.Parameter> ps = net.trainableParameters();
+        for (int q = 0; q < ps.size(); q++) {
+            double[] host = ps.get(q).value().data();
+            System.arraycopy(download(params.get(q), host.length), 0, host, 0, host.length);
+        }
+        hostStale = false;
+    }
+
+    /** Frees every recorded pass, optimizer state and parameter buffer, unloads the kernels and closes an owned device. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            settle();
+        } catch (RuntimeException e) {
+            // an asynchronous error of earlier work: the buffers are freed anyway
+        }
+        for (Pass p : new ArrayList<>(passes)) {
+            p.close();
+        }
+        for (Optim o : new ArrayList<>(optims)) {
+            o.close();
+        }
+        freeParameters();
+        library.close();
+        if (ownsDevice) {
+            device.close();
+        }
+    }
+
+    private void freeParameters() {
+        for (int i = 0; i < weight.length; i++) {
+            closeQuietly(weight[i], null);
+            closeQuietly(bias[i], null);
+            weight[i] = null;
+            bias[i] = null;
+        }
+        params.clear();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // validation (the reference's messages)
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("GpuBackend is closed");
+        }
+    }
+
+    private int layerIndex(String layer) {
+        Objects.requireNonNull(layer, "layer");
+        return net.indexOf(aliases.getOrDefault(layer, layer));
+    }
+
+    private int checkInput(Tensor x) {
+        Objects.requireNonNull(x, "x");
+        Shape s = x.shape();
+        Shape in = net.inputShape();
+        if (s.rank() != in.rank() + 1 || !s.dropFirst().equals(in) || s.dim(0) < 1) {
+            throw new IllegalArgumentException("input x must have shape [N, " + dims(in) + "] with N >= 1, got " + s);
+        }
+        x.requireFinite("input x");
+        return s.dim(0);
+    }
+
+    private int checkSeeds(Tensor seeds, int n) {
+        Objects.requireNonNull(seeds, "seeds");
+        Shape s = seeds.shape();
+        if (s.rank() != 3 || s.dim(0) != n || s.dim(2) != classes || s.dim(1) < 1) {
+            throw new IllegalArgumentException("seeds must have shape [" + n + ", S, " + classes + "] ([N, S, C], S >= 1), got " + s);
+        }
+        seeds.requireFinite("seeds");
+        return s.dim(1);
+    }
+
+    private Pass checkPass(Recorded recorded, boolean needCurrentParameters) {
+        Objects.requireNonNull(recorded, "recorded");
+        if (!(recorded instanceof Pass p) || p.owner() != this) {
+            throw new IllegalArgumentException("recorded pass was not made by this GpuBackend (got "
+                    + recorded.getClass().getName() + ")");
+        }
+        if (p.closed) {
+            throw new IllegalStateException("recorded pass is closed");
+        }
+        if (needCurrentParameters && p.version != version) {
+            throw new IllegalStateException("recorded pass is stale: the parameters were updated by step() after it was made");
+        }
+        return p;
+    }
+
+    private static String dims(Shape s) {
+        String d = s.toString();
+        return d.substring(1, d.length() - 1);
+    }
+
+    /** A recorded pass: every layer's input and the logits ({@code acts}), and max-pool arg-maxes, all on the device. */
+    private final class Pass implements Recorded {
+        final int n;
+        final DeviceBuffer[] acts;   // acts[i] = input of layer i, acts[L] = logits (Flatten shares its input's buffer)
+        final DeviceBuffer[] argmax; // per max-pool layer: [N, outSize] int32 arg-maxes
+        final long version;
+        boolean closed;
+
+        Pass(int n, DeviceBuffer[] acts, DeviceBuffer[] argmax, long version) {
+            this.n = n;
+            this.acts = acts;
+            this.argmax = argmax;
+            this.version = version;
+        }
+
+        GpuBackend owner() {
+            return GpuBackend.this;
+        }
+
+        @Override
+        public int batch() {
+            return n;
+        }
+
+        @Override
+        public Tensor logits() {
+            if (closed) {
+                throw new IllegalStateException("recorded pass is closed");
+            }
+            requireOpen();
+            return new Tensor(Shape.of(n, classes), download(acts[acts.length - 1], n * classes));
+        }
+
+        /** Frees the device buffers (each once: Flatten shares buffers). */
+        void free() {
+            Set<DeviceBuffer> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (DeviceBuffer b : acts) {
+                if (b != null) {
+                    distinct.add(b);
+                }
+            }
+            for (DeviceBuffer b : argmax) {
+                if (b != null) {
+                    distinct.add(b);
+                }
+            }
+            for (DeviceBuffer b : new LinkedHashSet<>(distinct)) {
+                closeQuietly(b, null);
+            }
+            java.util.Arrays.fill(acts, null);
+            java.util.Arrays.fill(argmax, null);
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            free();
+            passes.remove(this);
+        }
+    }
+
+    /** Optimizer moments on the device: {@code first} (SGD momentum buffer or Adam m) and {@code second} (Adam v). */
+    private final class Optim implements OptimizerState {
+        final OptimizerSpec spec;
+        final DeviceBuffer[] first;
+        final DeviceBuffer[] second;
+        long steps;
+        boolean closed;
+
+        Optim(OptimizerSpec spec) {
+            this.spec = spec;
+            List<Layer.Parameter> ps = net.trainableParameters();
+            first = new DeviceBuffer[ps.size()];
+            second = new DeviceBuffer[ps.size()];
+            boolean adam = spec.kind() == OptimizerSpec.Kind.ADAM;
+            try {
+                for (int q = 0; q < ps.size(); q++) {
+                    int size = ps.get(q).value().size();
+                    if (adam || spec.momentum() != 0) {
+                        first[q] = alloc(size);
+                        first[q].fill32(0);
+                    }
+                    if (adam) {
+                        second[q] = alloc(size);
+                        second[q].fill32(0);
+                    }
+                }
+            } catch (RuntimeException e) {
+                free();
+                throw e;
+            }
+        }
+
+        GpuBackend owner() {
+            return GpuBackend.this;
+        }
+
+        @Override
+        public OptimizerSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public long steps() {
+            return steps;
+        }
+
+        private void free() {
+            for (int q = 0; q < first.length; q++) {
+                closeQuietly(first[q], null);
+                closeQuietly(second[q], null);
+                first[q] = null;
+                second[q] = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            free();
+            optims.remove(this);
+        }
+    }
+}
