@@ -20,3 +20,23 @@ for model in "${MODELS[@]}"; do
         --infidelity-samples 0 --sensitivity-samples 0 --out "$OUT/$model-k$k"
   done
 done
+
+# The README table: one row per method, from the four evaluate.csv files (python3 standard library).
+python3 - "$OUT" "${MODELS[@]}" <<'PY'
+import csv, sys
+out, models = sys.argv[1], sys.argv[2:]
+for model in models:
+    rows = {}
+    for k in (1, 2):
+        with open(f"{out}/{model}-k{k}/evaluate.csv") as f:
+            for r in csv.DictReader(f):
+                rows.setdefault(r["method"], {})[k] = r
+    print(f"\n{model}, first 500 Fashion-MNIST test images\n")
+    print("| method | AOPC MoRF k=1 | AOPC MoRF k=2 | LeRF k=2 | random k=2 | deletion AUC | insertion AUC | ms per explanation | forward / reverse rows per explanation |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for m, byk in sorted(rows.items(), key=lambda kv: -float(kv[1][2]["aopc_morf"])):
+        r1, r2 = byk[1], byk[2]
+        print(f"| {m} | {float(r1['aopc_morf']):.3f} | {float(r2['aopc_morf']):.3f} | {float(r2['aopc_lerf']):.3f} | "
+              f"{float(r2['aopc_random']):.3f} | {float(r2['deletion_auc']):.3f} | {float(r2['insertion_auc']):.3f} | "
+              f"{1000 * float(r2['sec_per_sample']):.1f} | {float(r2['forward_rows_per_sample']):.1f} / {float(r2['reverse_rows_per_sample']):.1f} |")
+PY

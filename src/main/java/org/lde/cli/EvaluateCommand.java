@@ -18,7 +18,6 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
-import org.lde.engine.Backends;
 import org.lde.engine.CountingBackend;
 import org.lde.explain.Attributor;
 import org.lde.explain.baseline.Baselines;
@@ -95,6 +94,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
     String model;
+
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption = new BackendOption();
 
     @Option(names = "--data", required = true, description = "data spec (see 'lde predict --help')")
     String data;
@@ -270,7 +272,7 @@ final class EvaluateCommand implements Callable<Integer> {
             System.err.println("note: the samples lie outside the data domain [" + net.lo() + ", " + net.hi()
                     + "]; max-sensitivity perturbs them without clipping");
         }
-        try (CountingBackend backend = new CountingBackend(Backends.cpu(net))) {
+        try (CountingBackend backend = new CountingBackend(backendOption.open(net))) {
             int[] pred = Evaluation.argmax(Batched.logits(backend, x, 512));
             if (ds.hasLabels()) {
                 accuracy = Evaluation.accuracy(backend, x, Arrays.copyOf(ds.labels(), limit), 512);

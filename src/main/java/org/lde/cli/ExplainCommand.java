@@ -10,7 +10,6 @@ import org.lde.data.Datasets;
 import org.lde.data.IdxArray;
 import org.lde.data.IdxReader;
 import org.lde.engine.Backend;
-import org.lde.engine.Backends;
 import org.lde.explain.Explanation;
 import org.lde.explain.LagrangeDualExplainer;
 import org.lde.model.Network;
@@ -76,7 +75,7 @@ final class ExplainCommand implements Callable<Integer> {
         int n = in.x().shape().dim(0);
         List<Explanation> all = new ArrayList<>(n);
         long t0 = System.nanoTime();
-        try (Backend backend = Backends.cpu(net)) {
+        try (Backend backend = opts.backendOption.open(net)) {
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
                 all.addAll(ex.explain(backend, in.x().slice(from, to)));

@@ -12,6 +12,9 @@ import picocli.CommandLine.Option;
 
 /** The explainer options shared by {@code lde explain} and {@code lde demo}. */
 final class ExplainerOptions {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption = new BackendOption();
+
     @Option(names = "--perturbation", defaultValue = "deletion", description = "additive or deletion (default ${DEFAULT-VALUE})")
     String perturbation;
 

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.engine.Backend;
-import org.lde.engine.Backends;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 import org.lde.train.Evaluation;
@@ -29,6 +28,9 @@ final class PredictCommand implements Callable<Integer> {
 
     @Option(names = "--limit", description = "use only the first N samples")
     Integer limit;
+
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption = new BackendOption();
 
     @Option(names = "--out", description = "write one CSV row per sample (index, label, prediction, logits)")
     Path out;
@@ -54,7 +56,7 @@ final class PredictCommand implements Callable<Integer> {
         int[] pred = new int[n];
         double[] logits = new double[n * c];
         long t0 = System.nanoTime();
-        try (Backend backend = Backends.cpu(net)) {
+        try (Backend backend = backendOption.open(net)) {
             for (int from = 0; from < n; from += 256) {
                 int to = Math.min(n, from + 256);
                 Tensor z = backend.forward(x.slice(from, to));

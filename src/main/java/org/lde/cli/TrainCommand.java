@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.engine.Backend;
-import org.lde.engine.Backends;
 import org.lde.engine.Loss;
 import org.lde.engine.OptimizerSpec;
 import org.lde.model.Architectures;
@@ -41,6 +40,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--holdout", description = "hold out N samples of --data (chosen by a permutation seeded with --seed) "
             + "as the held-out set; only without --test")
     Integer holdout;
+
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption = new BackendOption();
 
     @Option(names = "--out", required = true, description = "where to write the trained model (.safetensors)")
     Path out;
@@ -119,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
         Tensor targets = Labels.asTargets(train.labels());
         List<EpochReport> reports;
         Network trained;
-        try (Backend backend = Backends.cpu(net)) {
+        try (Backend backend = backendOption.open(net)) {
             reports = new Trainer(opts, System.err::println).train(backend, x, targets, tx, held.map(Dataset::labels));
             trained = backend.snapshot();
         }
@@ -132,7 +134,7 @@ final class TrainCommand implements Callable<Integer> {
                 last.loss(), 100 * last.trainAccuracy(),
                 Double.isNaN(last.testAccuracy()) ? "" : String.format(", held-out acc %.2f%%", 100 * last.testAccuracy()));
         if (held.isPresent()) {
-            try (Backend check = Backends.cpu(trained)) {
+            try (Backend check = backendOption.open(trained)) {
                 double acc = Evaluation.accuracy(check, held.get().inputs(), held.get().labels(), 256);
                 String heldName = test != null ? test : "the " + holdout + " held-out samples of " + data;
                 System.out.printf("saved model on %s: accuracy %.2f%% (%d samples)%n", heldName, 100 * acc, held.get().size());

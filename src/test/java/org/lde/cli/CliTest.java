@@ -142,6 +142,35 @@ class CliTest {
     }
 
     @Test
+    void predictOnTheEmulatedKernelsGivesTheReferencePredictions(@TempDir Path dir) throws Exception {
+        Path cpu = dir.resolve("cpu.csv");
+        Path emu = dir.resolve("emu.csv");
+        Result a = run("predict", "sample:fmnist-mlp", "--data", "sample:fashion-mnist", "--limit", "24", "--out", cpu.toString());
+        Result b = run("predict", "sample:fmnist-mlp", "--data", "sample:fashion-mnist", "--limit", "24", "--out", emu.toString(),
+                "--backend", "emulator");
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        java.util.List<String> ra = Files.readAllLines(cpu);
+        java.util.List<String> rb = Files.readAllLines(emu);
+        assertEquals(25, ra.size());
+        assertEquals(ra.size(), rb.size());
+        for (int i = 1; i < ra.size(); i++) {
+            String[] x = ra.get(i).split(",");
+            String[] y = rb.get(i).split(",");
+            assertEquals(x[2], y[2], "prediction of sample " + (i - 1));
+            for (int k = 3; k < x.length; k++) {
+                double ref = Double.parseDouble(x[k]);
+                double got = Double.parseDouble(y[k]);
+                assertTrue(Math.abs(got - ref) <= 1e-4 * (1 + Math.abs(ref)), "logit " + (k - 3) + " of sample " + (i - 1)
+                        + ": float32 kernels " + got + " vs float64 reference " + ref);
+            }
+        }
+        Result c = run("predict", "sample:fmnist-mlp", "--data", "sample:fashion-mnist", "--limit", "2", "--backend", "tpu");
+        assertEquals(1, c.code());
+        assertTrue(c.err().contains("unknown backend kind 'tpu'"), c.err());
+    }
+
+    @Test
     void everySubcommandHasHelp() {
         for (String c : new String[] {"info", "train", "predict"}) {
             Result r = run(c, "--help");
