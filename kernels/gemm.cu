@@ -20,28 +20,39 @@
 //
 // Memory layout (the one idea of this version: one kernel body, the transposes are only in
 // how a tile is loaded, chosen so that both loads are coalesced and conflict-free):
-//   * Shared tiles As[k][m] and Bs[k][n], 32 x (32 + 1) floats each (8448 bytes in all). The
-//     +1 pad makes the column of a tile (stride 33 words) hit 32 distinct banks.
-//   * Global loads: the lane tx always runs along the matrix's contiguous dimension, so each
-//     warp loads 32 consecutive floats of one row (128 bytes: 4 sectors when aligned, 5 when
-//     a row does not start on a 32-byte boundary):
-//       A, not transposed (NN, NT): tx -> k, written to As[k = tx][m]   (column write, stride 33)
+//   * Shared tiles As and Bs[k][n], 32 x (32 + 1) floats each (8448 bytes in all). The +1 pad
+//     makes the column of Bs (stride 33 words) hit 32 distinct banks. As is As[k][m] with row
+//     stride 33 for TN, and As[m][k] packed with row stride kw for NN and NT, where
+//     kw = min(32, K - k0) is the width of the current K tile (32 except for the last tile).
+//   * Global loads: consecutive lanes run along the matrix's contiguous dimension:
+//       A, not transposed (NN, NT): element e = t + 256 j (j < 4) of the packed 32 x kw tile,
+//                                   (m, k) = (e / kw, e % kw), written to As[e]. For a full tile
+//                                   (kw = 32) that is tx -> k, one row per warp; for a narrow one
+//                                   a warp reads 32 / kw rows at once, so A [M, K] with K < 32
+//                                   (the data gradient dX = dY W of a layer with few outputs,
+//                                   e.g. K = 10) is read as one contiguous run per warp instead
+//                                   of K floats per warp (40 bytes in 2 sectors at K = 10: 0.77
+//                                   load efficiency before this change, 1.0 now).
 //       A, transposed     (TN):     tx -> m, written to As[k][m = tx]   (row write)
 //       B, not transposed (NN, TN): tx -> n, written to Bs[k][n = tx]   (row write)
 //       B, transposed     (NT):     tx -> k, written to Bs[k = tx][n]   (column write, stride 33)
-//     Out-of-range tile elements are stored as 0 without a global access, so the inner
-//     product over a partial K tile is exact.
+//     so each warp loads 32 consecutive floats of one row (128 bytes: 4 sectors when aligned, 5
+//     when a row does not start on a 32-byte boundary), or, for a narrow A tile, 32 elements of
+//     consecutive rows. Out-of-range tile elements are stored as 0 without a global access.
 //   * Inner loop: per k, each thread reads Bs[k][tx] (32 consecutive words per warp) and
-//     As[k][ty + 8i] (one address per warp: a broadcast), then 4 fmas. No bank conflicts in
-//     any shared access.
+//     A(m = ty + 8i, k) (one address per warp: a broadcast), then 4 fmas. No bank conflicts in
+//     any shared access (As[e] stores: 32 consecutive words per warp). A full tile runs 32
+//     unrolled k-steps; the last, partial tile runs only its kw steps (so a value in the unused
+//     part of a tile never meets the computation, and NaN/Inf handling is exact).
 //   * C: each warp stores (and, for beta != 0, loads) 32 consecutive floats of one row.
-//   * Edge tiles run all 32 k-steps and all 4 outputs per thread on zero-filled tiles (no
-//     divergence in the inner loop); only the global loads and the C stores are guarded.
-//   Measured by the PTX emulator (kernels/emulated-profile.txt): sector efficiency of the A and B
-//   loads 1.0 when every row starts on a 32-byte boundary (leading dimensions multiple of 8,
-//   e.g. 64 or 72), 0.79 at M = N = K = 129: the bound of 32-wide tiles for odd leading
-//   dimensions (a misaligned 128-byte warp access touches 4.875 sectors on average, and each
-//   row's 1-wide edge tile costs a whole sector for 4 bytes). Zero shared-memory bank conflicts.
+//   * Edge tiles in M and N run all 4 outputs per thread on zero-filled tiles (no divergence
+//     in the inner loop); only the global loads and the C stores are guarded.
+//   Measured by the PTX emulator (kernels/emulated-profile.txt, and kernels/emulated-profile-dense.txt
+//   for the sample CNN's dense layers): sector efficiency of the A and B loads 1.0 when every row
+//   starts on a 32-byte boundary (leading dimensions multiple of 8, e.g. 64 or 72) and for packed
+//   A with K < 32, 0.79 at M = N = K = 129: the bound of 32-wide tiles for odd leading dimensions
+//   (a misaligned 128-byte warp access touches 4.875 sectors on average, and each row's 1-wide
+//   edge tile costs a whole sector for 4 bytes). Zero shared-memory bank conflicts.
 //
 // Napkin math: 2*M*N*K flops (+ 2*M*N for alpha, beta). Fewest bytes: 4*(M*K + K*N + M*N)
 //   (+ 4*M*N when beta != 0 reads C). This kernel reads A ceil(N/32) times and B ceil(M/32)
@@ -58,7 +69,8 @@ __device__ __forceinline__ void sgemm_tiled(int M, int N, int K, float alpha,
                                             const float* A, int lda,
                                             const float* B, int ldb,
                                             float beta, float* C, int ldc) {
-    __shared__ float As[TILE][TILE + PAD];   // As[k][m]
+    // As: TN: As[k * (TILE + PAD) + m]; NN, NT: As[m * kw + k], packed with the tile's width kw.
+    __shared__ float As[TILE * (TILE + PAD)];
     __shared__ float Bs[TILE][TILE + PAD];   // Bs[k][n]
 
     const int tx = threadIdx.x % TILE;       // lane: runs along a contiguous dimension
@@ -73,16 +85,29 @@ __device__ __forceinline__ void sgemm_tiled(int M, int N, int K, float alpha,
     }
 
     for (int k0 = 0; k0 < K; k0 += TILE) {
+        const int kw = min(TILE, K - k0);     // width of this K tile (uniform over the block)
+        if (!TRANS_A && kw < TILE) {              // narrow A tile: 32 x kw packed, e = t + 256 j
+#pragma unroll
+            for (int r = 0; r < TILE; r += ROWS) {
+                const int e = r * TILE + threadIdx.x;
+                const int mi = e / kw;
+                if (mi < TILE) {
+                    const int m = m0 + mi;
+                    As[e] = m < M ? A[(size_t)m * lda + k0 + (e - mi * kw)] : 0.0f;
+                }
+            }
+        }
 #pragma unroll
         for (int r = 0; r < TILE; r += ROWS) {
-            if (!TRANS_A) {                       // A[m][k]: tx runs along k
-                const int m = m0 + ty + r;
-                const int k = k0 + tx;
-                As[tx][ty + r] = (m < M && k < K) ? A[(size_t)m * lda + k] : 0.0f;
+            if (!TRANS_A) {                       // A[m][k], full tile: tx runs along k
+                if (kw == TILE) {
+                    const int m = m0 + ty + r;
+                    As[(ty + r) * TILE + tx] = m < M ? A[(size_t)m * lda + k0 + tx] : 0.0f;
+                }
             } else {                              // A[k][m]: tx runs along m
                 const int k = k0 + ty + r;
                 const int m = m0 + tx;
-                As[ty + r][tx] = (m < M && k < K) ? A[(size_t)k * lda + m] : 0.0f;
+                As[(ty + r) * (TILE + PAD) + tx] = (m < M && k < K) ? A[(size_t)k * lda + m] : 0.0f;
             }
             if (!TRANS_B) {                       // B[k][n]: tx runs along n
                 const int k = k0 + ty + r;
@@ -96,12 +121,24 @@ __device__ __forceinline__ void sgemm_tiled(int M, int N, int K, float alpha,
         }
         __syncthreads();
 
+        if (kw == TILE) {
 #pragma unroll
-        for (int kk = 0; kk < TILE; ++kk) {
-            const float b = Bs[kk][tx];
+            for (int kk = 0; kk < TILE; ++kk) {
+                const float b = Bs[kk][tx];
 #pragma unroll
-            for (int i = 0; i < PER_THREAD; ++i) {
-                acc[i] = fmaf(As[kk][ty + i * ROWS], b, acc[i]);
+                for (int i = 0; i < PER_THREAD; ++i) {
+                    const float a = TRANS_A ? As[kk * (TILE + PAD) + ty + i * ROWS] : As[(ty + i * ROWS) * TILE + kk];
+                    acc[i] = fmaf(a, b, acc[i]);
+                }
+            }
+        } else {                                  // the last, partial K tile: only its kw steps
+            for (int kk = 0; kk < kw; ++kk) {
+                const float b = Bs[kk][tx];
+#pragma unroll
+                for (int i = 0; i < PER_THREAD; ++i) {
+                    const float a = TRANS_A ? As[kk * (TILE + PAD) + ty + i * ROWS] : As[(ty + i * ROWS) * kw + kk];
+                    acc[i] = fmaf(a, b, acc[i]);
+                }
             }
         }
         __syncthreads();
