@@ -167,14 +167,12 @@ public final class EmulatedDevice implements Device {
             }
             return true;
         }
+        // .maxntid bounds the number of threads: the PTX ISA defines the limit as the product of the
+        // extents, so nvcc's __launch_bounds__(256) (.maxntid 256, 1, 1) admits a (32, 8, 1) block, as
+        // on a GPU. Checking each dimension on its own would refuse launches that hardware accepts.
         long maxCount = 1;
         for (int v : lim) {
             maxCount *= v;
-        }
-        for (int i = 0; i < lim.length && i < 3; i++) {
-            if (b[i] > lim[i]) {
-                return false;
-            }
         }
         return block.count() <= maxCount;
     }

@@ -104,6 +104,11 @@ class ParserTest {
             DeviceException e = assertThrows(DeviceException.class,
                     () -> dev.launch(m.kernel("forms"), Dim3.of(1), Dim3.of(65), 0, KernelArgs.of().ptr(out).i32(1).i32(2)));
             assertTrue(e.getMessage().contains("at most .maxntid [64, 1, 1]"), e.getMessage());
+            DeviceException e2 = assertThrows(DeviceException.class,
+                    () -> dev.launch(m.kernel("forms"), Dim3.of(1), Dim3.of(16, 5), 0, KernelArgs.of().ptr(out).i32(1).i32(2)));
+            assertTrue(e2.getMessage().contains("at most .maxntid [64, 1, 1]"), e2.getMessage());
+            // The limit is the product of the extents: a 16 x 4 block (64 threads) is as legal as 64 x 1.
+            dev.launch(m.kernel("forms"), Dim3.of(1), Dim3.of(16, 4), 0, KernelArgs.of().ptr(out).i32(1).i32(2));
         }
     }
 
