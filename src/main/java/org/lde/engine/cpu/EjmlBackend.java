@@ -2,13 +2,13 @@ package org.lde.engine.cpu;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.lde.engine.Backend;
+import org.lde.engine.BackendChecks;
 import org.lde.engine.Loss;
 import org.lde.engine.LossValue;
 import org.lde.engine.OptimizerSpec;
@@ -16,7 +16,6 @@ import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
 import org.lde.model.AvgPool2d;
-import org.lde.model.BatchNorm2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
 import org.lde.model.Flatten;
@@ -81,7 +80,7 @@ public final class EjmlBackend implements Backend {
     private final int[] inSize;       // per layer: input elements per sample
     private final int[] outSize;      // per layer: output elements per sample
     private final int classes;
-    private final Map<String, String> aliases = new HashMap<>(); // folded BatchNorm name -> its convolution
+    private final Map<String, String> aliases; // folded BatchNorm name -> its convolution
     private final long maxReverseDoubles;
     private long version;             // incremented by every step(): Recorded passes made before are stale
     private boolean closed;
@@ -112,35 +111,15 @@ public final class EjmlBackend implements Backend {
         }
         this.maxReverseDoubles = maxReverseDoubles;
         this.net = network.folded().copy();
-        List<Layer> original = network.layers();
-        for (int i = 1; i < original.size(); i++) {
-            if (original.get(i) instanceof BatchNorm2d) {
-                aliases.put(original.get(i).name(), original.get(i - 1).name());
-            }
-        }
+        this.aliases = BackendChecks.foldedAliases(network);
         this.layers = net.layers();
         int l = layers.size();
-        windows = new Window2d[l];
+        windows = BackendChecks.windows(net, "EjmlBackend");
         inSize = new int[l];
         outSize = new int[l];
         for (int i = 0; i < l; i++) {
-            Shape in = net.inputShape(i);
-            inSize[i] = in.sizeInt();
+            inSize[i] = net.inputShape(i).sizeInt();
             outSize[i] = net.outputShape(i).sizeInt();
-            Layer layer = layers.get(i);
-            if (layer instanceof Conv2d c) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(),
-                        c.strideH(), c.strideW(), c.padH(), c.padW());
-            } else if (layer instanceof MaxPool2d p) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
-                        p.strideH(), p.strideW(), p.padH(), p.padW());
-            } else if (layer instanceof AvgPool2d p) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
-                        p.strideH(), p.strideW(), p.padH(), p.padW());
-            } else if (!(layer instanceof Dense || layer instanceof ReLU || layer instanceof Flatten)) {
-                throw new IllegalArgumentException("EjmlBackend cannot run layer '" + layer.name() + "' of kind "
-                        + layer.kind());
-            }
         }
         this.classes = net.outputSize();
     }
@@ -162,7 +141,7 @@ public final class EjmlBackend implements Backend {
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = checkInput(x);
+        int n = BackendChecks.checkInput(x, net.inputShape());
         double[] a = x.data();
         for (int i = 0; i < layers.size(); i++) {
             a = forwardLayer(i, a, n, null);
@@ -173,7 +152,7 @@ public final class EjmlBackend implements Backend {
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = checkInput(x);
+        int n = BackendChecks.checkInput(x, net.inputShape());
         int l = layers.size();
         double[][] acts = new double[l + 1][];
         int[][] argmax = new int[l][];
@@ -267,7 +246,7 @@ public final class EjmlBackend implements Backend {
     public Tensor reverse(Recorded recorded, Tensor seeds) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        int s = checkSeeds(seeds, pass.n);
+        int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
         double[] g = backwardInGroups(pass, seeds.data(), s, 0);
         return new Tensor(net.inputShape().withBatch(s).withBatch(pass.n), g);
     }
@@ -276,7 +255,7 @@ public final class EjmlBackend implements Backend {
     public Tensor layerOutput(Recorded recorded, String layer) {
         requireOpen();
         Pass pass = checkPass(recorded, false);
-        int i = layerIndex(layer);
+        int i = BackendChecks.layerIndex(net, aliases, layer);
         return new Tensor(net.outputShape(i).withBatch(pass.n), pass.acts[i + 1].clone());
     }
 
@@ -284,8 +263,8 @@ public final class EjmlBackend implements Backend {
     public Tensor layerGradient(Recorded recorded, String layer, Tensor seeds) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        int i = layerIndex(layer);
-        int s = checkSeeds(seeds, pass.n);
+        int i = BackendChecks.layerIndex(net, aliases, layer);
+        int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
         double[] g = backwardInGroups(pass, seeds.data(), s, i + 1);
         return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
     }
@@ -403,12 +382,7 @@ public final class EjmlBackend implements Backend {
     public ParameterGradients parameterGradients(Recorded recorded, Tensor outputGrad) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        Objects.requireNonNull(outputGrad, "outputGrad");
-        Shape expected = Shape.of(pass.n, classes);
-        if (!outputGrad.shape().equals(expected)) {
-            throw new IllegalArgumentException("outputGrad must have shape " + expected + " ([N, C]), got " + outputGrad.shape());
-        }
-        outputGrad.requireFinite("outputGrad");
+        BackendChecks.checkOutputGrad(outputGrad, pass.n, classes);
         int l = layers.size();
         int lowest = l;
         for (int i = 0; i < l; i++) {
@@ -491,33 +465,18 @@ public final class EjmlBackend implements Backend {
     @Override
     public LossValue loss(Tensor logits, Tensor targets, Loss loss) {
         requireOpen();
-        Objects.requireNonNull(logits, "logits");
-        Objects.requireNonNull(targets, "targets");
-        Objects.requireNonNull(loss, "loss");
+        int n = BackendChecks.checkLogits(logits, targets, loss, classes);
         Shape ls = logits.shape();
-        if (ls.rank() != 2 || ls.dim(1) != classes || ls.dim(0) < 1) {
-            throw new IllegalArgumentException("logits must have shape [N, " + classes + "] with N >= 1, got " + ls);
-        }
-        logits.requireFinite("logits");
-        int n = ls.dim(0);
+        Object checked = BackendChecks.checkTargets(targets, n, classes, loss);
         double[] z = logits.data();
         double[] t = targets.data();
         double[] grad = new double[n * classes];
         if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-            if (!targets.shape().equals(Shape.of(n))) {
-                throw new IllegalArgumentException("cross-entropy targets must have shape [" + n + "] (class indices), got "
-                        + targets.shape());
-            }
-            for (int r = 0; r < n; r++) {
-                if (!(t[r] >= 0 && t[r] < classes && t[r] == Math.rint(t[r]))) {
-                    throw new IllegalArgumentException("targets[" + r + "] = " + t[r] + " is not a class index in [0, "
-                            + classes + ")");
-                }
-            }
+            int[] ys = (int[]) checked;
             double sum = 0;
             int correct = 0;
             for (int r = 0; r < n; r++) {
-                int y = (int) t[r];
+                int y = ys[r];
                 int off = r * classes;
                 sum += ReferenceOps.logSumExp(z, off, classes) - z[off + y];
                 ReferenceOps.softmax(z, off, classes, grad, off);
@@ -531,10 +490,6 @@ public final class EjmlBackend implements Backend {
             }
             return new LossValue(sum / n, new Tensor(ls, grad), correct);
         } else {
-            if (!targets.shape().equals(ls)) {
-                throw new IllegalArgumentException("MSE targets must have the logits' shape " + ls + ", got " + targets.shape());
-            }
-            targets.requireFinite("targets");
             double scale = 1.0 / ((double) n * classes);
             double sum = 0;
             for (int q = 0; q < grad.length; q++) {
@@ -567,26 +522,11 @@ public final class EjmlBackend implements Backend {
         requireOpen();
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(gradients, "gradients");
-        if (!(state instanceof Optim opt) || opt.owner() != this) {
-            throw new IllegalArgumentException("optimizer state was not created by this EjmlBackend");
-        }
-        if (opt.closed) {
-            throw new IllegalStateException("optimizer state is closed");
-        }
+        Optim opt = BackendChecks.ownedOptimizer(state, Optim.class, o -> o.owner() == this, "EjmlBackend");
+        BackendChecks.checkOptimizerOpen(opt.closed);
         List<Layer.Parameter> params = net.trainableParameters();
         List<Tensor> grads = gradients.gradients();
-        if (grads.size() != params.size()) {
-            throw new IllegalArgumentException(grads.size() + " gradients for " + params.size() + " trainable parameters");
-        }
-        for (int q = 0; q < params.size(); q++) {
-            Tensor g = grads.get(q);
-            Layer.Parameter p = params.get(q);
-            if (!g.shape().equals(p.value().shape())) {
-                throw new IllegalArgumentException("gradient " + q + " (" + p.name() + ") has shape " + g.shape()
-                        + ", expected " + p.value().shape());
-            }
-            g.requireFinite("gradient of " + p.name());
-        }
+        BackendChecks.checkGradients(params, grads);
         OptimizerSpec spec = opt.spec;
         long t = opt.steps + 1;
         double lr = spec.learningRate();
@@ -640,56 +580,13 @@ public final class EjmlBackend implements Backend {
     // validation
 
     private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("EjmlBackend is closed");
-        }
-    }
-
-    /** Index of a layer of the folded network by name (or by the name of a BatchNorm folded into it). */
-    private int layerIndex(String layer) {
-        Objects.requireNonNull(layer, "layer");
-        return net.indexOf(aliases.getOrDefault(layer, layer));
-    }
-
-    private int checkInput(Tensor x) {
-        Objects.requireNonNull(x, "x");
-        Shape s = x.shape();
-        Shape in = net.inputShape();
-        if (s.rank() != in.rank() + 1 || !s.dropFirst().equals(in) || s.dim(0) < 1) {
-            throw new IllegalArgumentException("input x must have shape [N, " + dims(in) + "] with N >= 1, got " + s);
-        }
-        x.requireFinite("input x");
-        return s.dim(0);
-    }
-
-    private int checkSeeds(Tensor seeds, int n) {
-        Objects.requireNonNull(seeds, "seeds");
-        Shape s = seeds.shape();
-        if (s.rank() != 3 || s.dim(0) != n || s.dim(2) != classes || s.dim(1) < 1) {
-            throw new IllegalArgumentException("seeds must have shape [" + n + ", S, " + classes + "] ([N, S, C], S >= 1), got " + s);
-        }
-        seeds.requireFinite("seeds");
-        return s.dim(1);
+        BackendChecks.requireOpen(closed, "EjmlBackend");
     }
 
     private Pass checkPass(Recorded recorded, boolean needCurrentParameters) {
-        Objects.requireNonNull(recorded, "recorded");
-        if (!(recorded instanceof Pass p) || p.owner() != this) {
-            throw new IllegalArgumentException("recorded pass was not made by this EjmlBackend (got "
-                    + recorded.getClass().getName() + ")");
-        }
-        if (p.closed) {
-            throw new IllegalStateException("recorded pass is closed");
-        }
-        if (needCurrentParameters && p.version != version) {
-            throw new IllegalStateException("recorded pass is stale: the parameters were updated by step() after it was made");
-        }
+        Pass p = BackendChecks.ownedPass(recorded, Pass.class, q -> q.owner() == this, "EjmlBackend");
+        BackendChecks.checkPassUsable(p.closed, needCurrentParameters && p.version != version);
         return p;
-    }
-
-    private static String dims(Shape s) {
-        String d = s.toString();
-        return d.substring(1, d.length() - 1);
     }
 
     /** What a recorded forward pass keeps: every layer's input (and the logits) and max-pool arg-maxes. */

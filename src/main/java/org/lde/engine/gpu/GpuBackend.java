@@ -2,7 +2,6 @@ package org.lde.engine.gpu;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +13,7 @@ import org.lde.device.DeviceBuffer;
 import org.lde.device.Devices;
 import org.lde.device.KernelLibrary;
 import org.lde.engine.Backend;
+import org.lde.engine.BackendChecks;
 import org.lde.engine.Loss;
 import org.lde.engine.LossValue;
 import org.lde.engine.OptimizerSpec;
@@ -21,8 +21,6 @@ import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
 import org.lde.engine.cpu.Window2d;
-import org.lde.model.AvgPool2d;
-import org.lde.model.BatchNorm2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
 import org.lde.model.Flatten;
@@ -36,7 +34,8 @@ import org.lde.tensor.Tensor;
 /**
  * The kernel backend: every {@link Backend} operation as float32 CUDA kernels on a {@link Device}
  * (a GPU through JCuda, or the PTX emulator), with the semantics, validation and error messages of
- * the float64 reference {@code engine.cpu.EjmlBackend}.
+ * the float64 reference {@code engine.cpu.EjmlBackend} (the argument checks are shared with it in
+ * {@link BackendChecks}).
  *
  * <p><b>Data stays on the device.</b> The parameters of {@code network.folded()} (BatchNorm folded
  * into the convolution before it) are converted to float32 and uploaded once, when the backend is
@@ -78,7 +77,7 @@ public final class GpuBackend implements Backend {
     private final int[] inSize;
     private final int[] outSize;
     private final int classes;
-    private final Map<String, String> aliases = new HashMap<>();
+    private final Map<String, String> aliases;
     private final DeviceBuffer[] weight;   // per layer: device weight (Dense, Conv2d), else null
     private final DeviceBuffer[] bias;     // per layer: device bias, else null
     private final List<DeviceBuffer> params = new ArrayList<>(); // trainableParameters() order
@@ -104,37 +103,17 @@ public final class GpuBackend implements Backend {
         this.device = Objects.requireNonNull(device, "device");
         this.ownsDevice = ownsDevice;
         this.net = network.folded().copy();
-        List<Layer> original = network.layers();
-        for (int i = 1; i < original.size(); i++) {
-            if (original.get(i) instanceof BatchNorm2d) {
-                aliases.put(original.get(i).name(), original.get(i - 1).name());
-            }
-        }
+        this.aliases = BackendChecks.foldedAliases(network);
         this.layers = net.layers();
         int l = layers.size();
-        windows = new Window2d[l];
+        windows = BackendChecks.windows(net, "GpuBackend");
         inSize = new int[l];
         outSize = new int[l];
         weight = new DeviceBuffer[l];
         bias = new DeviceBuffer[l];
         for (int i = 0; i < l; i++) {
-            Shape in = net.inputShape(i);
-            inSize[i] = in.sizeInt();
+            inSize[i] = net.inputShape(i).sizeInt();
             outSize[i] = net.outputShape(i).sizeInt();
-            Layer layer = layers.get(i);
-            if (layer instanceof Conv2d c) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(),
-                        c.strideH(), c.strideW(), c.padH(), c.padW());
-            } else if (layer instanceof MaxPool2d p) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
-                        p.strideH(), p.strideW(), p.padH(), p.padW());
-            } else if (layer instanceof AvgPool2d p) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
-                        p.strideH(), p.strideW(), p.padH(), p.padW());
-            } else if (!(layer instanceof Dense || layer instanceof ReLU || layer instanceof Flatten)) {
-                throw new IllegalArgumentException("GpuBackend cannot run layer '" + layer.name() + "' of kind "
-                        + layer.kind());
-            }
         }
         this.classes = net.outputSize();
         this.library = new KernelLibrary(device);
@@ -291,7 +270,7 @@ public final class GpuBackend implements Backend {
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = checkInput(x);
+        int n = BackendChecks.checkInput(x, net.inputShape());
         DeviceBuffer a = upload(x);
         try {
             int l = layers.size();
@@ -324,7 +303,7 @@ public final class GpuBackend implements Backend {
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = checkInput(x);
+        int n = BackendChecks.checkInput(x, net.inputShape());
         int l = layers.size();
         DeviceBuffer[] acts = new DeviceBuffer[l + 1];
         DeviceBuffer[] argmax = new DeviceBuffer[l];
@@ -389,7 +368,7 @@ public final class GpuBackend implements Backend {
     public Tensor reverse(Recorded recorded, Tensor seeds) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        int s = checkSeeds(seeds, pass.n);
+        int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
         DeviceBuffer dy = upload(seeds);
         return reverseFrom(pass, dy, s, 0);
     }
@@ -527,7 +506,7 @@ public final class GpuBackend implements Backend {
     public Tensor layerOutput(Recorded recorded, String layer) {
         requireOpen();
         Pass pass = checkPass(recorded, false);
-        int i = layerIndex(layer);
+        int i = BackendChecks.layerIndex(net, aliases, layer);
         return new Tensor(net.outputShape(i).withBatch(pass.n), download(pass.acts[i + 1], pass.n * outSize[i]));
     }
 
@@ -535,8 +514,8 @@ public final class GpuBackend implements Backend {
     public Tensor layerGradient(Recorded recorded, String layer, Tensor seeds) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        int i = layerIndex(layer);
-        int s = checkSeeds(seeds, pass.n);
+        int i = BackendChecks.layerIndex(net, aliases, layer);
+        int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
         DeviceBuffer dy = upload(seeds);
         return reverseFrom(pass, dy, s, i + 1);
     }
@@ -548,12 +527,7 @@ public final class GpuBackend implements Backend {
     public ParameterGradients parameterGradients(Recorded recorded, Tensor outputGrad) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        Objects.requireNonNull(outputGrad, "outputGrad");
-        Shape expected = Shape.of(pass.n, classes);
-        if (!outputGrad.shape().equals(expected)) {
-            throw new IllegalArgumentException("outputGrad must have shape " + expected + " ([N, C]), got " + outputGrad.shape());
-        }
-        outputGrad.requireFinite("outputGrad");
+        BackendChecks.checkOutputGrad(outputGrad, pass.n, classes);
         List<DeviceBuffer> grads = deviceGradients(pass, upload(outputGrad));
         try {
             List<Layer.Parameter> ps = net.trainableParameters();
@@ -640,15 +614,7 @@ public final class GpuBackend implements Backend {
     @Override
     public LossValue loss(Tensor logits, Tensor targets, Loss loss) {
         requireOpen();
-        Objects.requireNonNull(logits, "logits");
-        Objects.requireNonNull(targets, "targets");
-        Objects.requireNonNull(loss, "loss");
-        Shape ls = logits.shape();
-        if (ls.rank() != 2 || ls.dim(1) != classes || ls.dim(0) < 1) {
-            throw new IllegalArgumentException("logits must have shape [N, " + classes + "] with N >= 1, got " + ls);
-        }
-        logits.requireFinite("logits");
-        int n = ls.dim(0);
+        int n = BackendChecks.checkLogits(logits, targets, loss, classes);
         Object t = checkTargets(targets, n, loss);
         try (DeviceBuffer z = upload(logits)) {
             return deviceLoss(z, n, t, loss, null);
@@ -656,32 +622,12 @@ public final class GpuBackend implements Backend {
     }
 
     /**
-     * Validates {@code targets} as the reference does: class indices {@code [N]} (returned as
-     * {@code int[]}) for cross-entropy, finite {@code [N, C]} for MSE (returned as the tensor).
+     * Validates {@code targets} as the reference does ({@link BackendChecks#checkTargets}): class
+     * indices {@code [N]} (returned as {@code int[]}) for cross-entropy, finite {@code [N, C]} for MSE
+     * (returned as the tensor).
      */
     private Object checkTargets(Tensor targets, int n, Loss loss) {
-        double[] t = targets.data();
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-            if (!targets.shape().equals(Shape.of(n))) {
-                throw new IllegalArgumentException("cross-entropy targets must have shape [" + n + "] (class indices), got "
-                        + targets.shape());
-            }
-            int[] y = new int[n];
-            for (int r = 0; r < n; r++) {
-                if (!(t[r] >= 0 && t[r] < classes && t[r] == Math.rint(t[r]))) {
-                    throw new IllegalArgumentException("targets[" + r + "] = " + t[r] + " is not a class index in [0, "
-                            + classes + ")");
-                }
-                y[r] = (int) t[r];
-            }
-            return y;
-        }
-        Shape ls = Shape.of(n, classes);
-        if (!targets.shape().equals(ls)) {
-            throw new IllegalArgumentException("MSE targets must have the logits' shape " + ls + ", got " + targets.shape());
-        }
-        targets.requireFinite("targets");
-        return targets;
+        return BackendChecks.checkTargets(targets, n, classes, loss);
     }
 
     /**
@@ -743,7 +689,7 @@ public final class GpuBackend implements Backend {
         Optim opt = checkOptim(state);
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(loss, "loss");
-        int n = checkInput(x);
+        int n = BackendChecks.checkInput(x, net.inputShape());
         Object t = checkTargets(targets, n, loss);
         try (Recorded recorded = forwardRecorded(x)) {
             Pass pass = (Pass) recorded;
@@ -782,18 +728,7 @@ public final class GpuBackend implements Backend {
         Optim opt = checkOptim(state);
         List<Layer.Parameter> ps = net.trainableParameters();
         List<Tensor> grads = gradients.gradients();
-        if (grads.size() != ps.size()) {
-            throw new IllegalArgumentException(grads.size() + " gradients for " + ps.size() + " trainable parameters");
-        }
-        for (int q = 0; q < ps.size(); q++) {
-            Tensor g = grads.get(q);
-            Layer.Parameter p = ps.get(q);
-            if (!g.shape().equals(p.value().shape())) {
-                throw new IllegalArgumentException("gradient " + q + " (" + p.name() + ") has shape " + g.shape()
-                        + ", expected " + p.value().shape());
-            }
-            g.requireFinite("gradient of " + p.name());
-        }
+        BackendChecks.checkGradients(ps, grads);
         List<DeviceBuffer> g = new ArrayList<>();
         try {
             for (Tensor grad : grads) {
@@ -806,13 +741,8 @@ public final class GpuBackend implements Backend {
     }
 
     private Optim checkOptim(OptimizerState state) {
-        Objects.requireNonNull(state, "state");
-        if (!(state instanceof Optim opt) || opt.owner() != this) {
-            throw new IllegalArgumentException("optimizer state was not created by this GpuBackend");
-        }
-        if (opt.closed) {
-            throw new IllegalStateException("optimizer state is closed");
-        }
+        Optim opt = BackendChecks.ownedOptimizer(state, Optim.class, o -> o.owner() == this, "GpuBackend");
+        BackendChecks.checkOptimizerOpen(opt.closed);
         return opt;
     }
 
@@ -897,55 +827,13 @@ public final class GpuBackend implements Backend {
     // validation (the reference's messages)
 
     private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("GpuBackend is closed");
-        }
-    }
-
-    private int layerIndex(String layer) {
-        Objects.requireNonNull(layer, "layer");
-        return net.indexOf(aliases.getOrDefault(layer, layer));
-    }
-
-    private int checkInput(Tensor x) {
-        Objects.requireNonNull(x, "x");
-        Shape s = x.shape();
-        Shape in = net.inputShape();
-        if (s.rank() != in.rank() + 1 || !s.dropFirst().equals(in) || s.dim(0) < 1) {
-            throw new IllegalArgumentException("input x must have shape [N, " + dims(in) + "] with N >= 1, got " + s);
-        }
-        x.requireFinite("input x");
-        return s.dim(0);
-    }
-
-    private int checkSeeds(Tensor seeds, int n) {
-        Objects.requireNonNull(seeds, "seeds");
-        Shape s = seeds.shape();
-        if (s.rank() != 3 || s.dim(0) != n || s.dim(2) != classes || s.dim(1) < 1) {
-            throw new IllegalArgumentException("seeds must have shape [" + n + ", S, " + classes + "] ([N, S, C], S >= 1), got " + s);
-        }
-        seeds.requireFinite("seeds");
-        return s.dim(1);
+        BackendChecks.requireOpen(closed, "GpuBackend");
     }
 
     private Pass checkPass(Recorded recorded, boolean needCurrentParameters) {
-        Objects.requireNonNull(recorded, "recorded");
-        if (!(recorded instanceof Pass p) || p.owner() != this) {
-            throw new IllegalArgumentException("recorded pass was not made by this GpuBackend (got "
-                    + recorded.getClass().getName() + ")");
-        }
-        if (p.closed) {
-            throw new IllegalStateException("recorded pass is closed");
-        }
-        if (needCurrentParameters && p.version != version) {
-            throw new IllegalStateException("recorded pass is stale: the parameters were updated by step() after it was made");
-        }
+        Pass p = BackendChecks.ownedPass(recorded, Pass.class, q -> q.owner() == this, "GpuBackend");
+        BackendChecks.checkPassUsable(p.closed, needCurrentParameters && p.version != version);
         return p;
-    }
-
-    private static String dims(Shape s) {
-        String d = s.toString();
-        return d.substring(1, d.length() - 1);
     }
 
     /** A recorded pass: every layer's input and the logits ({@code acts}), and max-pool arg-maxes, all on the device. */
