@@ -9,7 +9,7 @@ import org.lde.engine.gpu.DualDeviceOutputs;
 import org.lde.engine.gpu.DualDeviceProblem;
 import org.lde.engine.gpu.DualStepSize;
 import org.lde.engine.gpu.GpuDualSolver;
-import org.lde.explain.DualSolverOptions;
+import org.lde.engine.dual.DualSolverOptions;
 import org.lde.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

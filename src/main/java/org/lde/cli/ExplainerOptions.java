@@ -5,7 +5,7 @@ import org.lde.explain.AttributionKind;
 import org.lde.explain.Baseline;
 import org.lde.explain.ExplainMode;
 import org.lde.explain.LagrangeDualExplainer;
-import org.lde.explain.Objective;
+import org.lde.engine.dual.Objective;
 import org.lde.explain.Perturbation;
 import org.lde.explain.RegressionGoal;
 import picocli.CommandLine.Option;

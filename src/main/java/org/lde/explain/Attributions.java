@@ -1,5 +1,11 @@
 package org.lde.explain;
 
+import org.lde.engine.dual.DualLinearAlgebra;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolution;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualStatus;
+
 import java.util.Arrays;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
@@ -62,7 +68,7 @@ public final class Attributions {
         int d = p.dim();
         double[] lambda = s.lambda();
         double[] t = s.t();
-        double[] w = DualMath.multTransA(p.matrix(b), k, d, lambda);
+        double[] w = DualLinearAlgebra.multTransA(p.matrix(b), k, d, lambda);
         double[] phi = new double[d];
         for (int i = 0; i < d; i++) {
             phi[i] = t[i] * w[i];

@@ -1,5 +1,8 @@
 package org.lde.explain;
 
+import org.lde.engine.dual.DualStatus;
+import org.lde.engine.dual.Objective;
+
 import java.util.Objects;
 
 /**

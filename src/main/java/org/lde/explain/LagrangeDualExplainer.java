@@ -1,5 +1,16 @@
 package org.lde.explain;
 
+import org.lde.engine.dual.Certificates;
+import org.lde.engine.dual.DualLinearAlgebra;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolution;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualSolver;
+import org.lde.engine.dual.DualSolverOptions;
+import org.lde.engine.dual.DualStatus;
+import org.lde.engine.dual.Objective;
+import org.lde.engine.dual.ReferenceDualSolver;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -890,7 +901,7 @@ public final class LagrangeDualExplainer implements Attributor {
         double[] r = Arrays.copyOfRange(s.rLast, first, first + kRows);
         double[] t = ds.t();
         double[] lambda = ds.lambda();
-        double[] w = DualMath.multTransA(a, kRows, d, lambda);
+        double[] w = DualLinearAlgebra.multTransA(a, kRows, d, lambda);
         double[] phi = new double[d];
         double[] delta = new double[d];
         double lr = 0;

@@ -2,10 +2,10 @@
  * Lagrange dual explainers: the dual problem of METHOD.md sections 2-5 and its solvers,
  * certificates and attributions.
  *
- * <p>{@link org.lde.explain.DualProblem} holds a batch of problems
- * {@code min f(t) s.t. A t >= r, tl <= t <= tu}; {@link org.lde.explain.ReferenceDualSolver} is the
+ * <p>{@link org.lde.engine.dual.DualProblem} holds a batch of problems
+ * {@code min f(t) s.t. A t >= r, tl <= t <= tu}; {@link org.lde.engine.dual.ReferenceDualSolver} is the
  * float64 truth (exact breakpoint search for {@code K = 1}, accelerated projected dual ascent with
- * a final exact active-set step for {@code K > 1}); {@link org.lde.explain.Certificates} gives the
+ * a final exact active-set step for {@code K > 1}); {@link org.lde.engine.dual.Certificates} gives the
  * weak-duality lower bounds and gaps; {@link org.lde.explain.Attributions} the dual contribution,
  * the shadow prices and the perturbation map.
  *

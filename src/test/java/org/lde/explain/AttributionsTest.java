@@ -1,5 +1,15 @@
 package org.lde.explain;
 
+import org.lde.engine.dual.Certificates;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.TestProblems;
+import org.lde.engine.dual.DualSolution;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualStatus;
+import org.lde.engine.dual.KktReport;
+import org.lde.engine.dual.Objective;
+import org.lde.engine.dual.ReferenceDualSolver;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

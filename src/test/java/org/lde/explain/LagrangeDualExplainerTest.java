@@ -1,5 +1,13 @@
 package org.lde.explain;
 
+import org.lde.engine.dual.Certificates;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolution;
+import org.lde.engine.dual.DualSolver;
+import org.lde.engine.dual.DualStatus;
+import org.lde.engine.dual.Objective;
+import org.lde.engine.dual.ReferenceDualSolver;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

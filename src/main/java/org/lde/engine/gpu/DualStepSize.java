@@ -1,6 +1,6 @@
 package org.lde.engine.gpu;
 
-import org.lde.explain.DualLinearAlgebra;
+import org.lde.engine.dual.DualLinearAlgebra;
 
 /**
  * The dual-ascent step {@code eta = 1 / ||A||_2^2} of METHOD.md section 3, computed on the host in

@@ -11,16 +11,16 @@ import org.lde.device.Dim3;
 import org.lde.device.Kernel;
 import org.lde.device.KernelArgs;
 import org.lde.device.KernelLibrary;
-import org.lde.explain.Certificates;
-import org.lde.explain.DualLinearAlgebra;
-import org.lde.explain.DualProblem;
-import org.lde.explain.DualSolution;
-import org.lde.explain.DualSolutions;
-import org.lde.explain.DualSolver;
-import org.lde.explain.DualSolverOptions;
-import org.lde.explain.DualStatus;
-import org.lde.explain.KktReport;
-import org.lde.explain.Objective;
+import org.lde.engine.dual.Certificates;
+import org.lde.engine.dual.DualLinearAlgebra;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolution;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualSolver;
+import org.lde.engine.dual.DualSolverOptions;
+import org.lde.engine.dual.DualStatus;
+import org.lde.engine.dual.KktReport;
+import org.lde.engine.dual.Objective;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -28,7 +28,7 @@ import org.lde.tensor.Tensor;
  * The batched L2 dual solver of METHOD.md section 3 on a {@link Device}: accelerated projected dual
  * ascent in float32, one thread block per problem (kernel {@code dual_ascent_box} of kernels/dual.cu,
  * whose header states the math, the stopping rule and the launch shape). The float64 truth it is
- * checked against is {@link org.lde.explain.ReferenceDualSolver} (validation: DualKernelSuite).
+ * checked against is {@link org.lde.engine.dual.ReferenceDualSolver} (validation: DualKernelSuite).
  *
  * <h2>What the kernel computes and what the host adds</h2>
  * {@link #solve(DualProblem, Tensor)} converts the problem to float32, computes the steps

@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,10 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 import java.util.Arrays;
 
 /**
  * Package-private float64 kernels of one problem: {@code A} is {@code K x d} row-major.
- * Shared by the solver, {@link Certificates} and {@link Attributions}, so that every quantity
+ * Shared by the solver, {@link Certificates} and {@code org.lde.explain.Attributions}, so that every quantity
  * has one definition.
  */
 final class DualMath {

@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 /**
  * How far a solution from another solver (e.g. the float32 dual-ascent kernels) is from the

@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 /**
  * Options of {@link ReferenceDualSolver}; {@link #defaults()} or {@link #builder()}.

@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 /**
  * The float64 linear algebra of the L2 dual, public so that the float64 reference

@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 /**
  * The objective of the primal problem (METHOD.md section 2). All three minimize a norm of

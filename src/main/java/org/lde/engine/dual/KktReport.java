@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 /**
  * Residuals of the Karush-Kuhn-Tucker conditions of the L2 problem at a reported pair

@@ -1,4 +1,6 @@
-package org.lde.explain;
+package org.lde.engine.dual;
+
+import org.lde.explain.Attributions;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,20 +1,20 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 import org.lde.tensor.Rng;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
 /** Random problem generators and small independent solvers for the tests (no shared state). */
-final class TestProblems {
+public final class TestProblems {
     private TestProblems() {
     }
 
     /** One problem's data, row-major {@code a [K x d]}. */
-    record Data(int k, int d, double[] a, double[] r, double[] tl, double[] tu) {
+    public record Data(int k, int d, double[] a, double[] r, double[] tl, double[] tu) {
     }
 
     /** Stacks problems of equal K, d into a batch. */
-    static DualProblem batch(Objective obj, Data... ps) {
+    public static DualProblem batch(Objective obj, Data... ps) {
         int bN = ps.length;
         int k = ps[0].k();
         int d = ps[0].d();
@@ -32,7 +32,7 @@ final class TestProblems {
                 .box(new Tensor(Shape.of(bN, d), tl), new Tensor(Shape.of(bN, d), tu)).objective(obj).build();
     }
 
-    static double[] gaussian(Rng rng, int n) {
+    public static double[] gaussian(Rng rng, int n) {
         double[] x = new double[n];
         for (int i = 0; i < n; i++) {
             x[i] = rng.gaussian();
@@ -44,7 +44,7 @@ final class TestProblems {
      * A random box: mostly finite boxes around 0 of random width, some one-sided or free
      * coordinates, some zero-width, some excluding 0.
      */
-    static double[][] randomBox(Rng rng, int d, boolean allowInfinite) {
+    public static double[][] randomBox(Rng rng, int d, boolean allowInfinite) {
         double[] tl = new double[d];
         double[] tu = new double[d];
         for (int i = 0; i < d; i++) {
@@ -74,7 +74,7 @@ final class TestProblems {
     }
 
     /** A random point of the box (finite). */
-    static double[] pointInBox(Rng rng, double[] tl, double[] tu) {
+    public static double[] pointInBox(Rng rng, double[] tl, double[] tu) {
         double[] t = new double[tl.length];
         for (int i = 0; i < t.length; i++) {
             double lo = Double.isFinite(tl[i]) ? tl[i] : (Double.isFinite(tu[i]) ? tu[i] - 2 : -1);
@@ -90,7 +90,7 @@ final class TestProblems {
      * slack that is 0 (binding at {@code t_f}) or in {@code [0, 0.3]}, so {@code t_f} stays feasible.
      * About one entry of {@code A} in eight is an exact zero.
      */
-    static Data feasible(Rng rng, int k, int d, boolean allowInfinite) {
+    public static Data feasible(Rng rng, int k, int d, boolean allowInfinite) {
         double[] a = gaussian(rng, k * d);
         for (int i = 0; i < k * d; i++) {
             if (rng.nextInt(8) == 0) {
@@ -111,7 +111,7 @@ final class TestProblems {
     }
 
     /** {@code A t} row-major. */
-    static double[] mult(double[] a, int k, int d, double[] t) {
+    public static double[] mult(double[] a, int k, int d, double[] t) {
         double[] out = new double[k];
         for (int j = 0; j < k; j++) {
             for (int i = 0; i < d; i++) {
@@ -121,12 +121,12 @@ final class TestProblems {
         return out;
     }
 
-    static double clip(double x, double lo, double hi) {
+    public static double clip(double x, double lo, double hi) {
         return Math.max(lo, Math.min(hi, x));
     }
 
     /** Independent K = 1 L2 solve: bisection on {@code phi(lambda) = a^T clip(lambda a) - r} to machine precision. */
-    static double bisectionLambda(double[] a, double r, double[] tl, double[] tu) {
+    public static double bisectionLambda(double[] a, double r, double[] tl, double[] tu) {
         java.util.function.DoubleUnaryOperator phi = lam -> {
             double s = -r;
             for (int i = 0; i < a.length; i++) {
@@ -160,7 +160,7 @@ final class TestProblems {
     }
 
     /** Gaussian elimination with partial pivoting; null if singular (pivot below 1e-12 relative). */
-    static double[] gauss(double[][] m, double[] b) {
+    public static double[] gauss(double[][] m, double[] b) {
         int n = b.length;
         double[][] a = new double[n][];
         for (int i = 0; i < n; i++) {
@@ -214,7 +214,7 @@ final class TestProblems {
      * the best primal-feasible candidate is the optimum (the optimum is the least-norm point of
      * its own active face). Returns {@code null} if no candidate is feasible.
      */
-    static double[] enumerateL2(Data p) {
+    public static double[] enumerateL2(Data p) {
         int k = p.k();
         int d = p.d();
         int states = 1;
@@ -296,7 +296,7 @@ final class TestProblems {
         return bestT;
     }
 
-    static boolean feasibleWithin(Data p, double[] t, double tol) {
+    public static boolean feasibleWithin(Data p, double[] t, double tol) {
         for (int i = 0; i < p.d(); i++) {
             if (t[i] < p.tl()[i] - tol * (1 + Math.abs(p.tl()[i])) || t[i] > p.tu()[i] + tol * (1 + Math.abs(p.tu()[i]))) {
                 return false;
@@ -311,7 +311,7 @@ final class TestProblems {
         return true;
     }
 
-    static double norm2(double[] x) {
+    public static double norm2(double[] x) {
         double s = 0;
         for (double v : x) {
             s += v * v;
@@ -319,7 +319,7 @@ final class TestProblems {
         return Math.sqrt(s);
     }
 
-    static double diffNorm(double[] x, double[] y) {
+    public static double diffNorm(double[] x, double[] y) {
         double s = 0;
         for (int i = 0; i < x.length; i++) {
             s += (x[i] - y[i]) * (x[i] - y[i]);

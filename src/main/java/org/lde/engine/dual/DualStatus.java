@@ -1,4 +1,4 @@
-package org.lde.explain;
+package org.lde.engine.dual;
 
 /** How a dual solve ended. */
 public enum DualStatus {
