@@ -1,5 +1,11 @@
 package org.lde.engine;
 
+import org.lde.engine.dual.DualLinearization;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualSolverOptions;
+import org.lde.engine.dual.LinearizedDual;
+import org.lde.engine.dual.ReferenceDualSolver;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 
@@ -36,6 +42,41 @@ public interface Backend extends AutoCloseable {
      * @return {@code [N, S, inputShape...]}
      */
     Tensor reverse(Recorded recorded, Tensor seeds);
+
+    /**
+     * Solver options this backend's dual solver can meet: {@link DualSolverOptions#defaults()} (gap
+     * {@code 1e-12}) for a float64 backend; the float32 kernel solver's looser ones on a device.
+     */
+    default DualSolverOptions dualDefaults() {
+        return DualSolverOptions.defaults();
+    }
+
+    /**
+     * The batched dual of METHOD.md section 3 ({@code solveDual} of ARCHITECTURE.md), warm-started from
+     * {@code lambda0 [B, K]} (zeros for a cold start). The default is the float64
+     * {@link ReferenceDualSolver}; a device backend solves L2 problems with its kernel.
+     */
+    default DualSolutions solveDual(DualProblem problem, Tensor lambda0, DualSolverOptions options) {
+        return new ReferenceDualSolver(options).solve(problem, lambda0);
+    }
+
+    /**
+     * One linearized step of METHOD.md section 6 in a single call: the batched reverse pass with
+     * {@code seeds [N, R, C]} at the recorded points, the constraint rows {@code a = D g} and
+     * right-hand sides {@code r = kappa - m + a^T t} that {@code lin} describes, and the batched dual
+     * solve of the problems they form, with {@code lin}'s options or {@link #dualDefaults()}. A device
+     * backend keeps the gradients and rows on the device from the reverse pass to the solver and copies
+     * back only the rows and the solver's outputs (for the float64 certificates). The default runs
+     * {@link #reverse} and {@link DualLinearization#solveOnHost} with {@link #solveDual}.
+     *
+     * @throws IllegalArgumentException when {@code seeds} or {@code lin} do not match the recorded batch
+     */
+    default LinearizedDual solveLinearized(Recorded recorded, Tensor seeds, DualLinearization lin) {
+        BackendChecks.checkLinearization(lin, recorded.batch(), seeds, network().inputSize());
+        Tensor g = reverse(recorded, seeds);
+        DualSolverOptions o = lin.options().orElse(dualDefaults());
+        return lin.solveOnHost(g, (p, lambda0) -> solveDual(p, lambda0, o));
+    }
 
     /** The output of the named layer during the recorded pass: {@code [N, layerShape...]}. */
     Tensor layerOutput(Recorded recorded, String layer);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.lde.engine.dual.DualLinearization;
 import org.lde.engine.cpu.Window2d;
 import org.lde.model.AvgPool2d;
 import org.lde.model.BatchNorm2d;
@@ -118,6 +119,24 @@ public final class BackendChecks {
         }
         seeds.requireFinite("seeds");
         return s.dim(1);
+    }
+
+    /**
+     * Checks that a linearization describes the recorded batch: {@code lin} not null, {@code N} samples,
+     * {@code R} = the seeds' {@code S} rows per sample, {@code d} = the network's input size. The seeds
+     * themselves are checked by {@link #checkSeeds}.
+     */
+    public static void checkLinearization(DualLinearization lin, int n, Tensor seeds, int d) {
+        Objects.requireNonNull(lin, "linearization");
+        Objects.requireNonNull(seeds, "seeds");
+        if (lin.samples() != n || lin.dim() != d) {
+            throw new IllegalArgumentException("the linearization is for N = " + lin.samples() + " samples of d = "
+                    + lin.dim() + " features; the recorded pass has N = " + n + " and the network d = " + d);
+        }
+        if (seeds.shape().rank() != 3 || seeds.shape().dim(1) != lin.rowsPerSample()) {
+            throw new IllegalArgumentException("seeds have shape " + seeds.shape() + ": the linearization has R = "
+                    + lin.rowsPerSample() + " margins per sample, so seeds must be [N, " + lin.rowsPerSample() + ", C]");
+        }
     }
 
     /**

@@ -1,6 +1,11 @@
 package org.lde.engine;
 
 import java.util.Objects;
+import org.lde.engine.dual.DualLinearization;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualSolverOptions;
+import org.lde.engine.dual.LinearizedDual;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 
@@ -11,7 +16,8 @@ import org.lde.tensor.Tensor;
  * <ul>
  * <li>{@code forwardCalls}: calls of {@link #forward} and {@link #forwardRecorded} (batched
  *     passes, however many samples each holds), and {@code forwardSamples}: the samples in them;</li>
- * <li>{@code reverseCalls}: calls of {@link #reverse} and {@link #layerGradient}, and
+ * <li>{@code reverseCalls}: calls of {@link #reverse}, {@link #layerGradient} and
+ *     {@link #solveLinearized} (a reverse pass fused with a dual solve), and
  *     {@code reverseRows}: the seed rows pulled back, {@code N * S} per call (each row is one
  *     vector-Jacobian product, the unit a "reverse pass per sample" counts).</li>
  * </ul>
@@ -89,6 +95,25 @@ public final class CountingBackend implements Backend {
         reverseCalls++;
         reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
         return out;
+    }
+
+    /** Counted as one reverse call of {@code N R} rows (the solve itself is not a pass). */
+    @Override
+    public LinearizedDual solveLinearized(Recorded recorded, Tensor seeds, DualLinearization lin) {
+        LinearizedDual out = inner.solveLinearized(recorded, seeds, lin);
+        reverseCalls++;
+        reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
+        return out;
+    }
+
+    @Override
+    public DualSolverOptions dualDefaults() {
+        return inner.dualDefaults();
+    }
+
+    @Override
+    public DualSolutions solveDual(DualProblem problem, Tensor lambda0, DualSolverOptions options) {
+        return inner.solveDual(problem, lambda0, options);
     }
 
     @Override

@@ -1,8 +1,9 @@
 package org.lde.explain;
 
 import org.lde.engine.dual.Certificates;
+import org.lde.engine.dual.DualLinearization;
+import org.lde.engine.dual.LinearizedDual;
 import org.lde.engine.dual.DualLinearAlgebra;
-import org.lde.engine.dual.DualProblem;
 import org.lde.engine.dual.DualSolution;
 import org.lde.engine.dual.DualSolutions;
 import org.lde.engine.dual.DualSolver;
@@ -51,9 +52,12 @@ import org.lde.tensor.Tensor;
  * For {@code s = 0 .. S_max - 1}:
  * <ol>
  *   <li>a recorded forward pass at {@code z_s = x + D t_s} (its logits also verify {@code z_s});</li>
- *   <li>one batched reverse pass with the margin seeds;</li>
- *   <li>rebuild the constraints around {@code z_s} and solve them in one batch, warm-started from the
- *       previous {@code lambda} when the solver {@link DualSolver#supportsWarmStart() supports it};</li>
+ *   <li>one batched reverse pass with the margin seeds, the constraints rebuilt around {@code z_s} and
+ *       solved in one batch (TARGET: warm-started from the previous {@code lambda}), all in one
+ *       {@link Backend#solveLinearized} call: on EJML the float64 {@link ReferenceDualSolver}; on a
+ *       device backend the gradients stay on the device, kernel {@code dual_linearize_rows} builds
+ *       {@code D g} and {@code r} there and kernel {@code dual_ascent_box} solves, with float64
+ *       certificates evaluated on the host ({@link Builder#solver} picks a host solver instead);</li>
  *   <li>(not on the last step, option {@link Builder#verifyCandidates}) verify the candidates
  *       {@code clip(gamma t_sub)} for the {@link Builder#candidateFactors factors} {@code gamma} with
  *       one batched plain forward pass, as FAB checks its overshot point at every step (a ladder of
@@ -114,7 +118,8 @@ public final class LagrangeDualExplainer implements Attributor {
     private final double tolerance;
     private final boolean verifyCandidates;
     private final double[] candidateFactors;
-    private final DualSolver solver;
+    private final Optional<DualSolver> solver;
+    private final Optional<DualSolverOptions> solverOptions;
     private final AttributionKind attributionKind;
 
     private LagrangeDualExplainer(Builder b) {
@@ -134,6 +139,7 @@ public final class LagrangeDualExplainer implements Attributor {
         this.verifyCandidates = b.verifyCandidates;
         this.candidateFactors = b.candidateFactors.clone();
         this.solver = b.solver;
+        this.solverOptions = b.solverOptions;
         this.attributionKind = b.attributionKind;
     }
 
@@ -142,7 +148,8 @@ public final class LagrangeDualExplainer implements Attributor {
      * AOPC protocol's baseline; provisional until the AOPC table of METHOD.md section 9 picks the
      * default), {@link ExplainMode#FLIP}, {@link Objective#L2}, {@code kappa = 0}, {@code S_max = 5}
      * outer iterations, {@code alpha = 0.5}, overshoot {@code 1.1}, candidates verified at every
-     * iteration, tolerance {@code 1e-3}, the {@link ReferenceDualSolver} with default options,
+     * iteration, tolerance {@code 1e-3}, the backend's dual solver with its default options
+     * ({@link Backend#solveLinearized}, {@link Backend#dualDefaults()}),
      * candidate factors {@code 1.1, 1.25, 1.5, 2}, attribution {@link AttributionKind#DUAL_CONTRIBUTION}.
      * The step, overshoot and factors were chosen on the trained sample CNN ({@code sample:fmnist-cnn},
      * the first 16 embedded test images, FLIP): with {@code alpha = 1} and a single overshoot candidate
@@ -171,7 +178,8 @@ public final class LagrangeDualExplainer implements Attributor {
         private double tolerance = 1e-3;
         private boolean verifyCandidates = true;
         private double[] candidateFactors = {1.1, 1.25, 1.5, 2.0};
-        private DualSolver solver = new ReferenceDualSolver();
+        private Optional<DualSolver> solver = Optional.empty();
+        private Optional<DualSolverOptions> solverOptions = Optional.empty();
         private AttributionKind attributionKind = AttributionKind.DUAL_CONTRIBUTION;
 
         private Builder() {
@@ -284,14 +292,25 @@ public final class LagrangeDualExplainer implements Attributor {
             return this;
         }
 
+        /**
+         * Solves every linearized problem with this solver on the host, after a plain reverse pass
+         * ({@link Backend#reverse}), instead of the backend's fused {@link Backend#solveLinearized} (the
+         * default: the float64 reference on EJML, the {@code dual_ascent_box} kernel on a device). For
+         * comparisons, e.g. the float64 {@link ReferenceDualSolver} on a float32 backend's gradients.
+         */
         public Builder solver(DualSolver s) {
-            solver = Objects.requireNonNull(s, "solver");
+            solver = Optional.of(Objects.requireNonNull(s, "solver"));
             return this;
         }
 
-        /** The reference solver with these options. */
+        /**
+         * Options for the backend's dual solver (default: the backend's {@link Backend#dualDefaults()},
+         * gap {@code 1e-12} on EJML, {@code 1e-5} for the float32 kernel). Ignored when an explicit
+         * {@link #solver} is set (it has its own).
+         */
         public Builder solverOptions(DualSolverOptions o) {
-            return solver(new ReferenceDualSolver(o));
+            solverOptions = Optional.of(Objects.requireNonNull(o, "options"));
+            return this;
         }
 
         /** Which map {@link LagrangeDualExplainer#attribute} returns. */
@@ -578,54 +597,50 @@ public final class LagrangeDualExplainer implements Attributor {
                 if (last) {
                     break;
                 }
-                // 2. One batched reverse pass: R seeds per sample.
+                // 2-3. One batched reverse pass (R seeds per sample), the linearized problems of all samples
+                //      around z_s, and ONE batched solve: fused in the backend (on a device the rows never
+                //      leave it before the solver), or the reverse pass and the explicitly chosen solver.
                 int m = active.size();
                 Tensor seeds = new Tensor(Shape.of(m, rows, c), new double[m * rows * c]);
-                for (int a = 0; a < m; a++) {
-                    System.arraycopy(active.get(a).seeds, 0, seeds.data(), a * rows * c, rows * c);
-                }
-                double[] g = backend.reverse(rec, seeds).data();
-                // 3. The linearized problems of all samples: ONE batched solve.
-                double[] aAll = new double[m * rows * d];
-                double[] rAll = new double[m * rows];
-                int nb = flipRows ? m * rows : m;
-                double[] tlAll = new double[nb * d];
-                double[] tuAll = new double[nb * d];
+                double[] scaleAll = new double[m * d];
+                double[] tAll = new double[m * d];
+                double[] mAll = new double[m * rows];
+                double[] tlAll = new double[m * d];
+                double[] tuAll = new double[m * d];
                 for (int a = 0; a < m; a++) {
                     State s = active.get(a);
-                    for (int k = 0; k < rows; k++) {
-                        double dot = 0;
-                        int off = (a * rows + k) * d;
-                        for (int i = 0; i < d; i++) {
-                            double gi = g[off + i];
-                            aAll[off + i] = s.scale[i] * gi;
-                            dot += gi * s.scale[i] * s.t[i]; // g^T (z - x), z - x = D t
-                        }
-                        rAll[a * rows + k] = kappa - s.mLast[k] + dot;
-                    }
-                    int boxes = flipRows ? rows : 1;
-                    for (int k = 0; k < boxes; k++) {
-                        System.arraycopy(s.tl, 0, tlAll, (a * boxes + k) * d, d);
-                        System.arraycopy(s.tu, 0, tuAll, (a * boxes + k) * d, d);
-                    }
+                    System.arraycopy(s.seeds, 0, seeds.data(), a * rows * c, rows * c);
+                    System.arraycopy(s.scale, 0, scaleAll, a * d, d);
+                    System.arraycopy(s.t, 0, tAll, a * d, d);
+                    System.arraycopy(s.mLast, 0, mAll, a * rows, rows);
+                    System.arraycopy(s.tl, 0, tlAll, a * d, d);
+                    System.arraycopy(s.tu, 0, tuAll, a * d, d);
                 }
-                int kk = flipRows ? 1 : rows;
-                DualProblem problem = DualProblem.builder(new Tensor(Shape.of(nb, kk, d), aAll), new Tensor(Shape.of(nb, kk), rAll))
-                        .box(new Tensor(Shape.of(nb, d), tlAll), new Tensor(Shape.of(nb, d), tuAll)).objective(objective).build();
-                DualSolutions sol;
-                if (!flipRows && it > 0 && solver.supportsWarmStart()) {
+                DualLinearization.Builder lb = DualLinearization.builder(new Tensor(Shape.of(m, d), scaleAll),
+                                new Tensor(Shape.of(m, d), tAll), new Tensor(Shape.of(m, rows), mAll), kappa)
+                        .box(new Tensor(Shape.of(m, d), tlAll), new Tensor(Shape.of(m, d), tuAll))
+                        .grouping(flipRows ? DualLinearization.Grouping.PER_ROW : DualLinearization.Grouping.PER_SAMPLE)
+                        .objective(objective);
+                solverOptions.ifPresent(lb::options);
+                if (!flipRows && it > 0) {
                     double[] l0 = new double[m * rows];
                     for (int j = 0; j < m; j++) {
                         System.arraycopy(active.get(j).lambdaPrev, 0, l0, j * rows, rows);
                     }
-                    sol = solver.solve(problem, new Tensor(Shape.of(m, rows), l0));
-                } else {
-                    sol = solver.solve(problem);
+                    lb.warmStart(new Tensor(Shape.of(m, rows), l0));
                 }
+                DualLinearization lin = lb.build();
+                LinearizedDual step = solver.isPresent()
+                        ? lin.solveOnHost(backend.reverse(rec, seeds), solver.get())
+                        : backend.solveLinearized(rec, seeds, lin);
+                int nb = lin.problems();
+                DualSolutions sol = step.solutions();
                 if (sol.size() != nb) {
-                    throw new IllegalStateException("dual solver " + solver.getClass().getSimpleName() + " returned "
-                            + sol.size() + " solutions for " + nb + " problems");
+                    throw new IllegalStateException("dual solver returned " + sol.size() + " solutions for " + nb
+                            + " problems");
                 }
+                double[] aAll = step.rows().data();
+                double[] rAll = step.rhs().data();
                 List<State> solved = new ArrayList<>(m);
                 List<double[]> subs = new ArrayList<>(m);
                 List<Integer> solvedAt = new ArrayList<>(m);
@@ -693,7 +708,7 @@ public final class LagrangeDualExplainer implements Attributor {
                     int off = solvedAt.get(j) * rows * d;
                     for (int k = 0; k < rows; k++) {
                         for (int i = 0; i < d; i++) {
-                            s.path[k * d + i] += g[off + k * d + i] * s.scale[i] * (tNew[i] - s.t[i]);
+                            s.path[k * d + i] += aAll[off + k * d + i] * (tNew[i] - s.t[i]); // g D (t' - t)
                         }
                     }
                     s.t = tNew;

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.lde.device.Device;
 import org.lde.device.DeviceBuffer;
+import org.lde.device.DeviceException;
 import org.lde.device.Devices;
 import org.lde.device.KernelLibrary;
 import org.lde.engine.Backend;
@@ -21,6 +22,12 @@ import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
 import org.lde.engine.cpu.Window2d;
+import org.lde.engine.dual.DualLinearization;
+import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualSolutions;
+import org.lde.engine.dual.DualSolverOptions;
+import org.lde.engine.dual.LinearizedDual;
+import org.lde.engine.dual.Objective;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
 import org.lde.model.Flatten;
@@ -432,17 +439,9 @@ public final class GpuBackend implements Backend {
     private Tensor reverseFrom(Pass pass, DeviceBuffer dy, int s, int downTo) {
         DeviceBuffer g = null;
         try {
-            long rows = (long) pass.n * s;
-            for (int i = downTo; i < layers.size(); i++) {
-                if (layers.get(i) instanceof Conv2d && rows > ConvKernels.MAX_GRID_YZ) {
-                    throw new IllegalArgumentException("a reverse pass through convolution '" + layers.get(i).name()
-                            + "' takes at most " + ConvKernels.MAX_GRID_YZ + " gradient rows (N S), got " + pass.n + " x "
-                            + s + " = " + rows + "; split the batch");
-                }
-            }
             DeviceBuffer seeds = dy;
-            dy = null; // backward() takes it over
-            g = backward(pass, seeds, s, downTo, layers.size() - 1);
+            dy = null; // reverseOnDevice() takes it over
+            g = reverseOnDevice(pass, seeds, s, downTo);
             int row = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
             Shape shape = (downTo == 0 ? net.inputShape() : net.outputShape(downTo - 1)).withBatch(s).withBatch(pass.n);
             return new Tensor(shape, download(g, pass.n * s * row));
@@ -453,6 +452,23 @@ public final class GpuBackend implements Backend {
             closeQuietly(dy, null); // not yet handed over: a check failed
             settle();
         }
+    }
+
+    /**
+     * Pulls the seed rows {@code dy} (taken over) back to the input of layer {@code downTo} and returns
+     * the gradient rows {@code [N S, size]} in device memory (the caller owns them; retire them).
+     */
+    private DeviceBuffer reverseOnDevice(Pass pass, DeviceBuffer dy, int s, int downTo) {
+        long rows = (long) pass.n * s;
+        for (int i = downTo; i < layers.size(); i++) {
+            if (layers.get(i) instanceof Conv2d && rows > ConvKernels.MAX_GRID_YZ) {
+                closeQuietly(dy, null);
+                throw new IllegalArgumentException("a reverse pass through convolution '" + layers.get(i).name()
+                        + "' takes at most " + ConvKernels.MAX_GRID_YZ + " gradient rows (N S), got " + pass.n + " x "
+                        + s + " = " + rows + "; split the batch");
+            }
+        }
+        return backward(pass, dy, s, downTo, layers.size() - 1);
     }
 
     /**
@@ -500,6 +516,110 @@ public final class GpuBackend implements Backend {
             throw e;
         }
         return dx;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // dual solves
+
+    /** {@link GpuDualSolver#float32Defaults()}: what the float32 kernel can meet (gap and feasibility 1e-5). */
+    @Override
+    public DualSolverOptions dualDefaults() {
+        return GpuDualSolver.float32Defaults();
+    }
+
+    /**
+     * L2 problems: {@link GpuDualSolver} (kernel {@code dual_ascent_box}, float64 certificates on the
+     * host). The L_inf and L1 objectives ({@code K = 1}) have no kernel: the float64 reference solves
+     * them exactly (a 1-D search and a fractional knapsack).
+     */
+    @Override
+    public DualSolutions solveDual(DualProblem problem, Tensor lambda0, DualSolverOptions options) {
+        requireOpen();
+        Objects.requireNonNull(problem, "problem");
+        if (problem.objective() != Objective.L2) {
+            return Backend.super.solveDual(problem, lambda0, options);
+        }
+        return new GpuDualSolver(library, options).solve(problem, lambda0);
+    }
+
+    /**
+     * The fused step on the device, for the L2 objective: the batched reverse pass leaves the gradients
+     * {@code g [N R, d]} in device memory; kernel {@code dual_linearize_rows} turns them, in place, into
+     * the rows {@code a = D g} and writes {@code r = kappa - m + a^T t} (the scale {@code D}, the iterates
+     * {@code t} and the margins {@code m}, computed by the caller from logits it already holds, are
+     * uploaded); {@code dual_ascent_box} then reads the rows where they lie: FLIP problems
+     * ({@link DualLinearization.Grouping#PER_ROW}) as {@code N R} problems with {@code K = 1} whose box is
+     * the sample's ({@code boxGroup = R}), TARGET problems as {@code N} problems with {@code K = R} rows at
+     * stride {@code d}. The steps are the kernel's own {@code 1/||A_b||_F^2} (exact for {@code K = 1}; for
+     * {@code K > 1} up to {@code K} times smaller than the host's spectral step, which would need the rows
+     * on the host). After the solver has finished, the rows, right-hand sides and the solver's outputs are
+     * copied back once: the rows are what the caller's path attribution needs, and the float64
+     * certificates ({@link GpuDualSolver#solutions}) are evaluated for exactly the float32 problem the
+     * kernel solved (widened). Other objectives: the default host path ({@link #reverse} and the float64
+     * reference).
+     */
+    @Override
+    public LinearizedDual solveLinearized(Recorded recorded, Tensor seeds, DualLinearization lin) {
+        requireOpen();
+        Pass pass = checkPass(recorded, true);
+        int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        int d = net.inputSize();
+        BackendChecks.checkLinearization(lin, pass.n, seeds, d);
+        if (lin.objective() != Objective.L2) {
+            return Backend.super.solveLinearized(recorded, seeds, lin);
+        }
+        GpuDualSolver solver = new GpuDualSolver(library, lin.options().orElse(dualDefaults()));
+        int n = pass.n;
+        int rows = Math.multiplyExact(n, s);
+        int values = Math.multiplyExact(rows, d);
+        int b = lin.problems();
+        int kk = lin.constraints();
+        DeviceBuffer g = reverseOnDevice(pass, upload(seeds), s, 0);
+        try (DeviceBuffer scale = upload(lin.scale());
+             DeviceBuffer t = upload(lin.t());
+             DeviceBuffer m = upload(lin.margins());
+             DeviceBuffer lo = upload(lin.lower());
+             DeviceBuffer hi = upload(lin.upper());
+             DeviceBuffer r = alloc(rows);
+             DeviceBuffer eta = alloc(b);
+             DeviceBuffer l0 = upload(lin.lambda0());
+             DualDeviceOutputs out = DualDeviceOutputs.allocate(device, b, kk, d)) {
+            r.fill32(DeviceBuffer.POISON);
+            eta.fill32(0); // 0.0f: the kernel computes 1 / ||A_b||_F^2
+            out.poison();
+            k.dualLinearizeRows(n, s, d, g, scale, t, m, lin.kappa(), g, r);
+            DualDeviceProblem p = lin.grouping() == DualLinearization.Grouping.PER_ROW
+                    ? new DualDeviceProblem(b, 1, d, g, d, d, r, lo, hi, d, s, eta)
+                    : new DualDeviceProblem(b, s, d, g, (long) s * d, d, r, lo, hi, d, 1, eta);
+            solver.launch(p, l0, out);
+            device.synchronize();
+            double[] a = download(g, values);
+            double[] rr = download(r, rows);
+            requireWritten(a, rr, d);
+            Tensor rowT = new Tensor(Shape.of(n, s, d), a);
+            Tensor rhsT = new Tensor(Shape.of(n, s), rr);
+            DualProblem problem = lin.problem(rowT, rhsT);
+            return new LinearizedDual(rowT, rhsT, problem, solver.solutions(problem, out.download()));
+        } finally {
+            retire(g);
+            settle();
+        }
+    }
+
+    /** The rows and right-hand sides copied back from the device must be finite (the poison is NaN). */
+    private static void requireWritten(double[] a, double[] r, int d) {
+        for (int q = 0; q < r.length; q++) {
+            if (!Double.isFinite(r[q])) {
+                throw new DeviceException("dual_linearize_rows: r[" + q + "] = " + r[q]
+                        + (Float.floatToRawIntBits((float) r[q]) == DeviceBuffer.POISON ? " (never written)" : ""));
+            }
+        }
+        for (int j = 0; j < a.length; j++) {
+            if (!Double.isFinite(a[j])) {
+                throw new DeviceException("dual_linearize_rows: row " + j / d + ", feature " + j % d + " = " + a[j]
+                        + " (a non-finite margin gradient or scale)");
+            }
+        }
     }
 
     @Override

@@ -13,7 +13,7 @@ import org.lde.device.KernelLibrary;
  * shape its header comment asks for. Sizes are element counts; buffers hold float32 (or int32 where
  * named). Launches are asynchronous on a GPU; errors surface at the next synchronizing call.
  * Modules: {@code gemm}, {@code elementwise}, {@code dense}, {@code activation}, {@code loss},
- * {@code seeds}, {@code optim} (kernels/*.cu).
+ * {@code seeds}, {@code optim}, {@code dual} (its row builder; GpuDualSolver launches the solver) (kernels/*.cu).
  */
 public final class GpuKernels {
     /** Threads per block of the 1-D grid-stride kernels. */
@@ -136,5 +136,22 @@ public final class GpuKernels {
         launch("optim", "adam_step", grid1d(n), KernelArgs.of().ptr(p).ptr(g).ptr(m).ptr(v).i32(n)
                 .f32((float) stepSize).f32((float) beta1).f32((float) (1 - beta1)).f32((float) beta2)
                 .f32((float) (1 - beta2)).f32((float) bc2sqrt).f32((float) eps).f32((float) weightDecay));
+    }
+
+    // ------------------------------------------------------------------------------ dual.cu
+
+    /**
+     * The linearized constraint rows {@code a_q = D_n g_q} and right-hand sides
+     * {@code r_q = kappa - m_q + a_q^T t_n} for rows {@code q = n R + k} (dual_linearize_rows):
+     * g, a {@code [N R, d]} (a may be g: computed in place), scale, t {@code [N, d]}, m, r {@code [N R]}.
+     * One block per row (at most 65535 blocks; they loop), 32 threads when {@code d <= 128}, else 128.
+     */
+    public void dualLinearizeRows(int n, int rows, int d, DeviceBuffer g, DeviceBuffer scale, DeviceBuffer t,
+                                  DeviceBuffer m, double kappa, DeviceBuffer a, DeviceBuffer r) {
+        long q = (long) n * rows;
+        Dim3 grid = Dim3.of((int) Math.max(1, Math.min(q, 65535)));
+        int block = d <= 128 ? 32 : 128;
+        device.launch(lib.kernel("dual", "dual_linearize_rows"), grid, Dim3.of(block), 0, KernelArgs.of()
+                .i32(n).i32(rows).i32(d).ptr(g).ptr(scale).ptr(t).ptr(m).f64(kappa).ptr(a).ptr(r));
     }
 }
