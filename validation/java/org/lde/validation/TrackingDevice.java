@@ -35,6 +35,8 @@ final class TrackingDevice implements Device {
     long downloads;
     long launches;
     long allocations;
+    /** What crossed the boundary, in order: "launch NAME", "upload N", "download N" (N elements). */
+    final java.util.List<String> log = new java.util.ArrayList<>();
 
     TrackingDevice(Device inner) {
         this.inner = Objects.requireNonNull(inner, "inner");
@@ -50,6 +52,7 @@ final class TrackingDevice implements Device {
         downloads = 0;
         launches = 0;
         allocations = 0;
+        log.clear();
     }
 
     @Override
@@ -97,6 +100,7 @@ final class TrackingDevice implements Device {
             }
         }
         launches++;
+        log.add("launch " + kernel.name());
         inner.launch(kernel, grid, block, dynamicSharedBytes, unwrapped);
     }
 
@@ -132,12 +136,14 @@ final class TrackingDevice implements Device {
         @Override
         public void write(float[] src, int srcOffset, long dstElementOffset, int count) {
             uploads++;
+            log.add("upload " + count);
             inner.write(src, srcOffset, dstElementOffset, count);
         }
 
         @Override
         public void read(float[] dst, int dstOffset, long srcElementOffset, int count) {
             downloads++;
+            log.add("download " + count);
             inner.read(dst, dstOffset, srcElementOffset, count);
             inFlight.clear();   // a device-to-host copy waits for the launched work (cuMemcpyDtoH)
         }
@@ -145,12 +151,14 @@ final class TrackingDevice implements Device {
         @Override
         public void write(int[] src, int srcOffset, long dstElementOffset, int count) {
             uploads++;
+            log.add("upload " + count);
             inner.write(src, srcOffset, dstElementOffset, count);
         }
 
         @Override
         public void read(int[] dst, int dstOffset, long srcElementOffset, int count) {
             downloads++;
+            log.add("download " + count);
             inner.read(dst, dstOffset, srcElementOffset, count);
             inFlight.clear();
         }
