@@ -9,6 +9,7 @@ import org.lde.engine.gpu.DualDeviceOutputs;
 import org.lde.engine.gpu.DualDeviceProblem;
 import org.lde.engine.gpu.DualStepSize;
 import org.lde.engine.gpu.GpuDualSolver;
+import org.lde.engine.gpu.GpuKernels;
 import org.lde.engine.dual.DualSolverOptions;
 import org.lde.tensor.Rng;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Time per launch (launch + synchronize) of {@code dual_ascent_box} (kernels/dual.cu): a batch of
+ * Time per launch (launch + synchronize) of the kernels of kernels/dual.cu. {@code dual_ascent_box}: a batch of
  * {@code B} random problems with {@code K} rows and {@code d} variables in the data box
  * {@code [-x, 1 - x]}, from a cold start, with a gap tolerance no float32 iterate meets, so that every
  * launch runs exactly {@code iterations} ascent iterations (plus a check every 10): the figure is the
@@ -76,6 +77,15 @@ public class DualKernelBench extends AbstractKernelBench {
     private DualDeviceOutputs out;
     private DualDeviceProblem problem;
     private GpuDualSolver solver;
+    // dual_linearize_rows: B samples with K rows each (the margin gradients of one reverse pass)
+    private DeviceBuffer g;
+    private DeviceBuffer scale;
+    private DeviceBuffer tv;
+    private DeviceBuffer m;
+    private DeviceBuffer rows;
+    private DeviceBuffer rhs;
+    private GpuKernels kernels;
+    private boolean ranSolver;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -130,6 +140,44 @@ public class DualKernelBench extends AbstractKernelBench {
         DualSolverOptions opts = DualSolverOptions.builder().maxIterations(its).gapTolerance(1e-30)
                 .feasibilityTolerance(1e-6).checkEvery(10).build();
         solver = new GpuDualSolver(library, opts);
+        kernels = new GpuKernels(library);
+        float[] sv = new float[b * d];
+        float[] tvv = new float[b * d];
+        for (int i = 0; i < b * d; i++) {
+            sv[i] = lo[i]; // D = baseline - x = -x for the zero baseline (lo = -x)
+            tvv[i] = (float) (0.25 * rng.uniform());
+        }
+        float[] mv = new float[b * k];
+        for (int j = 0; j < mv.length; j++) {
+            mv[j] = (float) -rng.uniform();
+        }
+        g = dev.allocate(4L * av.length);
+        scale = dev.allocate(4L * sv.length);
+        tv = dev.allocate(4L * tvv.length);
+        m = dev.allocate(4L * mv.length);
+        rows = dev.allocate(4L * av.length);
+        rhs = dev.allocate(4L * mv.length);
+        g.write(av);
+        scale.write(sv);
+        tv.write(tvv);
+        m.write(mv);
+        rows.fill32(DeviceBuffer.POISON);
+        rhs.fill32(DeviceBuffer.POISON);
+    }
+
+    /**
+     * The row builder of the explainer's device step: {@code a = D g}, {@code r = kappa - m + a^T t} for
+     * {@code B} samples with {@code K} margin rows each ({@code B K} rows of {@code d}); 2 flops per
+     * element against the fewest bytes {@code 4 B K (2 d + 2) + 8 B d}.
+     */
+    @Benchmark
+    public void dual_linearize_rows() {
+        Kernel k = library.kernel(GpuDualSolver.MODULE, "dual_linearize_rows");
+        describe(k, 2.0 * b * constraints * d, 4.0 * b * constraints * (2.0 * d + 2) + 8.0 * b * d);
+        timed(() -> {
+            kernels.dualLinearizeRows(b, constraints, d, g, scale, tv, m, 0.0, rows, rhs);
+            dev.synchronize();
+        });
     }
 
     @Benchmark
@@ -139,6 +187,7 @@ public class DualKernelBench extends AbstractKernelBench {
         double flops = (double) b * (4.0 * constraints * d * its + 6.0 * constraints * d * checks);
         double bytes = 4.0 * b * (constraints * d + 2.0 * d + 2.0 * constraints) + 4.0 * b * (d + constraints + 3.0);
         describe(k, flops, bytes);
+        ranSolver = true;
         timed(() -> {
             solver.launch(problem, lambda0, out);
             dev.synchronize();
@@ -153,12 +202,14 @@ public class DualKernelBench extends AbstractKernelBench {
     @TearDown(Level.Trial)
     public void tearDown() {
         int[] it = new int[b];
-        if (out != null) {
+        if (out != null && ranSolver) {
             out.iterations().read(it);
         }
-        String shape = String.format(Locale.ROOT, "B=%d K=%d d=%d, %d iterations per problem (ran %d)", b, constraints, d,
-                its, it.length > 0 ? it[0] : 0);
-        for (DeviceBuffer x : new DeviceBuffer[] {a, r, tl, tu, eta, lambda0}) {
+        String shape = ranSolver
+                ? String.format(Locale.ROOT, "B=%d K=%d d=%d, %d iterations per problem (ran %d)", b, constraints, d, its,
+                        it.length > 0 ? it[0] : 0)
+                : String.format(Locale.ROOT, "B=%d samples x K=%d rows, d=%d", b, constraints, d);
+        for (DeviceBuffer x : new DeviceBuffer[] {a, r, tl, tu, eta, lambda0, g, scale, tv, m, rows, rhs}) {
             if (x != null) {
                 x.close();
             }

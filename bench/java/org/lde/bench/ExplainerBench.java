@@ -3,8 +3,11 @@ package org.lde.bench;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.lde.data.SampleData;
+import org.lde.device.Devices;
+import org.lde.device.GpuProbe;
 import org.lde.engine.Backend;
 import org.lde.engine.cpu.EjmlBackend;
+import org.lde.engine.gpu.GpuBackend;
 import org.lde.explain.Baseline;
 import org.lde.explain.Explanation;
 import org.lde.explain.LagrangeDualExplainer;
@@ -24,16 +27,21 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The Lagrange dual explainer on the float64 EJML backend: one batched {@code explain} call over
- * {@code batch} embedded Fashion-MNIST test images (1, 32, 256), deletion toward zero and additive,
- * default options (FLIP, L2, {@code S_max = 5}). The score is milliseconds per call; explanations per
- * second are {@code 1000 * batch / score}. The model is the trained sample CNN
- * ({@code sample:fmnist-cnn}) when its resource exists, else the same architecture with seeded random
- * weights (printed at setup; random weights give different iteration counts). At teardown the mean
- * forward and reverse passes per explanation of the last call are printed (machine-independent
- * figures, METHOD.md section 9).
+ * The Lagrange dual explainer: one batched {@code explain} call over {@code batch} embedded
+ * Fashion-MNIST test images (1, 32, 256), deletion toward zero and additive, default options (FLIP, L2,
+ * {@code S_max = 5}, the backend's own dual solver). Backends: {@code ejml} (float64, the reference
+ * solver), {@code emulator} ({@code GpuBackend} on the PTX emulator: every forward and reverse pass and
+ * every dual solve runs the PTX kernels, the rows built by {@code dual_linearize_rows} and solved by
+ * {@code dual_ascent_box} without leaving the device) and {@code cuda} (a GPU; skipped with the probe's
+ * reason when there is none). The score is milliseconds per call; explanations per second are
+ * {@code 1000 * batch / score}. Models: the trained samples {@code fmnist-cnn} and {@code fmnist-mlp}
+ * (784-128-64-10; the emulator is slow, so its runs use the MLP). At teardown the mean forward and
+ * reverse passes per explanation of the last call are printed (machine-independent figures, METHOD.md
+ * section 9).
  *
- * <p>Run: {@code mvn -B -o -Pbench test-compile exec:exec -Djmh.args="ExplainerBench -f 1 -wi 1 -i 3"}
+ * <p>Run (EJML): {@code mvn -B -o -Pbench test-compile exec:exec -Djmh.args="ExplainerBench -p backend=ejml -f 1 -wi 1 -i 3"};
+ * emulator, one timed call per batch:
+ * {@code -Djmh.args="ExplainerBench -p backend=emulator -p model=fmnist-mlp -p perturbation=deletion -bm ss -f 1 -wi 1 -i 1"}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,24 +53,47 @@ public class ExplainerBench {
     @Param({"deletion", "additive"})
     public String perturbation;
 
-    private Backend backend;
+    @Param({"ejml", "emulator", "cuda"})
+    public String backend;
+
+    @Param({"fmnist-cnn", "fmnist-mlp"})
+    public String model;
+
+    private Backend engine;
     private Tensor x;
     private LagrangeDualExplainer explainer;
     private List<Explanation> last;
 
     @Setup(Level.Trial)
     public void setUp() {
+        String resource = "/org/lde/models/" + model + ".safetensors";
         Network net;
         String which;
-        if (ExplainerBench.class.getResource("/org/lde/models/fmnist-cnn.safetensors") != null) {
-            net = ModelFile.openResource("/org/lde/models/fmnist-cnn.safetensors");
-            which = "trained sample:fmnist-cnn";
+        if (ExplainerBench.class.getResource(resource) != null) {
+            net = ModelFile.openResource(resource);
+            which = "trained sample:" + model;
         } else {
-            net = Architectures.fashionCnn(1);
-            which = "fmnist-cnn architecture, random weights (seed 1): the trained sample model is not in the resources";
+            net = model.equals("fmnist-mlp") ? Architectures.fashionMlp(1) : Architectures.fashionCnn(1);
+            which = model + " architecture, random weights (seed 1): the trained sample model is not in the resources";
         }
-        System.out.println("# ExplainerBench model: " + which);
-        backend = new EjmlBackend(net);
+        switch (backend) {
+            case "ejml":
+                engine = new EjmlBackend(net);
+                break;
+            case "emulator":
+                engine = GpuBackend.open(net, "emulator");
+                break;
+            case "cuda":
+                GpuProbe.Result probe = Devices.probe();
+                if (!probe.usable()) {
+                    throw new IllegalStateException("ExplainerBench backend=cuda: no usable CUDA GPU: " + probe.reason());
+                }
+                engine = GpuBackend.open(net, "cuda");
+                break;
+            default:
+                throw new IllegalArgumentException("backend must be ejml, emulator or cuda, got " + backend);
+        }
+        System.out.println("# ExplainerBench model: " + which + "; backend " + engine.name());
         x = SampleData.fashionMnist().inputs().slice(0, batch);
         LagrangeDualExplainer.Builder b = LagrangeDualExplainer.builder();
         explainer = (perturbation.equals("additive") ? b.additive() : b.deletion(Baseline.ZERO)).build();
@@ -79,16 +110,16 @@ public class ExplainerBench {
                 r += e.reversePasses();
                 verified += e.verified() ? 1 : 0;
             }
-            System.out.printf("%n# ExplainerBench batch %d %s: %.2f forward and %.2f reverse passes (%d seeds each) per "
-                    + "explanation, %d/%d verified%n", batch, perturbation, f / last.size(), r / last.size(),
+            System.out.printf("%n# ExplainerBench %s %s batch %d %s: %.2f forward and %.2f reverse passes (%d seeds each) per "
+                    + "explanation, %d/%d verified%n", backend, model, batch, perturbation, f / last.size(), r / last.size(),
                     last.get(0).reverseSeeds() / Math.max(1, last.get(0).reversePasses()), verified, last.size());
         }
-        backend.close();
+        engine.close();
     }
 
     @Benchmark
     public List<Explanation> explain() {
-        last = explainer.explain(backend, x);
+        last = explainer.explain(engine, x);
         return last;
     }
 }
