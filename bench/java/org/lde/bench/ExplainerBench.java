@@ -53,10 +53,12 @@ public class ExplainerBench {
     @Param({"deletion", "additive"})
     public String perturbation;
 
-    @Param({"ejml", "emulator", "cuda"})
+    /** {@code ejml} by default; {@code -p backend=emulator} or {@code cuda} (a plain run must not start hours of emulation). */
+    @Param({"ejml"})
     public String backend;
 
-    @Param({"fmnist-cnn", "fmnist-mlp"})
+    /** {@code fmnist-cnn} by default, or {@code fmnist-mlp}. */
+    @Param({"fmnist-cnn"})
     public String model;
 
     private Backend engine;

@@ -354,6 +354,21 @@ class DualLinearizeSuite extends AbstractKernelSuite {
                         + "t* %.1e%n", what, e.chosenClass(), e.certificate().dualValue(), r.certificate().dualValue(),
                         gErr, tErr);
             }
+            // TARGET mode: one problem with K = C - 1 rows per image (the kernel's K > 1 path, Frobenius step)
+            org.lde.explain.LagrangeDualExplainer target = org.lde.explain.LagrangeDualExplainer.builder()
+                    .mode(org.lde.explain.ExplainMode.TARGET).target(2).maxOuterIterations(1).build();
+            List<org.lde.explain.Explanation> tr = target.explain(cpu, x);
+            List<org.lde.explain.Explanation> te = target.explain(gpu, x);
+            for (int n = 0; n < tr.size(); n++) {
+                String what = kind + " image " + n + " TARGET 2";
+                assertEquals(tr.get(n).certificate().status(), te.get(n).certificate().status(), what + ": status");
+                if (tr.get(n).certificate().status() == DualStatus.SOLVED) {
+                    double gErr = Math.abs(te.get(n).certificate().dualValue() - tr.get(n).certificate().dualValue())
+                            / Math.max(1e-300, Math.abs(tr.get(n).certificate().dualValue()));
+                    double tErr = te.get(n).t().relativeError(tr.get(n).t());
+                    assertTrue(gErr <= DUAL_TOL && tErr <= DUAL_TOL, what + ": dual value error " + gErr + ", t* " + tErr);
+                }
+            }
             List<org.lde.explain.Explanation> walked = full.explain(gpu, x);
             int verified = 0;
             for (org.lde.explain.Explanation e : walked) {
