@@ -318,6 +318,70 @@ class DualLinearizeSuite extends AbstractKernelSuite {
         }
     }
 
+    /**
+     * The device step's step size for {@code K > 1}: it cannot compute the host's spectral
+     * {@code 1/||A||_2^2} without the rows, so the kernel uses {@code 1/||A||_F^2}. On the TARGET problems
+     * of the sample MLP (8 embedded images, target class 2, {@code K = 9}, {@code d = 784}, deletion
+     * toward zero at {@code x}) both must reach the same solutions; the iteration counts of the two are
+     * printed (the price of the smaller step).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void theFrobeniusStepReachesTheSameSolutions(String kind) {
+        KernelLibrary lib = library(kind);
+        Network network = org.lde.model.ModelFile.loadResource("/org/lde/models/fmnist-mlp.safetensors");
+        int n = 8;
+        int c = network.outputSize();
+        int rows = c - 1;
+        int d = network.inputSize();
+        Tensor x = org.lde.data.SampleData.fashionMnist().inputs().slice(0, n);
+        double[] seeds = new double[n * rows * c];
+        double[] scale = new double[n * d];
+        double[] ones = new double[n * d];
+        for (int i = 0; i < n; i++) {
+            int k = 0;
+            for (int j = 0; j < c; j++) {
+                if (j != 2) {
+                    seeds[(i * rows + k) * c + 2] = 1;
+                    seeds[(i * rows + k) * c + j] = -1;
+                    k++;
+                }
+            }
+        }
+        for (int j = 0; j < n * d; j++) {
+            scale[j] = -x.data()[j];
+            ones[j] = 1;
+        }
+        Tensor seedT = new Tensor(Shape.of(n, rows, c), seeds);
+        try (GpuBackend gpu = new GpuBackend(network, lib.device()); Recorded rec = gpu.forwardRecorded(x)) {
+            double[] m = new double[n * rows];
+            double[] lg = rec.logits().data();
+            for (int q = 0; q < n * rows; q++) {
+                for (int j = 0; j < c; j++) {
+                    m[q] += seeds[q * c + j] * lg[(q / rows) * c + j];
+                }
+            }
+            DualLinearization lin = DualLinearization.builder(new Tensor(Shape.of(n, d), scale), Tensor.zeros(n, d),
+                            new Tensor(Shape.of(n, rows), m), 0.0)
+                    .box(Tensor.zeros(n, d), new Tensor(Shape.of(n, d), ones))
+                    .grouping(DualLinearization.Grouping.PER_SAMPLE).build();
+            LinearizedDual fro = gpu.solveLinearized(rec, seedT, lin);
+            DualSolutions spectral = new org.lde.engine.gpu.GpuDualSolver(lib).solve(fro.problem());
+            StringBuilder its = new StringBuilder();
+            for (int b = 0; b < n; b++) {
+                DualSolution f = fro.solutions().get(b);
+                DualSolution sp = spectral.get(b);
+                assertEquals(DualStatus.SOLVED, f.status(), "problem " + b + " with the Frobenius step");
+                assertEquals(DualStatus.SOLVED, sp.status(), "problem " + b + " with the spectral step");
+                DualAgreement agree = DualAgreement.of(sp, f);
+                assertTrue(agree.passesPrimalAndValue(DUAL_TOL), "problem " + b + ": " + agree);
+                its.append(b == 0 ? "" : ", ").append(sp.iterations()).append(" / ").append(f.iterations());
+            }
+            System.out.println("DualLinearizeSuite " + kind + " sample MLP, TARGET 2, K = 9, d = 784: iterations with the "
+                    + "spectral / Frobenius step: " + its);
+        }
+    }
+
     // ---------------------------------------------------------------------------- the explainer on the device
 
     /**
