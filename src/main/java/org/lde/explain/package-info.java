@@ -1,6 +1,9 @@
 /**
- * Lagrange dual explainers: the dual problem of METHOD.md sections 2-5 and its solvers,
- * certificates and attributions.
+ * Lagrange dual explainers: {@link org.lde.explain.LagrangeDualExplainer} (METHOD.md sections 2-6),
+ * its records ({@link org.lde.explain.Explanation}, {@link org.lde.explain.Certificate}) and the
+ * attributions. The dual problems, their solvers and certificates live one level down, in
+ * {@code org.lde.engine.dual}, so that the {@code Backend} can solve them (on a device, where the
+ * reverse pass leaves the rows).
  *
  * <p>{@link org.lde.engine.dual.DualProblem} holds a batch of problems
  * {@code min f(t) s.t. A t >= r, tl <= t <= tu}; {@link org.lde.engine.dual.ReferenceDualSolver} is the
