@@ -39,6 +39,23 @@ class CountingBackendTest {
             Efficiency.Timed ig = Efficiency.measure(be, new IntegratedGradients().withSteps(10), x.slice(0, 2), new int[] {0, 1});
             assertEquals(new CountingBackend.Counts(2, 24, 1, 20), ig.efficiency().counts());
             assertEquals(12.0, ig.efficiency().forwardRowsPerSample(), 0);
+
+            // the explainer's fused step counts as the reverse pass it contains; its own per-sample counts agree
+            be.reset();
+            java.util.List<org.lde.explain.Explanation> ex = org.lde.explain.LagrangeDualExplainer.builder()
+                    .maxOuterIterations(2).build().explain(be, x.slice(0, 2));
+            long reverses = 0;
+            long seeds = 0;
+            long forwards = 0;
+            for (org.lde.explain.Explanation e : ex) {
+                reverses += e.reversePasses();
+                seeds += e.reverseSeeds();
+                forwards += e.forwardPasses();
+            }
+            CountingBackend.Counts c = be.counts();
+            assertEquals(seeds, c.reverseRows(), "seed rows: explanations vs the backend");
+            assertEquals(forwards, c.forwardSamples(), "forward samples: explanations vs the backend");
+            assertEquals(reverses > 0, c.reverseCalls() > 0);
         }
     }
 }
