@@ -288,9 +288,9 @@ __device__ __forceinline__ void conv_gather_dispatch(const float* in, const floa
 
 // y = conv(x, w) + bias; x [N,C,H,W], w [K,C,KH,KW], bias [K], y [N,K,OH,OW] (written, never read).
 // Launch: block (256,1,1), grid (ceil(OH*OW/256), ceil(K/OB), N), OB = K == 1 ? 1 : K <= 4 ? 4 : 8.
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-conv2d_forward(const float* x, const float* w, const float* bias, float* y, int N, int C, int H, int W, int K,
-               int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void conv2d_forward(const float* x, const float* w, const float* bias, float* y, int N, int C, int H, int W, int K,
+                               int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
     if ((int)blockIdx.z >= N) {
         return;   // a row beyond the data (a larger grid than needed): the whole block leaves
     }
@@ -300,9 +300,9 @@ conv2d_forward(const float* x, const float* w, const float* bias, float* y, int 
 // dx = conv^T(dy, w) (the data gradient, gather form); dy [N,K,OH,OW], w [K,C,KH,KW], dx [N,C,H,W]
 // (written, never read); N = gradient rows. Launch: block (256,1,1),
 // grid (ceil(H*W/256), ceil(C/OB), N), OB = C == 1 ? 1 : C <= 4 ? 4 : 8.
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-conv2d_backward_data(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
-                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void conv2d_backward_data(const float* dy, const float* w, float* dx, int N, int C, int H, int W, int K,
+                                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
     if ((int)blockIdx.z >= N) {
         return;   // a row beyond the data: the whole block leaves
     }
@@ -419,9 +419,9 @@ __device__ __forceinline__ void conv_wgrad(const float* __restrict__ x, const fl
 
 // dw = sum over rows and positions of dy * shifted x; db = sum of dy. x [N,C,H,W], dy [N,K,OH,OW],
 // dw [K,C,KH,KW], db [K] (both written, never read). Launch: block (256,1,1), grid (C, K, 1).
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, int N, int C, int H, int W, int K,
-                        int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void conv2d_backward_weights(const float* x, const float* dy, float* dw, float* db, int N, int C, int H, int W, int K,
+                                        int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
     __shared__ float s_x[SBUF];
     __shared__ float s_dy[THREADS + 8];
     __shared__ float s_red[WARPS * (TAPS + 1)];

@@ -89,14 +89,14 @@ __device__ __forceinline__ void dense_tiled(const float* X, const float* W, cons
 }
 
 // Y = X W^T + b; X [N, IN], W [OUT, IN], b [OUT], Y [N, OUT]. Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(TILE * ROWS)
-dense_forward(const float* X, const float* W, const float* b, float* Y, int N, int IN, int OUT) {
+extern "C" __launch_bounds__(TILE * ROWS)
+__global__ void dense_forward(const float* X, const float* W, const float* b, float* Y, int N, int IN, int OUT) {
     dense_tiled<false>(X, W, b, Y, N, IN, OUT);
 }
 
 // Y = max(0, X W^T + b); shapes and launch as dense_forward.
-extern "C" __global__ void __launch_bounds__(TILE * ROWS)
-dense_forward_relu(const float* X, const float* W, const float* b, float* Y, int N, int IN, int OUT) {
+extern "C" __launch_bounds__(TILE * ROWS)
+__global__ void dense_forward_relu(const float* X, const float* W, const float* b, float* Y, int N, int IN, int OUT) {
     dense_tiled<true>(X, W, b, Y, N, IN, OUT);
 }
 

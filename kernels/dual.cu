@@ -500,13 +500,13 @@ __device__ void dual_solve_one(int b, int K, int d, const float* __restrict__ A,
 }
 
 // Batched accelerated dual ascent; see the file header for the math, arguments and launch shape.
-extern "C" __global__ void __launch_bounds__(DUAL_MAX_THREADS, 1)
-dual_ascent_box(int B, int K, int d, const float* __restrict__ A, long long strideAb, long long strideAk,
-                const float* __restrict__ r, const float* __restrict__ tl, const float* __restrict__ tu,
-                long long strideBox, int boxGroup, const float* __restrict__ eta,
-                const float* __restrict__ lambda0, int maxIter, int checkEvery, float gapTol, float feasTol,
-                float* __restrict__ lambdaOut, float* __restrict__ tOut, float* __restrict__ gOut,
-                int* __restrict__ itersOut, int* __restrict__ statusOut) {
+extern "C" __launch_bounds__(DUAL_MAX_THREADS, 1)
+__global__ void dual_ascent_box(int B, int K, int d, const float* __restrict__ A, long long strideAb, long long strideAk,
+                                const float* __restrict__ r, const float* __restrict__ tl, const float* __restrict__ tu,
+                                long long strideBox, int boxGroup, const float* __restrict__ eta,
+                                const float* __restrict__ lambda0, int maxIter, int checkEvery, float gapTol, float feasTol,
+                                float* __restrict__ lambdaOut, float* __restrict__ tOut, float* __restrict__ gOut,
+                                int* __restrict__ itersOut, int* __restrict__ statusOut) {
     __shared__ float red[DUAL_MAX_WARPS * RED_W];
     __shared__ double redd[2 * DUAL_MAX_WARPS];
     __shared__ int sflag;
@@ -577,10 +577,10 @@ dual_ascent_box(int B, int K, int d, const float* __restrict__ A, long long stri
 //   4 d (g) + 8 d (scale, t: cached, shared by the R rows of a sample) + 4, write 4 d + 4; the fewest
 //   bytes per launch are 4 N R (2 d + 2) + 8 N d. Bandwidth bound (0.17 flop/byte): at N R = 2304
 //   rows (256 samples x 9 competitors) and d = 784 it moves 16 MB, about 8 us at 2 TB/s.
-extern "C" __global__ void __launch_bounds__(DUAL_MAX_THREADS)
-dual_linearize_rows(int N, int R, int d, const float* g, const float* __restrict__ scale,
-                    const float* __restrict__ t, const float* __restrict__ m, double kappa, float* a,
-                    float* __restrict__ r) {
+extern "C" __launch_bounds__(DUAL_MAX_THREADS)
+__global__ void dual_linearize_rows(int N, int R, int d, const float* g, const float* __restrict__ scale,
+                                    const float* __restrict__ t, const float* __restrict__ m, double kappa, float* a,
+                                    float* __restrict__ r) {
     __shared__ double red[DUAL_MAX_WARPS];
     if ((blockDim.x & 31) != 0 || blockDim.x > DUAL_MAX_THREADS || blockDim.y != 1 || blockDim.z != 1) {
         __trap();   // launch contract: see above

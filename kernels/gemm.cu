@@ -156,22 +156,22 @@ __device__ __forceinline__ void sgemm_tiled(int M, int N, int K, float alpha,
 }
 
 // C = alpha * A B + beta * C; A [M,K], B [K,N], C [M,N], row-major. Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(TILE * ROWS)
-sgemm_nn(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
-         float beta, float* C, int ldc) {
+extern "C" __launch_bounds__(TILE * ROWS)
+__global__ void sgemm_nn(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+                         float beta, float* C, int ldc) {
     sgemm_tiled<false, false>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // C = alpha * A B^T + beta * C; A [M,K], B [N,K], C [M,N], row-major. Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(TILE * ROWS)
-sgemm_nt(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
-         float beta, float* C, int ldc) {
+extern "C" __launch_bounds__(TILE * ROWS)
+__global__ void sgemm_nt(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+                         float beta, float* C, int ldc) {
     sgemm_tiled<false, true>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // C = alpha * A^T B + beta * C; A [K,M], B [K,N], C [M,N], row-major. Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(TILE * ROWS)
-sgemm_tn(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
-         float beta, float* C, int ldc) {
+extern "C" __launch_bounds__(TILE * ROWS)
+__global__ void sgemm_tn(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+                         float beta, float* C, int ldc) {
     sgemm_tiled<true, false>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -154,18 +154,18 @@ __device__ __forceinline__ void pool_forward(const float* __restrict__ x, float*
 
 // y = window max, argmax = h*W+w of its first maximal cell. x [N,C,H,W]; y, argmax [N,C,OH,OW]
 // (written, never read). Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-maxpool2d_forward(const float* __restrict__ x, float* __restrict__ y, int* __restrict__ argmax, int N, int C,
-                  int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void maxpool2d_forward(const float* __restrict__ x, float* __restrict__ y, int* __restrict__ argmax, int N, int C,
+                                  int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
     pool_forward<true>(x, y, argmax, N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW);
 }
 
 // dx = dy routed to each window's argmax cell (gather). dy [rows,C,OH,OW], argmax [rows/rowsPerSample,C,OH,OW],
 // dx [rows,C,H,W] (written, never read). Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-maxpool2d_backward(const float* __restrict__ dy, const int* __restrict__ argmax, float* __restrict__ dx,
-                   int rows, int rowsPerSample, int C, int H, int W, int KH, int KW, int SH, int SW,
-                   int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void maxpool2d_backward(const float* __restrict__ dy, const int* __restrict__ argmax, float* __restrict__ dx,
+                                   int rows, int rowsPerSample, int C, int H, int W, int KH, int KW, int SH, int SW,
+                                   int PH, int PW, int OH, int OW) {
     grid_stride((long long)rows * C * H * W, [=](long long e) {
         const int w = (int)(e % W);
         const long long t = e / W;
@@ -193,17 +193,17 @@ maxpool2d_backward(const float* __restrict__ dy, const int* __restrict__ argmax,
 }
 
 // y = window mean with divisor KH*KW. x [N,C,H,W], y [N,C,OH,OW] (written, never read). Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-avgpool2d_forward(const float* __restrict__ x, float* __restrict__ y, int N, int C, int H, int W, int KH, int KW,
-                  int SH, int SW, int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void avgpool2d_forward(const float* __restrict__ x, float* __restrict__ y, int N, int C, int H, int W, int KH, int KW,
+                                  int SH, int SW, int PH, int PW, int OH, int OW) {
     pool_forward<false>(x, y, nullptr, N, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW);
 }
 
 // dx = sum of dy over the windows holding each cell, divided by KH*KW (gather). dy [rows,C,OH,OW],
 // dx [rows,C,H,W] (written, never read). Launch: see the file header.
-extern "C" __global__ void __launch_bounds__(THREADS, MIN_BLOCKS)
-avgpool2d_backward(const float* __restrict__ dy, float* __restrict__ dx, int rows, int C, int H, int W, int KH,
-                   int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+extern "C" __launch_bounds__(THREADS, MIN_BLOCKS)
+__global__ void avgpool2d_backward(const float* __restrict__ dy, float* __restrict__ dx, int rows, int C, int H, int W, int KH,
+                                   int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
     const float count = (float)(KH * KW);
     grid_stride((long long)rows * C * H * W, [=](long long e) {
         const int w = (int)(e % W);
