@@ -1,6 +1,7 @@
 package org.lde.validation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,6 +11,7 @@ import java.util.Locale;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.lde.data.SampleData;
 import org.lde.device.Device;
 import org.lde.device.DeviceBuffer;
 import org.lde.device.Dim3;
@@ -26,6 +28,11 @@ import org.lde.engine.dual.DualStatus;
 import org.lde.engine.dual.LinearizedDual;
 import org.lde.engine.dual.ReferenceDualSolver;
 import org.lde.engine.gpu.GpuBackend;
+import org.lde.engine.gpu.GpuDualSolver;
+import org.lde.explain.ExplainMode;
+import org.lde.explain.Explanation;
+import org.lde.explain.LagrangeDualExplainer;
+import org.lde.model.ModelFile;
 import org.lde.model.Network;
 import org.lde.model.Task;
 import org.lde.tensor.Rng;
@@ -305,11 +312,11 @@ class DualLinearizeSuite extends AbstractKernelSuite {
             for (Backend b : backends) {
                 try (Recorded rec = b.forwardRecorded(x)) {
                     Tensor seeds = seeds(rng, 2, c, c - 1);
-                    IllegalArgumentException e1 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class,
                             () -> b.solveLinearized(rec, seeds, other));
                     assertTrue(e1.getMessage().contains("N = 3"), b.name() + ": " + e1.getMessage());
                     if (c > 2) {
-                        IllegalArgumentException e2 = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException e2 = assertThrows(
                                 IllegalArgumentException.class, () -> b.solveLinearized(rec, seeds, fewer));
                         assertTrue(e2.getMessage().contains("R = " + (c - 2)), b.name() + ": " + e2.getMessage());
                     }
@@ -329,12 +336,12 @@ class DualLinearizeSuite extends AbstractKernelSuite {
     @MethodSource("devices")
     void theFrobeniusStepReachesTheSameSolutions(String kind) {
         KernelLibrary lib = library(kind);
-        Network network = org.lde.model.ModelFile.loadResource("/org/lde/models/fmnist-mlp.safetensors");
+        Network network = ModelFile.loadResource("/org/lde/models/fmnist-mlp.safetensors");
         int n = 8;
         int c = network.outputSize();
         int rows = c - 1;
         int d = network.inputSize();
-        Tensor x = org.lde.data.SampleData.fashionMnist().inputs().slice(0, n);
+        Tensor x = SampleData.fashionMnist().inputs().slice(0, n);
         double[] seeds = new double[n * rows * c];
         double[] scale = new double[n * d];
         double[] ones = new double[n * d];
@@ -366,7 +373,7 @@ class DualLinearizeSuite extends AbstractKernelSuite {
                     .box(Tensor.zeros(n, d), new Tensor(Shape.of(n, d), ones))
                     .grouping(DualLinearization.Grouping.PER_SAMPLE).build();
             LinearizedDual fro = gpu.solveLinearized(rec, seedT, lin);
-            DualSolutions spectral = new org.lde.engine.gpu.GpuDualSolver(lib).solve(fro.problem());
+            DualSolutions spectral = new GpuDualSolver(lib).solve(fro.problem());
             StringBuilder its = new StringBuilder();
             for (int b = 0; b < n; b++) {
                 DualSolution f = fro.solutions().get(b);
@@ -394,17 +401,17 @@ class DualLinearizeSuite extends AbstractKernelSuite {
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
     void theExplainerOnTheKernelSolverAgreesWithTheReference(String kind) {
-        Network network = org.lde.model.ModelFile.loadResource("/org/lde/models/fmnist-mlp.safetensors");
-        Tensor x = org.lde.data.SampleData.fashionMnist().inputs().slice(0, 3);
-        org.lde.explain.LagrangeDualExplainer one = org.lde.explain.LagrangeDualExplainer.builder().maxOuterIterations(1)
+        Network network = ModelFile.loadResource("/org/lde/models/fmnist-mlp.safetensors");
+        Tensor x = SampleData.fashionMnist().inputs().slice(0, 3);
+        LagrangeDualExplainer one = LagrangeDualExplainer.builder().maxOuterIterations(1)
                 .build();
-        org.lde.explain.LagrangeDualExplainer full = org.lde.explain.LagrangeDualExplainer.builder().build();
+        LagrangeDualExplainer full = LagrangeDualExplainer.builder().build();
         try (EjmlBackend cpu = new EjmlBackend(network); GpuBackend gpu = new GpuBackend(network, library(kind).device())) {
-            List<org.lde.explain.Explanation> ref = one.explain(cpu, x);
-            List<org.lde.explain.Explanation> dev = one.explain(gpu, x);
+            List<Explanation> ref = one.explain(cpu, x);
+            List<Explanation> dev = one.explain(gpu, x);
             for (int n = 0; n < ref.size(); n++) {
-                org.lde.explain.Explanation r = ref.get(n);
-                org.lde.explain.Explanation e = dev.get(n);
+                Explanation r = ref.get(n);
+                Explanation e = dev.get(n);
                 String what = kind + " image " + n;
                 assertEquals(r.chosenClass(), e.chosenClass(), what + ": nearest competitor");
                 assertEquals(r.certificate().status(), e.certificate().status(), what + ": status");
@@ -419,10 +426,10 @@ class DualLinearizeSuite extends AbstractKernelSuite {
                         gErr, tErr);
             }
             // TARGET mode: one problem with K = C - 1 rows per image (the kernel's K > 1 path, Frobenius step)
-            org.lde.explain.LagrangeDualExplainer target = org.lde.explain.LagrangeDualExplainer.builder()
-                    .mode(org.lde.explain.ExplainMode.TARGET).target(2).maxOuterIterations(1).build();
-            List<org.lde.explain.Explanation> tr = target.explain(cpu, x);
-            List<org.lde.explain.Explanation> te = target.explain(gpu, x);
+            LagrangeDualExplainer target = LagrangeDualExplainer.builder()
+                    .mode(ExplainMode.TARGET).target(2).maxOuterIterations(1).build();
+            List<Explanation> tr = target.explain(cpu, x);
+            List<Explanation> te = target.explain(gpu, x);
             for (int n = 0; n < tr.size(); n++) {
                 String what = kind + " image " + n + " TARGET 2";
                 assertEquals(tr.get(n).certificate().status(), te.get(n).certificate().status(), what + ": status");
@@ -433,9 +440,9 @@ class DualLinearizeSuite extends AbstractKernelSuite {
                     assertTrue(gErr <= DUAL_TOL && tErr <= DUAL_TOL, what + ": dual value error " + gErr + ", t* " + tErr);
                 }
             }
-            List<org.lde.explain.Explanation> walked = full.explain(gpu, x);
+            List<Explanation> walked = full.explain(gpu, x);
             int verified = 0;
-            for (org.lde.explain.Explanation e : walked) {
+            for (Explanation e : walked) {
                 if (e.adversarial().isPresent()) {
                     verified++;
                     Tensor xa = e.adversarial().get().input();

@@ -359,10 +359,8 @@ public final class DualLinearization {
      */
     public LinearizedDual solveOnHost(Tensor g, DualSolver solver) {
         Objects.requireNonNull(solver, "solver");
-        Rows rows = rows(g);
-        DualProblem p = problem(rows.a(), rows.r());
-        DualSolutions sol = hasWarmStart() && solver.supportsWarmStart() ? solver.solve(p, lambda0()) : solver.solve(p);
-        return new LinearizedDual(rows.a(), rows.r(), p, sol);
+        boolean warm = hasWarmStart() && solver.supportsWarmStart();
+        return solveOnHost(g, (p, lambda0) -> warm ? solver.solve(p, lambda0) : solver.solve(p));
     }
 
     /**
