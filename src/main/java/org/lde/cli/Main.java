@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code lde} command. */
-@Command(name = "lde", mixinStandardHelpOptions = true, version = "lde 0.1.0",
+@Command(name = "lde", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
         subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
                 EvaluateCommand.class, CommandLine.HelpCommand.class})

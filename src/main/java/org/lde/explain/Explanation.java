@@ -17,7 +17,7 @@ import org.lde.tensor.Tensor;
  * contribution and the {@link Certificate}) belong to the final linearized problem, around the last
  * linearization point {@code z_{S-1}} ({@code = x} with one outer iteration). For
  * {@link DualStatus#INFEASIBLE_IN_BOX} they hold the infeasibility certificate as
- * {@link DualSolution} does: {@code lambda} = {@code mu}, {@code t} = the box point that maximizes
+ * {@link org.lde.engine.dual.DualSolution} does: {@code lambda} = {@code mu}, {@code t} = the box point that maximizes
  * {@code mu^T A t}, {@code nu = 0}; the dual contribution is then {@code t_i (A^T mu)_i}, whose
  * residual against {@code mu^T r} is the infeasibility margin (nothing pretends to be a solution).
  *
