@@ -35,6 +35,7 @@ import org.lde.metrics.Pgd;
 import org.lde.model.Network;
 import org.lde.model.Task;
 import org.lde.report.Plots;
+import org.lde.report.TextTable;
 import org.lde.tensor.Tensor;
 import org.lde.train.Evaluation;
 import picocli.CommandLine.Command;
@@ -361,29 +362,7 @@ final class EvaluateCommand implements Callable<Integer> {
                         + "deletion/insertion: %d steps of 1x1 patches%n", opts.patchSize(), opts.patchSize(), any.patchCount(),
                 opts.steps(), any.stepPatches(), lower(opts.baseline()), lower(opts.ranking()), lower(opts.aggregation()), opts.seed(),
                 deletionSteps);
-        int width = 16;
-        for (Row r : rows) {
-            width = Math.max(width, r.method().length() + 1);
-        }
-        String nameFormat = "%-" + width + "s";
-        StringBuilder h = new StringBuilder(String.format(nameFormat, "method"));
-        for (AopcOptions.Order o : orders) {
-            h.append(String.format(" %12s", "aopc_" + lower(o)));
-        }
-        for (String c : METRIC_COLUMNS) {
-            h.append(String.format(" %14s", abbreviate(c)));
-        }
-        System.out.println(h);
-        for (Row r : rows) {
-            StringBuilder b = new StringBuilder(String.format(nameFormat, r.method()));
-            for (AopcOptions.Order o : orders) {
-                b.append(String.format(Locale.ROOT, " %12.4f", r.aopc().get(lower(o)).aopc()));
-            }
-            for (double v : metricValues(r)) {
-                b.append(String.format(Locale.ROOT, " %14.4g", v));
-            }
-            System.out.println(b);
-        }
+        System.out.print(table(rows, orders));
         if (!robustness.isEmpty()) {
             System.out.printf(Locale.ROOT, "clean accuracy on these %d samples: %.4f%n", limit, cleanAccuracy);
         }
@@ -392,8 +371,27 @@ final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
-    private static String abbreviate(String c) {
-        return c.length() <= 14 ? c : c.substring(0, 14);
+    /** The summary table: one row per method, every column as wide as its widest cell (headers are never cut). */
+    static String table(List<Row> rows, List<AopcOptions.Order> orders) {
+        List<String> header = new ArrayList<>();
+        header.add("method");
+        for (AopcOptions.Order o : orders) {
+            header.add("aopc_" + lower(o));
+        }
+        header.addAll(List.of(METRIC_COLUMNS));
+        TextTable t = new TextTable(header);
+        for (Row r : rows) {
+            List<String> cells = new ArrayList<>();
+            cells.add(r.method());
+            for (AopcOptions.Order o : orders) {
+                cells.add(String.format(Locale.ROOT, "%.4f", r.aopc().get(lower(o)).aopc()));
+            }
+            for (double v : metricValues(r)) {
+                cells.add(String.format(Locale.ROOT, "%.4g", v));
+            }
+            t.add(cells);
+        }
+        return t.toString();
     }
 
     private void writeCsv(List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts, DeletionInsertion.Options dopts, Path file)

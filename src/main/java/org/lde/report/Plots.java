@@ -22,10 +22,43 @@ import javax.imageio.ImageIO;
  * method, x = removal step {@code k = 0..L}, y = mean {@code p_y(x_k)}.
  */
 public final class Plots {
+    /**
+     * Twenty line colours, pairwise at least 93 apart in the "redmean" RGB distance: Tableau's ten,
+     * then ten of Kelly's colours of maximum contrast, each chosen greedily as the farthest from those
+     * before it. {@code lde evaluate} draws 15 methods; more than 20 series get generated colours and
+     * dashed lines (see {@link #colours(int)}).
+     */
     private static final Color[] PALETTE = {
         new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
         new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf),
-        new Color(0x000000), new Color(0xaec7e8), new Color(0xffbb78), new Color(0x98df8a)};
+        new Color(0xa1caf1), new Color(0x222222), new Color(0xc2b280), new Color(0x882d17), new Color(0x604e97),
+        new Color(0xf99379), new Color(0x008856), new Color(0xf3c300), new Color(0xe25822), new Color(0x8db600)};
+
+    /**
+     * {@code n} pairwise different colours for {@code n} series: the fixed palette first, then hues
+     * stepped by the golden angle at three brightness levels, skipping any colour already taken.
+     * (Series beyond the palette are also drawn dashed, see {@link #render}.)
+     */
+    public static List<Color> colours(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("number of colours must be >= 0, got " + n);
+        }
+        List<Color> out = new ArrayList<>(n);
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        for (int i = 0; i < Math.min(n, PALETTE.length); i++) {
+            out.add(PALETTE[i]);
+            taken.add(PALETTE[i].getRGB());
+        }
+        for (int k = 0; out.size() < n; k++) {
+            float hue = (float) ((k * 0.6180339887498949) % 1.0);
+            float brightness = new float[] {0.85f, 0.6f, 0.4f}[k % 3];
+            Color c = Color.getHSBColor(hue, 0.75f, brightness);
+            if (taken.add(c.getRGB())) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
 
     private Plots() {
     }
@@ -119,10 +152,13 @@ public final class Plots {
             g.drawString(plot.xLabel(), left + pw / 2 - 40, height - 10);
             g.drawString(plot.yLabel(), 8, top - 8 < 12 ? 12 : top - 8);
             int idx = 0;
-            g.setStroke(new BasicStroke(2f));
+            List<Color> colours = colours(plot.series().size());
+            BasicStroke solid = new BasicStroke(2f);
+            BasicStroke dashed = new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f);
             for (Map.Entry<String, double[]> e : plot.series().entrySet()) {
-                Color col = PALETTE[idx % PALETTE.length];
+                Color col = colours.get(idx);
                 g.setColor(col);
+                g.setStroke(idx < PALETTE.length ? solid : dashed);
                 double[] s = e.getValue();
                 List<int[]> pts = new ArrayList<>();
                 for (int k = 0; k < s.length; k++) {
@@ -134,7 +170,13 @@ public final class Plots {
                     g.drawLine(pts.get(k - 1)[0], pts.get(k - 1)[1], pts.get(k)[0], pts.get(k)[1]);
                 }
                 int ly = top + 12 + idx * 16;
-                g.drawLine(left + pw + 10, ly - 4, left + pw + 30, ly - 4);
+                // the legend swatch: a filled 20x4 bar (two short bars for a dashed series)
+                if (idx < PALETTE.length) {
+                    g.fillRect(left + pw + 10, ly - 6, 20, 4);
+                } else {
+                    g.fillRect(left + pw + 10, ly - 6, 8, 4);
+                    g.fillRect(left + pw + 22, ly - 6, 8, 4);
+                }
                 g.setColor(Color.BLACK);
                 g.drawString(e.getKey(), left + pw + 35, ly);
                 idx++;

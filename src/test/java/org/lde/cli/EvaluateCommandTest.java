@@ -51,6 +51,26 @@ class EvaluateCommandTest {
         List<String> header = List.of(csv.get(0).split(","));
         assertTrue(header.containsAll(List.of("aopc_morf", "aopc_lerf", "aopc_random", "deletion_auc", "insertion_auc",
                 "infidelity", "max_sensitivity", "sec_per_sample", "patch_size", "steps_L", "step_patches_s", "baseline")), header.toString());
+        // the printed table: full headers (issue 16: "infidelity_nor"), one cell per column, values as in the CSV
+        List<String> lines = List.of(r.out().split("\n"));
+        int h = 0;
+        while (h < lines.size() && !lines.get(h).startsWith("method ")) {
+            h++;
+        }
+        assertTrue(h < lines.size(), "no table header in:\n" + r.out());
+        List<String> tableHeader = List.of(lines.get(h).trim().split(" +"));
+        List<String> wantHeader = new java.util.ArrayList<>(List.of("method", "aopc_morf", "aopc_lerf", "aopc_random"));
+        wantHeader.addAll(List.of(EvaluateCommand.METRIC_COLUMNS));
+        assertEquals(wantHeader, tableHeader);
+        for (int i = 0; i < methods.size(); i++) {
+            String line = lines.get(h + 1 + i);
+            String[] cells = line.trim().split(" +");
+            assertEquals(wantHeader.size(), cells.length, line);
+            assertEquals(methods.get(i), cells[0]);
+            assertEquals(lines.get(h).length(), line.length(), "columns are not aligned:\n" + lines.get(h) + "\n" + line);
+            String[] row = csv.get(i + 1).split(",");
+            assertEquals(Double.parseDouble(row[header.indexOf("aopc_morf")]), Double.parseDouble(cells[1]), 0.5e-4, line);
+        }
         JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
         assertEquals(2, json.get("aopcProtocol").get("patchSize").asInt());
         assertEquals(196, json.get("aopcProtocol").get("patchCount").asInt());

@@ -44,4 +44,48 @@ class PlotsTest {
                 () -> new Plots.LinePlot("t", "k", "p", new double[] {0, 1, 2}, shortS));
         assertTrue(e.getMessage().contains("series 'x' has 2 values for 3"), e.getMessage());
     }
+
+    /** Redmean RGB distance (a cheap approximation of perceived colour difference). */
+    static double distance(java.awt.Color a, java.awt.Color b) {
+        double r = (a.getRed() + b.getRed()) / 2.0;
+        double dr = a.getRed() - b.getRed();
+        double dg = a.getGreen() - b.getGreen();
+        double db = a.getBlue() - b.getBlue();
+        return Math.sqrt((2 + r / 256) * dr * dr + 4 * dg * dg + (2 + (255 - r) / 256) * db * db);
+    }
+
+    @Test
+    void everySeriesGetsItsOwnColour() {
+        for (int n : new int[] {1, 2, 14, 15, 16, 20, 21, 40, 100}) {
+            java.util.List<java.awt.Color> c = Plots.colours(n);
+            assertEquals(n, c.size());
+            assertEquals(n, c.stream().map(java.awt.Color::getRGB).distinct().count(), "repeated colour among " + n);
+            if (n <= 20) { // the fixed palette: far apart, not merely different
+                for (int i = 0; i < n; i++) {
+                    for (int j = i + 1; j < n; j++) {
+                        assertTrue(distance(c.get(i), c.get(j)) > 90, "colours " + i + " and " + j + " are too close: "
+                                + c.get(i) + " " + c.get(j));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The 15 methods of `lde evaluate` (the issue: two of them shared a colour in morf.png). */
+    @Test
+    void theLegendOfAFifteenMethodPlotShowsFifteenDistinctColours() {
+        Map<String, double[]> s = new LinkedHashMap<>();
+        for (int i = 0; i < 15; i++) {
+            s.put("method-" + i, new double[] {1.0, 0.5 - 0.01 * i, 0.2});
+        }
+        BufferedImage img = Plots.render(new Plots.LinePlot("t", "k", "p", new double[] {0, 1, 2}, s), 760, 420);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        int swatchX = 760 - 190 + 10 + 2; // the plot area ends 190 px from the right; the swatch starts 10 px after it
+        for (int i = 0; i < 15; i++) {
+            int y = 30 + 12 + i * 16 - 4;
+            int rgb = img.getRGB(swatchX, y) & 0xffffff;
+            assertTrue(rgb != 0xffffff, "no legend swatch for series " + i);
+            assertTrue(seen.add(rgb), "series " + i + " repeats colour #" + Integer.toHexString(rgb));
+        }
+    }
 }
