@@ -21,6 +21,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code (0 ok, 1 error, 2 usage). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        Version.applyTo(cl); // so that `lde explain --version` names the build too
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // One clear line for user errors; the stack trace only with LDE_DEBUG set.
             cmd.getErr().println("lde " + cmd.getCommandName() + ": " + describe(ex));

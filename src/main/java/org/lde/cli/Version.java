@@ -21,6 +21,14 @@ final class Version implements CommandLine.IVersionProvider {
         return new String[] {line(read())};
     }
 
+    /** Gives every subcommand this version provider (their standard {@code --version} option prints nothing otherwise). */
+    static void applyTo(CommandLine cl) {
+        cl.getCommandSpec().versionProvider(new Version());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            applyTo(sub);
+        }
+    }
+
     static Properties read() {
         Properties p = new Properties();
         try (InputStream in = Version.class.getResourceAsStream(RESOURCE)) {

@@ -65,6 +65,16 @@ class VersionTest {
     }
 
     @Test
+    void everySubcommandsVersionOptionPrintsTheSameLine() {
+        String want = CliTest.run("--version").out();
+        for (String c : new String[] {"info", "train", "predict", "explain", "demo", "evaluate"}) {
+            CliTest.Result r = CliTest.run(c, "--version");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(want, r.out(), c + " --version");
+        }
+    }
+
+    @Test
     void unresolvedPlaceholdersAreReportedAsUnknownNotPrinted() {
         Properties p = new Properties();
         p.setProperty("version", "1.2.3");
