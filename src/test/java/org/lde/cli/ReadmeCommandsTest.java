@@ -34,7 +34,7 @@ class ReadmeCommandsTest {
     static final List<String> FILES = List.of("README.md", "docs/cli.md");
 
     /** Options whose value shrinks, to this value (predict also gets --limit when it has none). */
-    static final Map<String, String> SMALL = Map.of("--limit", "2", "--count", "2", "--epochs", "1");
+    static final Map<String, String> SMALL = Map.of("--limit", "1", "--count", "1", "--epochs", "1");
     /** Data specs that need a download, and the embedded sample that stands in for them. */
     static final Map<String, String> DATA = Map.of("fashion-mnist:train", "sample:fashion-mnist",
             "fashion-mnist:test", "sample:fashion-mnist");
@@ -130,7 +130,7 @@ class ReadmeCommandsTest {
     @Test
     void theRewritesOnlyShrink(@TempDir Path dir) {
         List<String> a = rewrite(PREFIX + " evaluate sample:fmnist-cnn --data sample:fashion-mnist --limit 100 --out evaluate-out", dir, 3);
-        assertEquals(List.of("evaluate", "sample:fmnist-cnn", "--data", "sample:fashion-mnist", "--limit", "2", "--out",
+        assertEquals(List.of("evaluate", "sample:fmnist-cnn", "--data", "sample:fashion-mnist", "--limit", "1", "--out",
                 dir.resolve("3-evaluate-out").toString(), "--infidelity-samples", "0", "--sensitivity-samples", "0",
                 "--deletion-steps", "10"), a);
     }
