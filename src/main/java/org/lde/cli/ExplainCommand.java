@@ -4,13 +4,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.data.IdxArray;
 import org.lde.data.IdxReader;
 import org.lde.engine.Backend;
+import org.lde.engine.dual.DualStatus;
+import org.lde.explain.Certificate;
 import org.lde.explain.Explanation;
+import org.lde.report.CertificateText;
 import org.lde.explain.LagrangeDualExplainer;
 import org.lde.model.Network;
 import org.lde.report.ExplanationReport;
@@ -86,13 +90,20 @@ final class ExplainCommand implements Callable<Integer> {
                 opts.attributionKind());
         for (int i = 0; i < n; i++) {
             Explanation e = all.get(i);
-            System.out.printf("%4d %-24s predicted %-12s %-8s %-17s ||t|| >= %.4g  r_hi %s%n", i, in.sources().get(i),
-                    net.classNames().get(e.predictedClass()), e.status(), e.verified() ? "verified -> "
-                            + net.classNames().get(e.adversarial().get().outputClass()) : "not verified",
-                    e.certificate().normLowerBound(), e.verified() ? String.format("%.4g", e.certificate().verifiedUpperBound()) : "-");
+            Certificate c = e.certificate();
+            System.out.printf("%4d %-24s predicted %-12s %-28s %s; %s%n", i, in.sources().get(i),
+                    net.classNames().get(e.predictedClass()), e.verified() ? "verified -> "
+                            + net.classNames().get(e.adversarial().get().outputClass()) : "none verified",
+                    CertificateText.interval(c), linearizedShort(c));
         }
         System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + " and " + w.csv());
         return all;
+    }
+
+    /** {@code r_lin 0.123 (linearized at x)}, or that the linearization at x is infeasible in the box. */
+    static String linearizedShort(Certificate c) {
+        return c.linearizedStatus() == DualStatus.INFEASIBLE_IN_BOX ? "linearization at x infeasible in the box (local)"
+                : String.format(Locale.ROOT, "r_lin %.4g (linearized at x, local)", c.rLin());
     }
 
     Inputs load(Network net) {
