@@ -16,6 +16,7 @@ import org.lde.explain.Certificate;
 import org.lde.explain.Explanation;
 import org.lde.report.CertificateText;
 import org.lde.explain.LagrangeDualExplainer;
+import org.lde.explain.Perturbation;
 import org.lde.model.Network;
 import org.lde.report.ExplanationReport;
 import org.lde.report.PngImages;
@@ -94,16 +95,18 @@ final class ExplainCommand implements Callable<Integer> {
             System.out.printf("%4d %-24s predicted %-12s %-28s %s; %s%n", i, in.sources().get(i),
                     net.classNames().get(e.predictedClass()), e.verified() ? "verified -> "
                             + net.classNames().get(e.adversarial().get().outputClass()) : "none verified",
-                    CertificateText.interval(c), linearizedShort(c));
+                    CertificateText.interval(c), linearizedShort(e));
         }
         System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + " and " + w.csv());
         return all;
     }
 
     /** {@code r_lin 0.123 (linearized at x)}, or that the linearization at x is infeasible in the box. */
-    static String linearizedShort(Certificate c) {
+    static String linearizedShort(Explanation e) {
+        Certificate c = e.certificate();
         return c.linearizedStatus() == DualStatus.INFEASIBLE_IN_BOX ? "linearization at x infeasible in the box (local)"
-                : String.format(Locale.ROOT, "r_lin %.4g (linearized at x, local)", c.rLin());
+                : String.format(Locale.ROOT, "r_lin %.4g%s (linearized at x, local)", c.rLin(),
+                        e.perturbation() == Perturbation.DELETION ? " of t" : "");
     }
 
     Inputs load(Network net) {

@@ -56,11 +56,11 @@ public final class HtmlIndex {
             row(sb, "model", r.get("perturbation") + " " + r.get("mode") + " " + r.get("objective") + ", kappa " + r.get("kappa"));
             boolean verified = Boolean.TRUE.equals(r.get("verified"));
             row(sb, "minimal perturbation", CertificateText.interval(String.valueOf(r.get("norm")), dbl(r.get("r_lo")), verified,
-                    dbl(r.get("r_hi")), String.valueOf(r.get("verified_by")), dbl(r.get("r_lo_over_r_hi"))));
+                    dbl(r.get("r_hi")), dbl(r.get("r_lo_over_r_hi"))));
             row(sb, "verified adversarial", verified ? "class " + r.get("adversarial_name") + ", margin "
-                    + num(r.get("adversarial_margin")) + " (float64 forward pass)" : "none verified");
+                    + num(r.get("adversarial_margin")) + " (confirmed by " + r.get("verified_by") + ")" : "none verified");
             row(sb, "linearized dual bound", CertificateText.linearized(String.valueOf(r.get("linearized_status")),
-                    dbl(r.get("r_lin")), dbl(r.get("linearized_relative_gap")), verified));
+                    dbl(r.get("r_lin")), dbl(r.get("linearized_relative_gap")), verified, "DELETION".equals(r.get("perturbation"))));
             row(sb, "outer loop stopped", r.get("stop_reason"));
             row(sb, "completeness residual (dual / path)", num(r.get("dual_residual")) + " / " + num(r.get("path_residual")));
             row(sb, "outer iterations, forward / reverse passes", r.get("outer_iterations") + ", " + r.get("forward_passes")

@@ -116,13 +116,11 @@ public final class Panels {
                 }
             }
             Certificate c = e.certificate();
-            String l1 = String.format(Locale.ROOT, "%s %s %s  %s  stop %s  nearest/target: %s  |lambda| %.4g",
-                    e.perturbation(), e.mode(), e.objective(), c.verified() ? "verified" : "none verified",
-                    e.stopReason(), classNames.get(e.chosenClass()), ExplanationRows.l2(e.lambda().data()));
-            String l2 = CertificateText.interval(c) + "   " + CertificateText.linearized(c);
-            String l3 = String.format(Locale.ROOT, "outer %d  forward %d  reverse %d  completeness: dual %.1e  path %.1e",
-                    e.outerIterations(), e.forwardPasses(), e.reversePasses(), e.dualContribution().relativeResidual(),
-                    e.pathAttribution().relativeResidual());
+            String l1 = String.format(Locale.ROOT, "%s %s %s  nearest/target %s  stop %s  outer %d  forward %d  reverse %d",
+                    e.perturbation(), e.mode(), e.objective(), classNames.get(e.chosenClass()), e.stopReason(),
+                    e.outerIterations(), e.forwardPasses(), e.reversePasses());
+            String l2 = CertificateText.interval(c);
+            String l3 = CertificateText.linearized(e);
             g.setColor(Color.BLACK);
             int y0 = top + h + PAD + 11;
             g.drawString(fit(g, l1, width - 2 * PAD), PAD, y0);
