@@ -97,8 +97,46 @@ final class ExplainCommand implements Callable<Integer> {
                             + net.classNames().get(e.adversarial().get().outputClass()) : "none verified",
                     CertificateText.interval(c), linearizedShort(e));
         }
+        System.out.println(summary(all));
         System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + " and " + w.csv());
         return all;
+    }
+
+    /**
+     * One line over all explanations: how many verified, how many with {@code r_lo}, the median
+     * {@code r_lo / r_hi}, and (additive model, where {@code r_lin} and {@code r_hi} share a norm) how often the
+     * linearized bound at {@code x} lies above the verified {@code r_hi}, which shows that it is not a bound on
+     * the network.
+     */
+    static String summary(List<Explanation> all) {
+        int verified = 0;
+        int withLo = 0;
+        int above = 0;
+        boolean additive = true;
+        List<Double> ratios = new ArrayList<>();
+        for (Explanation e : all) {
+            Certificate c = e.certificate();
+            additive &= e.perturbation() == Perturbation.ADDITIVE;
+            withLo += c.rLoComputed() ? 1 : 0;
+            if (c.verified()) {
+                verified++;
+                above += c.rLin() > c.rHi() ? 1 : 0;
+                if (c.rLoComputed()) {
+                    ratios.add(c.rLoOverRHi());
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "verified %d of %d; r_lo computed for %d", verified,
+                all.size(), withLo));
+        if (!ratios.isEmpty()) {
+            ratios.sort(null);
+            sb.append(String.format(Locale.ROOT, ", median r_lo/r_hi %.3f", ratios.get(ratios.size() / 2)));
+        }
+        if (additive) {
+            sb.append(String.format(Locale.ROOT, "; r_lin above r_hi on %d of the %d verified (r_lin is the linearization "
+                    + "at x, not a bound on the network)", above, verified));
+        }
+        return sb.toString();
     }
 
     /** {@code r_lin 0.123 (linearized at x)}, or that the linearization at x is infeasible in the box. */
