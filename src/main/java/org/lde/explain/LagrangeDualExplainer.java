@@ -17,8 +17,11 @@ import org.lde.tensor.Tensor;
  * The Lagrange dual explainer (METHOD.md sections 2-6): for each input, the smallest perturbation
  * {@code delta = D t} (in the objective's norm of {@code t}, inside a box) that moves the linearized
  * decision, its multipliers ({@code lambda*}, the box multipliers {@code nu*}), the dual contribution
- * {@code phi_i = t*_i (A^T lambda*)_i} as the attribution, weak-duality certificates, and the best
- * perturbed input that a forward pass of the real network verifies.
+ * {@code phi_i = t*_i (A^T lambda*)_i} as the attribution, and the {@link Certificate} of METHOD.md
+ * section 4: the linearized dual bound {@code r_lin} at {@code x}, the certified radius {@code r_lo} when
+ * asked for ({@link Builder#certify}), and the verified upper bound {@code r_hi} of the best perturbed input
+ * that a float64 forward pass of the real network confirms (on a float32 backend, a host re-check; see
+ * {@link Verifier}).
  *
  * <h2>Problem per sample (METHOD.md section 2)</h2>
  * Linearizing margins at the current point {@code z} (first {@code z = x}):

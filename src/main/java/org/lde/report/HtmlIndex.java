@@ -61,7 +61,9 @@ public final class HtmlIndex {
                     + num(r.get("adversarial_margin")) + " (confirmed by " + r.get("verified_by") + ")" : "none verified");
             row(sb, "linearized dual bound", CertificateText.linearized(String.valueOf(r.get("linearized_status")),
                     dbl(r.get("r_lin")), dbl(r.get("linearized_relative_gap")), verified, "DELETION".equals(r.get("perturbation"))));
-            row(sb, "outer loop stopped", r.get("stop_reason"));
+            row(sb, "outer loop stopped", "INFEASIBLE_IN_BOX".equals(r.get("stop_reason"))
+                    ? "INFEASIBLE_IN_BOX (the linearization at its current point has no solution in the box; a search "
+                    + "step, not a statement about the network)" : r.get("stop_reason"));
             row(sb, "completeness residual (dual / path)", num(r.get("dual_residual")) + " / " + num(r.get("path_residual")));
             row(sb, "outer iterations, forward / reverse passes", r.get("outer_iterations") + ", " + r.get("forward_passes")
                     + " / " + r.get("reverse_passes"));
