@@ -240,6 +240,21 @@ class CertificateInvariantsTest {
     }
 
     @Test
+    void certifyingTheDeletionModelNeedsABaselineInsideTheDomain() {
+        Network net = Network.builder(5).seed(8).domain(0.1, 1).dense(3).build();
+        Tensor x = new Rng(9).uniform(Shape.of(2, 5), 0.2, 0.9);
+        RadiusCertifier zero = (be, xs, labels, norm) -> new double[labels.length];
+        try (Backend be = Backends.cpu(net)) {
+            String m = assertThrows(IllegalArgumentException.class, () -> LagrangeDualExplainer.builder()
+                    .deletion(Baseline.ZERO).certify(zero).build().explain(be, x)).getMessage();
+            assertTrue(m.contains("ZERO baseline") && m.contains("[0.1, 1.0]"), m);
+            // the mean of x lies inside the domain: fine, and r_lo = 0 is reported as computed
+            Explanation e = LagrangeDualExplainer.builder().deletion(Baseline.MEAN).certify(zero).build().explain(be, x).get(0);
+            assertEquals(0.0, e.certificate().rLo());
+        }
+    }
+
+    @Test
     void theRecordRejectsContradictions() {
         assertThrows(IllegalStateException.class, () -> new Certificate(Objective.L2, DualStatus.SOLVED, 0.5, 1, 0.5, 0, 1,
                 true, VerifiedBy.FLOAT64_BACKEND, 0.3, 0.4));
