@@ -69,6 +69,11 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public boolean float64() {
+        return inner.float64();
+    }
+
+    @Override
     public Network network() {
         return inner.network();
     }
