@@ -191,7 +191,7 @@ final class Launch {
             if (!anyLive) {
                 return;
             }
-            if (k.code[barrierPc] instanceof Insns.BarRed br) {
+            if (k.code[barrierPc] instanceof ControlInsns.BarRed br) {
                 br.release(warps);
             }
             for (Warp w : warps) {

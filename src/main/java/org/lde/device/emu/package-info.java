@@ -19,6 +19,17 @@
  * several lines, {@code .loc}/{@code .file} (kept for messages), {@code .pragma}, {@code .section}
  * (skipped) and comments.
  *
+ * <h2>Where an instruction lives</h2>
+ * {@link org.lde.device.emu.Decoder} parses qualifiers and operands and dispatches on the opcode to one
+ * class per family of the PTX ISA, which holds that family's decoding and its executable instruction
+ * classes: {@code IntArith} (integer arithmetic), {@code FloatArith}/{@code FloatInsns} (floating point,
+ * approximate functions), {@code Conversions} (cvt), {@code BitInsns} (logic, shifts, bit fields, prmt,
+ * lop3), {@code SelectInsns} (setp, set, selp, slct), {@code MemoryInsns} (ld, st, atom, red, cvta),
+ * {@code ControlInsns} (bra, ret, exit, trap, bar.sync, bar.red, fences), {@code WarpInsns} (shfl, vote,
+ * activemask, bar.warp.sync); {@code Insns} holds the shared lane loops (d = f(a, b, ...)). The tests
+ * follow the same families ({@code IntInsnTest}, {@code FloatInsnTest}, {@code CvtTest},
+ * {@code SpacesAndSpecialsTest}, {@code WarpLevelTest}, {@code SanitizerTest}).
+ *
  * <h2>Instructions</h2>
  * mov (incl. vector pack/unpack, special registers, symbol addresses, %clock/%clock64 as a step
  * counter); ld/ldu/st (global, shared, local, param, const, generic; .v2/.v4; cache and ordering
