@@ -54,7 +54,8 @@ final class ControlInsns {
             return new WarpInsns.WarpSync(op, dc.src(ops.get(0), PtxType.B32));
         }
         boolean sync = q.take("sync");
-        q.ignore("aligned");
+        // bar.* is barrier.*.aligned: every thread of the block must execute it (checked at release)
+        boolean aligned = q.take("aligned") || op.startsWith("bar.");
         if (q.take("red")) {
             String mode = q.takeAny("popc", "and", "or");
             PtxType t = q.type();
@@ -74,7 +75,9 @@ final class ControlInsns {
                 c = ((Ast.Not) c).inner();
             }
             int m = mode.equals("popc") ? 0 : mode.equals("and") ? 1 : 2;
-            return new ControlInsns.BarRed(op, m, dc.dst(ops.get(0), m != 0), dc.src(c, PtxType.PRED), neg);
+            ControlInsns.Bar b = new ControlInsns.BarRed(op, m, dc.dst(ops.get(0), m != 0), dc.src(c, PtxType.PRED), neg);
+            b.aligned = aligned;
+            return b;
         }
         if (q.take("arrive")) {
             throw dc.unsupported("barrier form bar.arrive");
@@ -91,7 +94,9 @@ final class ControlInsns {
                 throw dc.unsupported("barrier number other than the literal 0");
             }
         }
-        return new ControlInsns.Bar(op);
+        ControlInsns.Bar b = new ControlInsns.Bar(op);
+        b.aligned = aligned;
+        return b;
     }
 
     static boolean isZero(Ast.Opnd o) {
@@ -167,6 +172,7 @@ final class ControlInsns {
         @Override
         void control(Launch x, Warp w, int mask, int em) {
             w.live &= ~em;
+            w.exited |= em;
             for (int m = mask & ~em; m != 0; m &= m - 1) {
                 w.pc[Integer.numberOfTrailingZeros(m)] = pc + 1;
             }
@@ -175,6 +181,13 @@ final class ControlInsns {
 
     /** bar.sync / barrier.sync: the lanes wait; the block releases them when all live threads wait. */
     static class Bar extends Insn {
+        /**
+         * .aligned (every bar.* form): all threads of the block execute this barrier, so reaching it after
+         * other threads exited is an error. The PTX ISA lets exited threads not hold up a non-aligned
+         * barrier.sync ("wait for non-exited threads"), which the emulator accepts.
+         */
+        boolean aligned;
+
         Bar(String op) {
             super(op);
         }

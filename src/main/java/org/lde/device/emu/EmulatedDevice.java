@@ -63,8 +63,12 @@ public final class EmulatedDevice implements Device {
     public static final int MAX_SHARED_BYTES = 227 * 1024;
 
     private final GlobalMemory memory = new GlobalMemory();
+    private final Hazards hazards = new Hazards(memory);
     private final List<EmuModule> modules = new ArrayList<>();
     private final long maxWarpSteps;
+    /** The seed of the random schedule, or null for the deterministic order ({@link Schedule}). */
+    private final Long scheduleSeed;
+    private long launches;
     private LaunchProfile last;
     private boolean closed;
 
@@ -73,12 +77,33 @@ public final class EmulatedDevice implements Device {
         this(DEFAULT_MAX_WARP_STEPS);
     }
 
-    /** An emulator that stops a launch after {@code maxWarpSteps} warp steps. */
+    /**
+     * An emulator that stops a launch after {@code maxWarpSteps} warp steps; its schedule is what the
+     * system property {@code lde.emu.schedule} selects (deterministic when unset).
+     */
     public EmulatedDevice(long maxWarpSteps) {
+        this(maxWarpSteps, Schedule.fromProperty());
+    }
+
+    private EmulatedDevice(long maxWarpSteps, Long scheduleSeed) {
         if (maxWarpSteps <= 0) {
             throw new IllegalArgumentException("maxWarpSteps must be positive, got " + maxWarpSteps);
         }
         this.maxWarpSteps = maxWarpSteps;
+        this.scheduleSeed = scheduleSeed;
+    }
+
+    /**
+     * An emulator with the seeded random schedule (harsh mode: random block, warp and divergent-lane
+     * orders, atomics in a random lane order), whatever the system property says.
+     */
+    public static EmulatedDevice seeded(long seed) {
+        return new EmulatedDevice(DEFAULT_MAX_WARP_STEPS, seed);
+    }
+
+    /** The schedule's seed, or empty for the deterministic order. */
+    public java.util.OptionalLong scheduleSeed() {
+        return scheduleSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);
     }
 
     public long maxWarpSteps() {
@@ -87,7 +112,7 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public String name() {
-        return "PTX emulator (warp size 32, sanitizer on)";
+        return "PTX emulator (warp size 32, sanitizer on" + (scheduleSeed == null ? "" : ", schedule seed " + scheduleSeed) + ")";
     }
 
     private void open() {
@@ -98,12 +123,26 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public DeviceBuffer allocate(long bytes) {
-        open();
-        return new EmuBuffer(memory, memory.allocate(bytes, ""));
+        memory.enter("allocate");
+        try {
+            open();
+            return new EmuBuffer(memory, memory.allocate(bytes, ""));
+        } finally {
+            memory.exit();
+        }
     }
 
     @Override
     public Module loadModule(String name, String ptx) {
+        memory.enter("loadModule");
+        try {
+            return load(name, ptx);
+        } finally {
+            memory.exit();
+        }
+    }
+
+    private Module load(String name, String ptx) {
         open();
         if (name == null || ptx == null) {
             throw new DeviceException("loadModule needs a name and PTX text");
@@ -115,6 +154,15 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void launch(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
+        memory.enter("launch of kernel " + (kernel == null ? "null" : kernel.name()));
+        try {
+            run(kernel, grid, block, dynamicSharedBytes, args);
+        } finally {
+            memory.exit();
+        }
+    }
+
+    private void run(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
         open();
         last = null;
         if (!(kernel instanceof EmuKernel ek) || !modules.contains(ek.module)) {
@@ -146,7 +194,9 @@ public final class EmulatedDevice implements Device {
                     + " + dynamic " + dynamicSharedBytes + ") exceed " + MAX_SHARED_BYTES);
         }
         byte[] param = packParams(what, k, args);
-        Launch l = new Launch(k, memory, grid, block, dynamicSharedBytes, param, maxWarpSteps);
+        launches++;
+        Launch l = new Launch(k, memory, grid, block, dynamicSharedBytes, param, maxWarpSteps, hazards,
+                scheduleSeed == null ? null : new Schedule(scheduleSeed, launches));
         try {
             l.run();
         } catch (DeviceException e) {
@@ -294,11 +344,11 @@ public final class EmulatedDevice implements Device {
 
     private long argBits(String what, int index, KernelArgs.Arg a) {
         if (a instanceof KernelArgs.Ptr p) {
+            if (p.buffer() instanceof EmuBuffer eb && eb.alloc.freed) {
+                throw new DeviceException(what + ": argument " + index + " is a closed buffer (" + eb.alloc.describe() + ")");
+            }
             if (!(p.buffer() instanceof EmuBuffer b) || memory.slot(b.address()) != b.alloc) {
                 throw new DeviceException(what + ": argument " + index + " is a buffer of another device");
-            }
-            if (b.alloc.freed) {
-                throw new DeviceException(what + ": argument " + index + " is a closed buffer (" + b.alloc.describe() + ")");
             }
             return b.address();
         }
@@ -330,12 +380,17 @@ public final class EmulatedDevice implements Device {
     /** Unloads every module and frees every buffer of this device (later use of them throws). Idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            for (EmuModule m : modules) {
-                m.close();
+        memory.enter("close");
+        try {
+            if (!closed) {
+                for (EmuModule m : modules) {
+                    m.close();
+                }
+                memory.freeAll();
+                closed = true;
             }
-            memory.freeAll();
-            closed = true;
+        } finally {
+            memory.exit();
         }
     }
 

@@ -126,6 +126,7 @@ final class MemoryInsns {
 
     static Insn ld(Decoder dc, String op, Decoder.Quals q, List<Ast.Opnd> ops) {
         int space = space(dc, q, true);
+        boolean nc = q.q.contains("nc");
         ignoreCacheOps(dc, q);
         int n = vecCount(dc, q);
         PtxType t = q.type();
@@ -150,7 +151,9 @@ final class MemoryInsns {
             masks[i] = rt == null ? t.mask() : (rt.bits >= t.bits ? rt.mask() : t.mask());
         }
         Address a = address(dc, ops.get(1), space);
-        return new MemoryInsns.Ld(op, a.space(), t.bytes(), d, masks, t.isSigned(), a.base(), a.offset());
+        MemoryInsns.Ld x = new MemoryInsns.Ld(op, a.space(), t.bytes(), d, masks, t.isSigned(), a.base(), a.offset());
+        x.nc = nc;
+        return x;
     }
 
     static Insn st(Decoder dc, String op, Decoder.Quals q, List<Ast.Opnd> ops) {
@@ -221,6 +224,8 @@ final class MemoryInsns {
         final boolean signed;
         final int base;
         final long offset;
+        /** ld.global.nc: read through the non-coherent cache (must not see this launch's writes). */
+        boolean nc;
 
         Ld(String op, int space, int size, int[] dst, long[] dstMask, boolean signed, int base, long offset) {
             super(op);
@@ -246,6 +251,9 @@ final class MemoryInsns {
                 long addr = (base >= 0 ? r[base + l] : 0) + offset;
                 byte[] mem = x.resolve(space, addr, total, total, false, w, l, this);
                 int o = x.off;
+                if (mem == x.shared || (x.alloc != null && mem == x.alloc.data)) {
+                    x.hz.read(x, mem, o, total, w, l, this, nc);
+                }
                 for (int i = 0; i < n; i++) {
                     long v = Bytes.get(mem, o + i * size, size);
                     if (signed && shift > 0) {
@@ -342,6 +350,14 @@ final class MemoryInsns {
                 long addr = (base >= 0 ? r[base + l] : 0) + offset;
                 byte[] mem = x.resolve(space, addr, total, total, true, w, l, this);
                 int o = x.off;
+                if (mem == x.shared || (x.alloc != null && mem == x.alloc.data)) {
+                    boolean same = true;
+                    long vm = size == 8 ? -1L : (1L << (8 * size)) - 1;
+                    for (int i = 0; i < n && same; i++) {
+                        same = Bytes.get(mem, o + i * size, size) == (r[src[i] + l] & vm);
+                    }
+                    x.hz.write(x, mem, o, total, w, l, this, same);
+                }
                 for (int i = 0; i < n; i++) {
                     Bytes.put(mem, o + i * size, size, r[src[i] + l]);
                 }
@@ -390,11 +406,28 @@ final class MemoryInsns {
         void exec(Launch x, Warp w, int em) {
             long[] r = w.r;
             long mask = size == 8 ? -1L : 0xFFFFFFFFL;
+            int[] order = x.laneInts;
+            int nl = 0;
             for (int m = em; m != 0; m &= m - 1) {
-                int l = Integer.numberOfTrailingZeros(m);
+                order[nl++] = Integer.numberOfTrailingZeros(m);
+            }
+            if (x.sched != null) {
+                // a GPU applies the lanes' atomics in an unspecified order: a seeded random one
+                for (int i = nl - 1; i > 0; i--) {
+                    int j = x.sched.nextInt(i + 1);
+                    int t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+            }
+            for (int li = 0; li < nl; li++) {
+                int l = order[li];
                 long addr = (base >= 0 ? r[base + l] : 0) + offset;
                 byte[] mem = x.resolve(space, addr, size, size, true, w, l, this);
                 int o = x.off;
+                if (mem == x.shared || (x.alloc != null && mem == x.alloc.data)) {
+                    x.hz.atomic(x, mem, o, size, w, l, this);
+                }
                 long old = Bytes.get(mem, o, size);
                 long nv;
                 if (cas) {

@@ -263,6 +263,7 @@ final class WarpInsns {
                 masks[l] = (int) w.r[mm + l];
             }
             checkMembers(x, w, this, em, masks);
+            w.syncs++;
         }
     }
 }

@@ -141,7 +141,7 @@ class SanitizerTest {
     }
 
     @Test
-    void barrierReachedByAllLiveThreadsAfterSomeExitIsFine() {
+    void nonAlignedBarrierReachedByAllLiveThreadsAfterSomeExitIsFine() {
         String ptx = Kernels.entry("early", ".param .u64 p", String.join("\n",
                 "  .reg .pred %p<2>;",
                 "  .reg .b32 %r<4>;",
@@ -152,7 +152,7 @@ class SanitizerTest {
                 "  @%p1 ret;",
                 "  shl.b32 %r2, %r1, 2;",
                 "  st.shared.u32 [s+0], 7;",
-                "  bar.sync 0;",
+                "  barrier.sync 0;",
                 "  ld.shared.u32 %r3, [s];",
                 "  ld.param.u64 %rd1, [p];",
                 "  mul.wide.u32 %rd2, %r1, 4;",
@@ -167,6 +167,30 @@ class SanitizerTest {
             for (int v : o) {
                 assertEquals(7, v);
             }
+        }
+    }
+
+    /**
+     * {@code if (tid < 16) __syncthreads();} with the other threads exited: bar.sync is barrier.sync.aligned,
+     * which every thread of the block must execute; the PTX ISA leaves this undefined, the sanitizer reports it.
+     */
+    @Test
+    void alignedBarrierAfterOtherThreadsExitedIsReported() {
+        String ptx = Kernels.entry("half_sync", "", String.join("\n",
+                "  .reg .pred %p<2>;",
+                "  .reg .b32 %r<4>;",
+                "  mov.u32 %r1, %tid.x;",
+                "  setp.ge.u32 %p1, %r1, 16;",
+                "  @%p1 bra DONE;",
+                "  bar.sync 0;",
+                "DONE:",
+                "  ret;"));
+        try (EmulatedDevice dev = new EmulatedDevice()) {
+            Kernel k = dev.loadModule("half.ptx", ptx).kernel("half_sync");
+            String msg = messageOf(() -> dev.launch(k, Dim3.of(2), Dim3.of(64), 0, KernelArgs.of()));
+            assertTrue(msg.startsWith("kernel half_sync (module half.ptx, launch <<<(2,1,1), (64,1,1)>>>"), msg);
+            assertTrue(msg.contains("block (0,0,0), thread (0,0,0): aligned barrier reached after other threads exited: this thread "
+                    + "waits at bar.sync [PTX line 12] but thread (16,0,0) of the block has already exited"), msg);
         }
     }
 
@@ -258,6 +282,7 @@ class SanitizerTest {
     @Test
     void runtimeErrorsInNvccKernelsNameTheCudaSourceLine() {
         try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer x = dev.allocate(4 * 100); DeviceBuffer y = dev.allocate(4 * 64)) {
+            x.fill32(0);
             Kernel k = dev.loadModule("elementwise.ptx", TestPtx.resource("elementwise.ptx")).kernel("relu_fwd");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(128), 0, KernelArgs.of().ptr(x).ptr(y).i32(100)));
             assertTrue(msg.contains("thread (64,0,0): global st.global.f32 at 0x"), msg);
