@@ -106,6 +106,11 @@ public final class EmulatedDevice implements Device {
         return scheduleSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);
     }
 
+    /** The global memory (tests: its records and the one-thread guard). */
+    GlobalMemory memory() {
+        return memory;
+    }
+
     public long maxWarpSteps() {
         return maxWarpSteps;
     }
