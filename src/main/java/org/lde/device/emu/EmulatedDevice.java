@@ -101,6 +101,16 @@ public final class EmulatedDevice implements Device {
         return new EmulatedDevice(DEFAULT_MAX_WARP_STEPS, seed);
     }
 
+    /** An emulator with the deterministic order, whatever the system property says (tests of exact messages, profiles). */
+    public static EmulatedDevice deterministic() {
+        return new EmulatedDevice(DEFAULT_MAX_WARP_STEPS, null);
+    }
+
+    /** Whether {@code new EmulatedDevice()} runs the deterministic order (the property {@code lde.emu.schedule} is unset). */
+    public static boolean deterministicByDefault() {
+        return Schedule.fromProperty() == null;
+    }
+
     /** The schedule's seed, or empty for the deterministic order. */
     public java.util.OptionalLong scheduleSeed() {
         return scheduleSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);

@@ -54,8 +54,8 @@ final class FloatArith {
             long r = fn.ap(v);
             int bits = (int) r;
             float f = Float.intBitsToFloat(bits);
-            if (f == 0 || !Float.isFinite(f)) {
-                return r;
+            if (!Float.isFinite(f) || Math.abs(f) < Float.MIN_NORMAL) {
+                return r; // zero, subnormal (an ulp there is no relative bound), infinite, NaN: unchanged
             }
             int k = (int) Math.floorMod(Schedule.mix(salt ^ (v & 0xFFFFFFFFL)), 2L * ulps + 1) - ulps;
             int moved = bits + k;

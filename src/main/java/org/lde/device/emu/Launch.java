@@ -303,11 +303,14 @@ final class Launch {
             return minPc;
         }
         int p = cand[sched.nextInt(n)];
-        if (p < k.code.length && (k.code[p] instanceof WarpInsns.Shfl || k.code[p] instanceof WarpInsns.WarpSync
-                || k.code[p] instanceof WarpInsns.Vote)) {
+        if (p < k.code.length && isWarpSync(k.code[p])) {
             return minPc;
         }
         return p;
+    }
+
+    private static boolean isWarpSync(Insn in) {
+        return in instanceof WarpInsns.Shfl || in instanceof WarpInsns.WarpSync || in instanceof WarpInsns.Vote;
     }
 
     private void runWarp(Warp w) {
@@ -334,13 +337,17 @@ final class Launch {
             }
             int mask = 0;
             int nextPc = Integer.MAX_VALUE;
+            int behind = Integer.MAX_VALUE; // the smallest pc of the other lanes (random order: they may be behind)
             for (int m = runnable; m != 0; m &= m - 1) {
                 int l = Integer.numberOfTrailingZeros(m);
                 int p = pcs[l];
                 if (p == pc) {
                     mask |= 1 << l;
-                } else if (p > pc && p < nextPc) {
-                    nextPc = p;
+                } else {
+                    behind = Math.min(behind, p);
+                    if (p > pc && p < nextPc) {
+                        nextPc = p;
+                    }
                 }
             }
             while (true) {
@@ -351,6 +358,13 @@ final class Launch {
                     break;
                 }
                 Insn in = code[pc];
+                if (behind < pc && sched != null && isWarpSync(in)) {
+                    // a warp-synchronous instruction waits for the lanes still behind (as on a GPU)
+                    for (int m = mask; m != 0; m &= m - 1) {
+                        pcs[Integer.numberOfTrailingZeros(m)] = pc;
+                    }
+                    break;
+                }
                 int em = mask;
                 int g = in.guard;
                 if (g >= 0) {

@@ -31,7 +31,7 @@ class HazardTest {
 
     /** The deterministic device, then one device per seed. */
     private static EmulatedDevice device(int i) {
-        return i == 0 ? new EmulatedDevice() : EmulatedDevice.seeded(SEEDS[i - 1]);
+        return i == 0 ? EmulatedDevice.deterministic() : EmulatedDevice.seeded(SEEDS[i - 1]);
     }
 
     private static float[] randomInput(int n, long seed) {
@@ -138,7 +138,7 @@ class HazardTest {
 
     @Test
     void sharedWriteAfterWriteAndWriteAfterReadBetweenWarps() {
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             // WAW: thread 0 stores 1, thread 40 (another warp) stores 41 to the same word
             Kernel waw = dev.loadModule("waw.ptx", sharedPair("  @%p2 st.shared.u32 [s+4], %r2;")).kernel("pair");
             String m = messageOf(() -> dev.launch(waw, Dim3.of(1), Dim3.of(64), 0, KernelArgs.of().i64(0)));
@@ -200,7 +200,7 @@ class HazardTest {
                     "  add.s64 %rd3, %rd1, %rd2;",
                     "  st.global.u32 [%rd3], %r7;",
                     "  ret;"));
-            try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer out = dev.allocate(128)) {
+            try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer out = dev.allocate(128)) {
                 Kernel k = dev.loadModule("lanes.ptx", ptx).kernel("lanes");
                 if (!sync) {
                     String m = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(32), 0, KernelArgs.of().ptr(out)));
@@ -235,7 +235,7 @@ class HazardTest {
                 "%BODY%",
                 "DONE:",
                 "  ret;");
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer out = dev.allocate(64)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer out = dev.allocate(64)) {
             out.fill32(0);
             Kernel waw = dev.loadModule("waw.ptx", Kernels.entry("k", ".param .u64 out", body.replace("%BODY%",
                     "  st.global.u32 [%rd1], %r1;"))).kernel("k");
@@ -287,7 +287,7 @@ class HazardTest {
                 "  st.shared.u32 [s], 1;",
                 "  ld.shared.u32 %r1, [s+4];",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer p = dev.allocate(16)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer p = dev.allocate(16)) {
             String m = messageOf(() -> dev.launch(dev.loadModule("a.ptx", ld).kernel("k"), Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(p)));
             assertTrue(m.contains("thread (0,0,0): read of never-written global memory: ld.global.u32 reads byte offset 8 of allocation #1 "
                     + "(16 bytes), which neither the host nor a kernel has written since it was allocated"), m);
@@ -313,7 +313,7 @@ class HazardTest {
                 "  ld.param.u64 %rd1, [p];",
                 "  st.global.u32 [%rd1], %r3;",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer p = dev.allocate(4)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer p = dev.allocate(4)) {
             p.write(new int[] {0});
             dev.launch(dev.loadModule("a.ptx", ptx).kernel("k"), Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(p));
             int[] got = new int[1];
@@ -330,7 +330,7 @@ class HazardTest {
                 "  ld.param.u64 %rd1, [p];",
                 "  ld.global.u32 %r1, [%rd1+-8];",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer a = dev.allocate(64); DeviceBuffer b = dev.allocate(64)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer a = dev.allocate(64); DeviceBuffer b = dev.allocate(64)) {
             a.fill32(0);
             b.fill32(0);
             String m = messageOf(() -> dev.launch(dev.loadModule("a.ptx", ptx).kernel("k"), Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(b)));
@@ -372,7 +372,7 @@ class HazardTest {
         int blocks = 40;
         int[] identity = new int[blocks];
         Arrays.setAll(identity, i -> i);
-        try (EmulatedDevice det = new EmulatedDevice()) {
+        try (EmulatedDevice det = EmulatedDevice.deterministic()) {
             assertArrayEquals(identity, blockOrder(det, blocks));
         }
         int[] a;
@@ -419,7 +419,7 @@ class HazardTest {
 
     @Test
     void freedRecordsAreBoundedAndRecentUseAfterFreeIsStillNamed() {
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             DeviceBuffer keep = dev.allocate(4);
             DeviceBuffer first = dev.allocate(8);
             first.close();
@@ -445,7 +445,7 @@ class HazardTest {
 
     @Test
     void useFromTwoThreadsAtOnceIsAClearError() throws Exception {
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             dev.memory().enter("a test holding the device");
             try {
                 AtomicReference<Throwable> seen = new AtomicReference<>();

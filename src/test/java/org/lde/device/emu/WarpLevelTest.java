@@ -73,7 +73,7 @@ class WarpLevelTest {
     void missingBarrierIsReportedInEveryOrder() {
         int n = 256;
         for (long seed = -1; seed < 4; seed++) {
-            try (EmulatedDevice dev = seed < 0 ? new EmulatedDevice() : EmulatedDevice.seeded(seed); DeviceBuffer out = dev.allocate(4)) {
+            try (EmulatedDevice dev = seed < 0 ? EmulatedDevice.deterministic() : EmulatedDevice.seeded(seed); DeviceBuffer out = dev.allocate(4)) {
                 Kernel without = dev.loadModule("without.ptx", sumKernel(false)).kernel("sum");
                 DeviceException e = assertThrows(DeviceException.class,
                         () -> dev.launch(without, Dim3.of(1), Dim3.of(n), 0, KernelArgs.of().ptr(out).i32(n)));
