@@ -26,8 +26,10 @@ import org.lde.device.Module;
  * its live lanes wait at {@code bar.sync} or have exited; when every live thread of the block waits at
  * the same barrier, all are released. {@code membar}/{@code fence} are no-ops (one thread runs at a time,
  * so memory is always coherent); {@code bar.warp.sync} only checks that the lanes of its mask are here.
- * Atomics are applied lane by lane in lane order. Registers start at zero; shared and local memory
- * start filled with {@link DeviceBuffer#POISON}, so reading them before writing shows up as NaN.
+ * Atomics are applied lane by lane in lane order. Registers, shared and local memory and fresh
+ * allocations start filled with {@link DeviceBuffer#POISON}, so reading them before writing shows up as
+ * NaN. With a schedule seed ({@link #seeded}, or the system property {@code lde.emu.schedule}) blocks,
+ * warps, divergent paths and the lanes of an atomic run in seeded random orders (see {@code Schedule}).
  *
  * <h2>Sanitizer</h2>
  * A launch stops with a {@link DeviceException} naming the kernel, block, thread, PTX line and CUDA
@@ -35,7 +37,9 @@ import org.lde.device.Module;
  * access (global ones name the allocation overrun, e.g. "is 4 bytes past the end of allocation #3
  * (1024 bytes)"), use of freed memory, stores to param/const, a barrier not reached by every live
  * thread of the block at the same instruction, shuffles/votes whose membermask names lanes that are not
- * executing them, a shuffle reading an inactive lane, {@code trap}, and a launch running more than
+ * executing them, a shuffle reading an inactive lane, an aligned barrier reached after other threads
+ * exited, data races within a block or between blocks, {@code ld.global.nc} of data written in the launch
+ * and reads of never-written memory (see {@code Hazards}), {@code trap}, and a launch running more than
  * {@link #maxWarpSteps()} warp steps (an endless loop, or a spin wait on another warp, which this
  * one-warp-at-a-time scheduler cannot make progress on).
  *
@@ -51,7 +55,8 @@ import org.lde.device.Module;
  * an {@code .f64}. A {@code .b8} array parameter (a struct passed by value) is filled by consecutive
  * arguments, each placed at its natural alignment, which must cover the array exactly.
  *
- * <p>Not thread-safe: use one device per thread.
+ * <p>One thread at a time: a device (or one of its buffers) used by a second thread while another is
+ * inside one of its operations throws a {@link DeviceException} naming both threads. Use one device per thread.
  */
 public final class EmulatedDevice implements Device {
     /**

@@ -159,7 +159,7 @@ final class Hazards {
             long wr = sh == null ? 0 : sh[i];
             long we = epochOf(wr);
             if (isShared) {
-                if (we < blockStart) {
+                if (on && we < blockStart) {
                     throw x.fault(w, lane, in, "read of never-written shared memory: " + in.opcode + " reads shared offset "
                             + (4 * wd) + ", which no thread of this block has stored since the block started (on a GPU it "
                             + "holds whatever an earlier block left there)");
@@ -183,6 +183,9 @@ final class Hazards {
             }
             long rd = sh[i + 1];
             long re = epochOf(rd);
+            if (re == epoch && (rd & MULTI_THREAD) != 0 && ((rd >>> 2) & bytes) == bytes) {
+                continue; // several threads already read these bytes in this interval: the record would not gain anything
+            }
             long flags = 0;
             if (re == epoch && tidOf(rd) != tid) {
                 flags |= MULTI_THREAD;

@@ -56,8 +56,10 @@
  * arithmetic 0x7FFFFFFFFFFFFFFF. min/max return the non-NaN operand and order -0 below +0.
  * Approximate instructions are computed in double and rounded once (more accurate than hardware, within
  * the ISA's stated bounds, see {@code FloatArith}). atom.add.f32 flushes subnormals.
- * Registers start at 0; shared and local memory start filled with
- * {@link org.lde.device.DeviceBuffer#POISON}. Atomics are applied in lane order, warps one after another,
- * blocks in order: results are deterministic.
+ * Registers, shared and local memory and fresh global allocations start filled with
+ * {@link org.lde.device.DeviceBuffer#POISON}. By default atomics are applied in lane order, warps one after
+ * another, blocks in order: results are deterministic. With {@code -Dlde.emu.schedule=SEED} ({@link
+ * org.lde.device.emu.Schedule}) the orders are seeded random ones and approximate instructions are perturbed
+ * within their bounds; {@link org.lde.device.emu.Hazards} reports races whatever the order.
  */
 package org.lde.device.emu;
