@@ -146,6 +146,21 @@ final class Hazards {
 
     /** A shared or global read of {@code size} bytes at {@code off} of {@code mem} ({@code nc}: ld.global.nc). */
     void read(Launch x, byte[] mem, int off, int size, Warp w, int lane, Insn in, boolean nc) {
+        // fast path (small enough to inline): a shared word written in an earlier interval of this block and
+        // already read by several threads in this one; nothing to check, nothing to record
+        if (size == 4 && mem == x.shared && on) {
+            long[] sh = shared;
+            int i = off >>> 1;
+            long we = sh[i] >>> EPOCH_SHIFT;
+            long rd = sh[i + 1];
+            if (we >= blockStart && we != epoch && (rd >>> EPOCH_SHIFT) == epoch && (rd & (0xF << 2 | MULTI_THREAD)) == (0xF << 2 | MULTI_THREAD)) {
+                return;
+            }
+        }
+        readSlow(x, mem, off, size, w, lane, in, nc);
+    }
+
+    private void readSlow(Launch x, byte[] mem, int off, int size, Warp w, int lane, Insn in, boolean nc) {
         boolean isShared = mem == x.shared;
         long[] sh = isShared ? shared : shadow(x);
         if (!isShared && !nc && sh == null) {
