@@ -57,7 +57,7 @@ final class EmuModule implements Module {
                         if (v.count() < 0) {
                             throw new DeviceException(name + ": PTX line " + v.line() + ": .global variable " + v.name() + " needs a size");
                         }
-                        GlobalMemory.Allocation a = memory.allocate(Math.max(1, v.bytes()), "global variable " + v.name() + " of module " + name);
+                        GlobalMemory.Allocation a = memory.allocateZeroed(Math.max(1, v.bytes()), "global variable " + v.name() + " of module " + name);
                         globals.add(a);
                         if (v.init() != null) {
                             System.arraycopy(v.init(), 0, a.data, 0, v.init().length);

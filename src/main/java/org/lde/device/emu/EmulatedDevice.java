@@ -26,8 +26,10 @@ import org.lde.device.Module;
  * its live lanes wait at {@code bar.sync} or have exited; when every live thread of the block waits at
  * the same barrier, all are released. {@code membar}/{@code fence} are no-ops (one thread runs at a time,
  * so memory is always coherent); {@code bar.warp.sync} only checks that the lanes of its mask are here.
- * Atomics are applied lane by lane in lane order. Registers start at zero; shared and local memory
- * start filled with {@link DeviceBuffer#POISON}, so reading them before writing shows up as NaN.
+ * Atomics are applied lane by lane in lane order. Registers, shared and local memory and fresh
+ * allocations start filled with {@link DeviceBuffer#POISON}, so reading them before writing shows up as
+ * NaN. With a schedule seed ({@link #seeded}, or the system property {@code lde.emu.schedule}) blocks,
+ * warps, divergent paths and the lanes of an atomic run in seeded random orders (see {@code Schedule}).
  *
  * <h2>Sanitizer</h2>
  * A launch stops with a {@link DeviceException} naming the kernel, block, thread, PTX line and CUDA
@@ -35,7 +37,9 @@ import org.lde.device.Module;
  * access (global ones name the allocation overrun, e.g. "is 4 bytes past the end of allocation #3
  * (1024 bytes)"), use of freed memory, stores to param/const, a barrier not reached by every live
  * thread of the block at the same instruction, shuffles/votes whose membermask names lanes that are not
- * executing them, a shuffle reading an inactive lane, {@code trap}, and a launch running more than
+ * executing them, a shuffle reading an inactive lane, an aligned barrier reached after other threads
+ * exited, data races within a block or between blocks, {@code ld.global.nc} of data written in the launch
+ * and reads of never-written memory (see {@code Hazards}), {@code trap}, and a launch running more than
  * {@link #maxWarpSteps()} warp steps (an endless loop, or a spin wait on another warp, which this
  * one-warp-at-a-time scheduler cannot make progress on).
  *
@@ -51,7 +55,8 @@ import org.lde.device.Module;
  * an {@code .f64}. A {@code .b8} array parameter (a struct passed by value) is filled by consecutive
  * arguments, each placed at its natural alignment, which must cover the array exactly.
  *
- * <p>Not thread-safe: use one device per thread.
+ * <p>One thread at a time: a device (or one of its buffers) used by a second thread while another is
+ * inside one of its operations throws a {@link DeviceException} naming both threads. Use one device per thread.
  */
 public final class EmulatedDevice implements Device {
     /**
@@ -63,8 +68,12 @@ public final class EmulatedDevice implements Device {
     public static final int MAX_SHARED_BYTES = 227 * 1024;
 
     private final GlobalMemory memory = new GlobalMemory();
+    private final Hazards hazards = new Hazards(memory);
     private final List<EmuModule> modules = new ArrayList<>();
     private final long maxWarpSteps;
+    /** The seed of the random schedule, or null for the deterministic order ({@link Schedule}). */
+    private final Long scheduleSeed;
+    private long launches;
     private LaunchProfile last;
     private boolean closed;
 
@@ -73,12 +82,48 @@ public final class EmulatedDevice implements Device {
         this(DEFAULT_MAX_WARP_STEPS);
     }
 
-    /** An emulator that stops a launch after {@code maxWarpSteps} warp steps. */
+    /**
+     * An emulator that stops a launch after {@code maxWarpSteps} warp steps; its schedule is what the
+     * system property {@code lde.emu.schedule} selects (deterministic when unset).
+     */
     public EmulatedDevice(long maxWarpSteps) {
+        this(maxWarpSteps, Schedule.fromProperty());
+    }
+
+    private EmulatedDevice(long maxWarpSteps, Long scheduleSeed) {
         if (maxWarpSteps <= 0) {
             throw new IllegalArgumentException("maxWarpSteps must be positive, got " + maxWarpSteps);
         }
         this.maxWarpSteps = maxWarpSteps;
+        this.scheduleSeed = scheduleSeed;
+    }
+
+    /**
+     * An emulator with the seeded random schedule (harsh mode: random block, warp and divergent-lane
+     * orders, atomics in a random lane order), whatever the system property says.
+     */
+    public static EmulatedDevice seeded(long seed) {
+        return new EmulatedDevice(DEFAULT_MAX_WARP_STEPS, seed);
+    }
+
+    /** An emulator with the deterministic order, whatever the system property says (tests of exact messages, profiles). */
+    public static EmulatedDevice deterministic() {
+        return new EmulatedDevice(DEFAULT_MAX_WARP_STEPS, null);
+    }
+
+    /** Whether {@code new EmulatedDevice()} runs the deterministic order (the property {@code lde.emu.schedule} is unset). */
+    public static boolean deterministicByDefault() {
+        return Schedule.fromProperty() == null;
+    }
+
+    /** The schedule's seed, or empty for the deterministic order. */
+    public java.util.OptionalLong scheduleSeed() {
+        return scheduleSeed == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(scheduleSeed);
+    }
+
+    /** The global memory (tests: its records and the one-thread guard). */
+    GlobalMemory memory() {
+        return memory;
     }
 
     public long maxWarpSteps() {
@@ -87,7 +132,7 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public String name() {
-        return "PTX emulator (warp size 32, sanitizer on)";
+        return "PTX emulator (warp size 32, sanitizer on" + (scheduleSeed == null ? "" : ", schedule seed " + scheduleSeed) + ")";
     }
 
     private void open() {
@@ -98,12 +143,26 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public DeviceBuffer allocate(long bytes) {
-        open();
-        return new EmuBuffer(memory, memory.allocate(bytes, ""));
+        memory.enter("allocate");
+        try {
+            open();
+            return new EmuBuffer(memory, memory.allocate(bytes, ""));
+        } finally {
+            memory.exit();
+        }
     }
 
     @Override
     public Module loadModule(String name, String ptx) {
+        memory.enter("loadModule");
+        try {
+            return load(name, ptx);
+        } finally {
+            memory.exit();
+        }
+    }
+
+    private Module load(String name, String ptx) {
         open();
         if (name == null || ptx == null) {
             throw new DeviceException("loadModule needs a name and PTX text");
@@ -115,6 +174,15 @@ public final class EmulatedDevice implements Device {
 
     @Override
     public void launch(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
+        memory.enter("launch of kernel " + (kernel == null ? "null" : kernel.name()));
+        try {
+            run(kernel, grid, block, dynamicSharedBytes, args);
+        } finally {
+            memory.exit();
+        }
+    }
+
+    private void run(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
         open();
         last = null;
         if (!(kernel instanceof EmuKernel ek) || !modules.contains(ek.module)) {
@@ -146,7 +214,9 @@ public final class EmulatedDevice implements Device {
                     + " + dynamic " + dynamicSharedBytes + ") exceed " + MAX_SHARED_BYTES);
         }
         byte[] param = packParams(what, k, args);
-        Launch l = new Launch(k, memory, grid, block, dynamicSharedBytes, param, maxWarpSteps);
+        launches++;
+        Launch l = new Launch(k, memory, grid, block, dynamicSharedBytes, param, maxWarpSteps, hazards,
+                scheduleSeed == null ? null : new Schedule(scheduleSeed, launches));
         try {
             l.run();
         } catch (DeviceException e) {
@@ -294,11 +364,11 @@ public final class EmulatedDevice implements Device {
 
     private long argBits(String what, int index, KernelArgs.Arg a) {
         if (a instanceof KernelArgs.Ptr p) {
+            if (p.buffer() instanceof EmuBuffer eb && eb.alloc.freed) {
+                throw new DeviceException(what + ": argument " + index + " is a closed buffer (" + eb.alloc.describe() + ")");
+            }
             if (!(p.buffer() instanceof EmuBuffer b) || memory.slot(b.address()) != b.alloc) {
                 throw new DeviceException(what + ": argument " + index + " is a buffer of another device");
-            }
-            if (b.alloc.freed) {
-                throw new DeviceException(what + ": argument " + index + " is a closed buffer (" + b.alloc.describe() + ")");
             }
             return b.address();
         }
@@ -330,12 +400,17 @@ public final class EmulatedDevice implements Device {
     /** Unloads every module and frees every buffer of this device (later use of them throws). Idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            for (EmuModule m : modules) {
-                m.close();
+        memory.enter("close");
+        try {
+            if (!closed) {
+                for (EmuModule m : modules) {
+                    m.close();
+                }
+                memory.freeAll();
+                closed = true;
             }
-            memory.freeAll();
-            closed = true;
+        } finally {
+            memory.exit();
         }
     }
 

@@ -21,12 +21,50 @@ import org.lde.device.emu.Insns.Op3;
  * relative (hardware is much less precise than this emulator). The GPU's results therefore may differ
  * from the emulator's within these bounds.
  *
+ * <p>Harsh mode (the system property {@code lde.emu.schedule} set to a seed or {@code random}, see
+ * {@link Schedule}): the f32 {@code .approx} forms of rcp, sqrt, rsqrt, ex2, lg2, sin, cos and tanh are
+ * perturbed by up to {@link #approxUlps} units in the last place, a deterministic function of the seed
+ * and the input bits (a GPU's approximation is a fixed function too), so a kernel or test that relies on
+ * more accuracy than the ISA states fails under a seed. The perturbation stays inside the bounds above.
+ *
  * <p>NaN results of arithmetic are the canonical NaN ({@link FloatOps#CANON_NAN_32}); with .ftz,
  * subnormal inputs and results are flushed to zero of the same sign; .sat clamps to [0, 1] and turns
  * NaN into +0.
  */
 final class FloatArith {
+    /** The harsh-mode perturbation seed (from {@code lde.emu.schedule}), or null: approximations exact. */
+    static final Long APPROX_SEED = Schedule.fromProperty();
+
     private FloatArith() {
+    }
+
+    /**
+     * The ulps by which harsh mode may move the result of {@code base}.approx.f32 (inside its ISA bound:
+     * 1 for rcp, sqrt, rsqrt, ex2, lg2 (relative 2^-23 at most), sin, cos (absolute 2^-24 for results in
+     * [-1, 1], the bound is 2^-20.9); 2048 for tanh (2^-12 relative, the bound is 2^-10.987)).
+     */
+    static int approxUlps(String base) {
+        return base.equals("tanh") ? 2048 : 1;
+    }
+
+    /** {@code fn} with its finite, nonzero f32 results moved by a seeded amount in [-ulps, ulps]. */
+    static Op1 perturbed(Op1 fn, int ulps, long seed, String base) {
+        long salt = Schedule.mix(seed ^ base.hashCode());
+        return v -> {
+            long r = fn.ap(v);
+            int bits = (int) r;
+            float f = Float.intBitsToFloat(bits);
+            if (!Float.isFinite(f) || Math.abs(f) < Float.MIN_NORMAL) {
+                return r; // zero, subnormal (an ulp there is no relative bound), infinite, NaN: unchanged
+            }
+            int k = (int) Math.floorMod(Schedule.mix(salt ^ (v & 0xFFFFFFFFL)), 2L * ulps + 1) - ulps;
+            int moved = bits + k;
+            // stay finite and on the same side of zero (bits + k crosses neither within a binade walk)
+            if ((moved ^ bits) < 0 || !Float.isFinite(Float.intBitsToFloat(moved)) || Float.intBitsToFloat(moved) == 0) {
+                return r;
+            }
+            return moved & 0xFFFFFFFFL;
+        };
     }
 
     interface F2 {
@@ -294,6 +332,9 @@ final class FloatArith {
                 break;
             default:
                 throw e.unsupported("instruction " + base);
+        }
+        if (approx && f32 && APPROX_SEED != null) {
+            fn = perturbed(fn, approxUlps(base), APPROX_SEED, base);
         }
         Insn insn = new Insns.Un(op, d, a, fn);
         insn.flops = 1;

@@ -46,6 +46,16 @@ final class Launch {
     long steps;
     /** Set by {@link #resolve}: the offset of the access inside the returned array. */
     int off;
+    /** Set by {@link #resolve} for a global access: the allocation accessed. */
+    GlobalMemory.Allocation alloc;
+    /** The sanitizer's race and never-written-memory detector (shared by the device's launches). */
+    final Hazards hz;
+    /** Seeded random scheduling, or null for the deterministic order. */
+    final Schedule sched;
+    /** Warp steps the running warp may still take before the scheduler switches warps (random order). */
+    private int sliceLeft = Integer.MAX_VALUE;
+    /** What an unwritten register holds: the bits of {@link DeviceBuffer#POISON} (a NaN as f32). */
+    static final long POISON_REG = DeviceBuffer.POISON & 0xFFFFFFFFL;
 
     // counters
     final long[] counts;
@@ -59,8 +69,11 @@ final class Launch {
     final int[] laneInts = new int[32];
     final long[] laneLongs = new long[32];
 
-    Launch(DecodedKernel k, GlobalMemory gm, Dim3 grid, Dim3 block, int dynamicShared, byte[] param, long maxSteps) {
+    Launch(DecodedKernel k, GlobalMemory gm, Dim3 grid, Dim3 block, int dynamicShared, byte[] param, long maxSteps,
+           Hazards hz, Schedule sched) {
         this.k = k;
+        this.hz = hz;
+        this.sched = sched;
         this.gm = gm;
         this.grid = grid;
         this.block = block;
@@ -93,16 +106,40 @@ final class Launch {
     // ------------------------------------------------------------------ execution
 
     void run() {
-        for (int z = 0; z < grid.z(); z++) {
-            for (int y = 0; y < grid.y(); y++) {
-                for (int xx = 0; xx < grid.x(); xx++) {
-                    bx = xx;
-                    by = y;
-                    bz = z;
-                    runBlock();
-                }
+        hz.beginLaunch(shared.length);
+        long n = grid.count();
+        if (sched == null) {
+            for (long i = 0; i < n; i++) {
+                runBlock(i);
             }
+            return;
         }
+        // a random order of the blocks: i -> (a * i + c) mod n with a coprime to n is a permutation
+        long a = n <= 1 ? 1 : 1 + Math.floorMod(sched.next(), n - 1);
+        while (gcd(a, n) != 1) {
+            a = a + 1 == n ? 1 : a + 1;
+        }
+        long c = Math.floorMod(sched.next(), n);
+        for (long i = 0; i < n; i++) {
+            runBlock(n < (1L << 31) ? (a * i + c) % n : Math.floorMod(i + c, n));
+        }
+    }
+
+    private static long gcd(long a, long b) {
+        while (b != 0) {
+            long t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    private void runBlock(long linear) {
+        bx = (int) (linear % grid.x());
+        by = (int) (linear / grid.x() % grid.y());
+        bz = (int) (linear / ((long) grid.x() * grid.y()));
+        hz.beginBlock((int) linear);
+        runBlock();
     }
 
     private void setupBlock() {
@@ -111,8 +148,10 @@ final class Launch {
         int bdx = block.x();
         int bdy = block.y();
         for (Warp w : warps) {
-            Arrays.fill(w.r, 0L);
+            Arrays.fill(w.r, POISON_REG);
             Arrays.fill(w.pc, 0);
+            w.syncs = 0;
+            w.exited = 0;
             int first = w.index * 32;
             int n = Math.min(32, nthreads - first);
             w.live = n == 32 ? -1 : (1 << n) - 1;
@@ -160,8 +199,12 @@ final class Launch {
     private void runBlock() {
         setupBlock();
         while (true) {
-            for (Warp w : warps) {
-                runWarp(w);
+            if (sched == null) {
+                for (Warp w : warps) {
+                    runWarp(w);
+                }
+            } else {
+                interleave();
             }
             // every warp is now done or waiting at a barrier
             int barrierPc = -1;
@@ -191,7 +234,17 @@ final class Launch {
             if (!anyLive) {
                 return;
             }
-            if (k.code[barrierPc] instanceof Insns.BarRed br) {
+            for (Warp w : warps) {
+                if (w.exited != 0 && ((ControlInsns.Bar) k.code[barrierPc]).aligned) {
+                    Insn a = k.code[barrierPc];
+                    throw new DeviceException(prefix(firstW, firstLane) + "aligned barrier reached after other threads exited: this thread "
+                            + "waits at " + a.opcode + " [" + a.site + "] but thread " + threadString(w, Integer.numberOfTrailingZeros(w.exited))
+                            + " of the block has already exited; __syncthreads() (bar.sync, barrier.sync.aligned) must be reached by every"
+                            + " thread of the block (the PTX ISA leaves this undefined; barrier.sync without .aligned waits"
+                            + " for the non-exited threads only)");
+                }
+            }
+            if (k.code[barrierPc] instanceof ControlInsns.BarRed br) {
                 br.release(warps);
             }
             for (Warp w : warps) {
@@ -201,7 +254,63 @@ final class Launch {
                 }
                 w.waiting = 0;
             }
+            hz.barrier();
         }
+    }
+
+    /** Random order: runs random warps for random slices of steps until every warp waits or is done. */
+    private void interleave() {
+        Warp[] ready = new Warp[warps.length];
+        while (true) {
+            int n = 0;
+            for (Warp w : warps) {
+                if ((w.live & ~w.waiting) != 0) {
+                    ready[n++] = w;
+                }
+            }
+            if (n == 0) {
+                sliceLeft = Integer.MAX_VALUE;
+                return;
+            }
+            sliceLeft = 1 + sched.nextInt(48);
+            runWarp(ready[sched.nextInt(n)]);
+        }
+    }
+
+    /**
+     * The program counter of the lanes to run next: the smallest among the runnable lanes, or in random
+     * order a random one of them, unless that one is a warp-synchronous instruction other lanes have not
+     * reached (shfl.sync, vote.sync, bar.warp.sync wait for their lanes, as on a GPU).
+     */
+    private int pickPc(Warp w, int runnable, int minPc) {
+        int[] pcs = w.pc;
+        int n = 0;
+        int[] cand = laneInts;
+        for (int m = runnable; m != 0; m &= m - 1) {
+            int p = pcs[Integer.numberOfTrailingZeros(m)];
+            boolean seen = false;
+            for (int i = 0; i < n; i++) {
+                if (cand[i] == p) {
+                    seen = true;
+                    break;
+                }
+            }
+            if (!seen) {
+                cand[n++] = p;
+            }
+        }
+        if (n <= 1) {
+            return minPc;
+        }
+        int p = cand[sched.nextInt(n)];
+        if (p < k.code.length && isWarpSync(k.code[p])) {
+            return minPc;
+        }
+        return p;
+    }
+
+    private static boolean isWarpSync(Insn in) {
+        return in instanceof WarpInsns.Shfl || in instanceof WarpInsns.WarpSync || in instanceof WarpInsns.Vote;
     }
 
     private void runWarp(Warp w) {
@@ -220,24 +329,42 @@ final class Launch {
                     pc = p;
                 }
             }
+            if (sched != null) {
+                if (sliceLeft <= 0) {
+                    return;
+                }
+                pc = pickPc(w, runnable, pc);
+            }
             int mask = 0;
             int nextPc = Integer.MAX_VALUE;
+            int behind = Integer.MAX_VALUE; // the smallest pc of the other lanes (random order: they may be behind)
             for (int m = runnable; m != 0; m &= m - 1) {
                 int l = Integer.numberOfTrailingZeros(m);
                 int p = pcs[l];
                 if (p == pc) {
                     mask |= 1 << l;
-                } else if (p < nextPc) {
-                    nextPc = p;
+                } else {
+                    behind = Math.min(behind, p);
+                    if (p > pc && p < nextPc) {
+                        nextPc = p;
+                    }
                 }
             }
             while (true) {
                 if (pc >= code.length) {
                     // falling off the end of the body behaves like ret
                     w.live &= ~mask;
+                    w.exited |= mask;
                     break;
                 }
                 Insn in = code[pc];
+                if (behind < pc && sched != null && isWarpSync(in)) {
+                    // a warp-synchronous instruction waits for the lanes still behind (as on a GPU)
+                    for (int m = mask; m != 0; m &= m - 1) {
+                        pcs[Integer.numberOfTrailingZeros(m)] = pc;
+                    }
+                    break;
+                }
                 int em = mask;
                 int g = in.guard;
                 if (g >= 0) {
@@ -267,7 +394,7 @@ final class Launch {
                     in.exec(this, w, em);
                 }
                 pc++;
-                if (pc >= nextPc) {
+                if (pc >= nextPc || (sched != null && --sliceLeft <= 0)) {
                     for (int m = mask; m != 0; m &= m - 1) {
                         pcs[Integer.numberOfTrailingZeros(m)] = pc;
                     }
@@ -280,14 +407,24 @@ final class Launch {
     // ------------------------------------------------------------------ messages
 
     String threadString(Warp w, int lane) {
-        int lin = w.index * 32 + lane;
+        return threadString(w.index * 32 + lane);
+    }
+
+    /** The (x,y,z) of the thread with linear id {@code lin} in the block. */
+    String threadString(int lin) {
         int bdx = block.x();
         int bdy = block.y();
         return "(" + (lin % bdx) + "," + ((lin / bdx) % bdy) + "," + (lin / (bdx * bdy)) + ")";
     }
 
+    /** The (x,y,z) of the block with linear id {@code lin} in the grid. */
+    String blockString(long lin) {
+        return "(" + (lin % grid.x()) + "," + (lin / grid.x() % grid.y()) + "," + (lin / ((long) grid.x() * grid.y())) + ")";
+    }
+
     String prefix(Warp w, int lane) {
-        return "kernel " + k.name + " (module " + k.moduleName + ", launch <<<" + grid + ", " + block + ">>>), block ("
+        return "kernel " + k.name + " (module " + k.moduleName + ", launch <<<" + grid + ", " + block + ">>>"
+                + (sched == null ? "" : "; " + sched.describe()) + "), block ("
                 + bx + "," + by + "," + bz + "), thread " + threadString(w, lane) + ": ";
     }
 
@@ -332,6 +469,7 @@ final class Launch {
                     long o = a - al.base;
                     if (o <= al.size - size) {
                         off = (int) o;
+                        alloc = al;
                         return al.data;
                     }
                 }

@@ -12,6 +12,10 @@ final class Warp {
     int live;
     /** Lanes waiting at a block barrier. */
     int waiting;
+    /** Lanes that existed in the block and have exited. */
+    int exited;
+    /** bar.warp.sync instructions this warp has executed in the block (the hazard detector's warp clock). */
+    int syncs;
 
     Warp(int index, int slots) {
         this.index = index;

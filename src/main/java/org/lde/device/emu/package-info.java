@@ -19,6 +19,17 @@
  * several lines, {@code .loc}/{@code .file} (kept for messages), {@code .pragma}, {@code .section}
  * (skipped) and comments.
  *
+ * <h2>Where an instruction lives</h2>
+ * {@link org.lde.device.emu.Decoder} parses qualifiers and operands and dispatches on the opcode to one
+ * class per family of the PTX ISA, which holds that family's decoding and its executable instruction
+ * classes: {@code IntArith} (integer arithmetic), {@code FloatArith}/{@code FloatInsns} (floating point,
+ * approximate functions), {@code Conversions} (cvt), {@code BitInsns} (logic, shifts, bit fields, prmt,
+ * lop3), {@code SelectInsns} (setp, set, selp, slct), {@code MemoryInsns} (ld, st, atom, red, cvta),
+ * {@code ControlInsns} (bra, ret, exit, trap, bar.sync, bar.red, fences), {@code WarpInsns} (shfl, vote,
+ * activemask, bar.warp.sync); {@code Insns} holds the shared lane loops (d = f(a, b, ...)). The tests
+ * follow the same families ({@code IntInsnTest}, {@code FloatInsnTest}, {@code CvtTest},
+ * {@code SpacesAndSpecialsTest}, {@code WarpLevelTest}, {@code SanitizerTest}).
+ *
  * <h2>Instructions</h2>
  * mov (incl. vector pack/unpack, special registers, symbol addresses, %clock/%clock64 as a step
  * counter); ld/ldu/st (global, shared, local, param, const, generic; .v2/.v4; cache and ordering
@@ -45,8 +56,10 @@
  * arithmetic 0x7FFFFFFFFFFFFFFF. min/max return the non-NaN operand and order -0 below +0.
  * Approximate instructions are computed in double and rounded once (more accurate than hardware, within
  * the ISA's stated bounds, see {@code FloatArith}). atom.add.f32 flushes subnormals.
- * Registers start at 0; shared and local memory start filled with
- * {@link org.lde.device.DeviceBuffer#POISON}. Atomics are applied in lane order, warps one after another,
- * blocks in order: results are deterministic.
+ * Registers, shared and local memory and fresh global allocations start filled with
+ * {@link org.lde.device.DeviceBuffer#POISON}. By default atomics are applied in lane order, warps one after
+ * another, blocks in order: results are deterministic. With {@code -Dlde.emu.schedule=SEED} ({@link
+ * org.lde.device.emu.Schedule}) the orders are seeded random ones and approximate instructions are perturbed
+ * within their bounds; {@link org.lde.device.emu.Hazards} reports races whatever the order.
  */
 package org.lde.device.emu;

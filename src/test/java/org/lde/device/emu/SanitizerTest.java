@@ -32,7 +32,7 @@ class SanitizerTest {
 
     @Test
     void outOfBoundsStoreNamesKernelBlockThreadAndAllocation() {
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
             try (DeviceBuffer other = dev.allocate(64); DeviceBuffer buf = dev.allocate(1024)) {
                 assertEquals(64, other.bytes()); // allocation #1, so buf is #2
@@ -54,7 +54,7 @@ class SanitizerTest {
 
     @Test
     void useAfterFreeAndUnknownAddresses() {
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
             DeviceBuffer buf = dev.allocate(64);
             buf.close();
@@ -73,7 +73,7 @@ class SanitizerTest {
                 "  ld.param.u64 %rd1, [p];",
                 "  ld.global.f32 %f1, [%rd1+2];",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer buf = dev.allocate(64)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer buf = dev.allocate(64)) {
             Kernel k = dev.loadModule("mis.ptx", ptx).kernel("mis");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(buf)));
             long a = ((EmuBuffer) buf).address() + 2;
@@ -92,7 +92,7 @@ class SanitizerTest {
                 "  add.s32 %r3, %r3, %r2;",
                 "  st.shared.u32 [%r3], %r1;",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("sh.ptx", ptx).kernel("sh");
             dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(15)); // last word: fine
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(16)));
@@ -109,7 +109,7 @@ class SanitizerTest {
                 "  add.s64 %rd3, %rd1, %rd2;",
                 "  st.local.u32 [%rd3], %r1;",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("lo.ptx", loc).kernel("lo");
             dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(3));
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(40), 0, KernelArgs.of().i32(4)));
@@ -131,7 +131,7 @@ class SanitizerTest {
                 "  bar.sync 0;",
                 "DONE:",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("divbar.ptx", ptx).kernel("divbar");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(64), 0, KernelArgs.of()));
             assertTrue(msg.startsWith("kernel divbar (module divbar.ptx, launch <<<(1,1,1), (64,1,1)>>>), block (0,0,0), thread ("), msg);
@@ -141,7 +141,7 @@ class SanitizerTest {
     }
 
     @Test
-    void barrierReachedByAllLiveThreadsAfterSomeExitIsFine() {
+    void nonAlignedBarrierReachedByAllLiveThreadsAfterSomeExitIsFine() {
         String ptx = Kernels.entry("early", ".param .u64 p", String.join("\n",
                 "  .reg .pred %p<2>;",
                 "  .reg .b32 %r<4>;",
@@ -152,14 +152,14 @@ class SanitizerTest {
                 "  @%p1 ret;",
                 "  shl.b32 %r2, %r1, 2;",
                 "  st.shared.u32 [s+0], 7;",
-                "  bar.sync 0;",
+                "  barrier.sync 0;",
                 "  ld.shared.u32 %r3, [s];",
                 "  ld.param.u64 %rd1, [p];",
                 "  mul.wide.u32 %rd2, %r1, 4;",
                 "  add.s64 %rd3, %rd1, %rd2;",
                 "  st.global.u32 [%rd3], %r3;",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer out = dev.allocate(4 * 64)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer out = dev.allocate(4 * 64)) {
             Kernel k = dev.loadModule("early.ptx", ptx).kernel("early");
             dev.launch(k, Dim3.of(1), Dim3.of(64), 0, KernelArgs.of().ptr(out));
             int[] o = new int[40];
@@ -167,6 +167,30 @@ class SanitizerTest {
             for (int v : o) {
                 assertEquals(7, v);
             }
+        }
+    }
+
+    /**
+     * {@code if (tid < 16) __syncthreads();} with the other threads exited: bar.sync is barrier.sync.aligned,
+     * which every thread of the block must execute; the PTX ISA leaves this undefined, the sanitizer reports it.
+     */
+    @Test
+    void alignedBarrierAfterOtherThreadsExitedIsReported() {
+        String ptx = Kernels.entry("half_sync", "", String.join("\n",
+                "  .reg .pred %p<2>;",
+                "  .reg .b32 %r<4>;",
+                "  mov.u32 %r1, %tid.x;",
+                "  setp.ge.u32 %p1, %r1, 16;",
+                "  @%p1 bra DONE;",
+                "  bar.sync 0;",
+                "DONE:",
+                "  ret;"));
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
+            Kernel k = dev.loadModule("half.ptx", ptx).kernel("half_sync");
+            String msg = messageOf(() -> dev.launch(k, Dim3.of(2), Dim3.of(64), 0, KernelArgs.of()));
+            assertTrue(msg.startsWith("kernel half_sync (module half.ptx, launch <<<(2,1,1), (64,1,1)>>>"), msg);
+            assertTrue(msg.contains("block (0,0,0), thread (0,0,0): aligned barrier reached after other threads exited: this thread "
+                    + "waits at bar.sync [PTX line 12] but thread (16,0,0) of the block has already exited"), msg);
         }
     }
 
@@ -193,7 +217,7 @@ class SanitizerTest {
                 "  @%p1 exit;",
                 "  shfl.sync.down.b32 %r2, %r1, 1, 31, -1;",
                 "  ret;"));
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("shx.ptx", ptx).kernel("shx");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(32), 0, KernelArgs.of()));
             assertTrue(msg.contains("thread (0,0,0): shfl.sync.down.b32 membermask 0xffffffff names lanes that are absent: 20, 21"), msg);
@@ -216,7 +240,7 @@ class SanitizerTest {
                 "}",
                 "  .file 1 \"/home/me/src/my_kernels.cu\"",
                 "");
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             String msg = messageOf(() -> dev.loadModule("bad.ptx", ptx));
             assertEquals("bad.ptx: kernel bad: PTX line 9, my_kernels.cu:42: unsupported instruction mul24 in 'mul24.lo.s32'", msg);
             String q = messageOf(() -> dev.loadModule("q.ptx", ptx.replace("mul24.lo.s32", "add.foo.s32")));
@@ -230,7 +254,7 @@ class SanitizerTest {
 
     @Test
     void argumentMismatchesAreRejected() {
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer buf = dev.allocate(64)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer buf = dev.allocate(64)) {
             Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
             String m1 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().f32(1f).i32(1)));
             assertTrue(m1.contains("argument 0 is f32 1.0 but parameter 0 (p) is .u64 (expects ptr or i64)"), m1);
@@ -247,7 +271,7 @@ class SanitizerTest {
 
     @Test
     void syntaxErrorsNameTheLine() {
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             String m = messageOf(() -> dev.loadModule("s.ptx", STORE_I.replace("st.global.f32 [%rd2], %f1;", "st.global.f32 [%rd2] %f1;")));
             assertTrue(m.contains("s.ptx: PTX line 22: expected ';' after operands of st.global.f32 but found '%f1'"), m);
             String u = messageOf(() -> dev.loadModule("u.ptx", STORE_I.replace("[%rd2], %f1", "[%rd2], %q9")));
@@ -257,7 +281,8 @@ class SanitizerTest {
 
     @Test
     void runtimeErrorsInNvccKernelsNameTheCudaSourceLine() {
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer x = dev.allocate(4 * 100); DeviceBuffer y = dev.allocate(4 * 64)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer x = dev.allocate(4 * 100); DeviceBuffer y = dev.allocate(4 * 64)) {
+            x.fill32(0);
             Kernel k = dev.loadModule("elementwise.ptx", TestPtx.resource("elementwise.ptx")).kernel("relu_fwd");
             String msg = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(128), 0, KernelArgs.of().ptr(x).ptr(y).i32(100)));
             assertTrue(msg.contains("thread (64,0,0): global st.global.f32 at 0x"), msg);
@@ -268,7 +293,7 @@ class SanitizerTest {
 
     @Test
     void closingTheDeviceFreesItsBuffersAndModules() {
-        EmulatedDevice dev = new EmulatedDevice();
+        EmulatedDevice dev = EmulatedDevice.deterministic();
         DeviceBuffer b = dev.allocate(16);
         Kernel k = dev.loadModule("oob.ptx", STORE_I).kernel("store_i");
         dev.close();
@@ -284,7 +309,7 @@ class SanitizerTest {
 
     @Test
     void bufferRangeChecks() {
-        try (EmulatedDevice dev = new EmulatedDevice(); DeviceBuffer b = dev.allocate(40)) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic(); DeviceBuffer b = dev.allocate(40)) {
             String m = messageOf(() -> b.write(new float[4], 0, 8, 4));
             assertTrue(m.contains("elements [8, 12) are past the end of allocation #1 (40 bytes)"), m);
             String huge = messageOf(() -> b.write(new float[1], 0, 1L << 62, 1));
@@ -312,7 +337,7 @@ class SanitizerTest {
                 "  @%p2 ld.const.u32 %r3, [c+8];",
                 "  ret;",
                 "}");
-        try (EmulatedDevice dev = new EmulatedDevice()) {
+        try (EmulatedDevice dev = EmulatedDevice.deterministic()) {
             Kernel k = dev.loadModule("pc.ptx", ptx).kernel("pc");
             dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(0));
             String m1 = messageOf(() -> dev.launch(k, Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().i32(0).i32(1)));
