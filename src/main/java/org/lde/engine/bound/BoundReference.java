@@ -327,13 +327,29 @@ public final class BoundReference {
     public static void concretize(LinearRows rows, Shape inputShape, double[] x, double eps, Norm norm, double lo, double hi,
                                   double[] out, int offset) {
         Grid g = Grid.of(inputShape);
+        // L_inf: a . x' >= a . mid - |a| . rad over the box [mid - rad, mid + rad] (exact, and branch-free);
+        // L2: a . x - eps ||a||_2.
+        double[] mid = new double[x.length];
+        double[] rad = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            if (norm == Norm.LINF) {
+                double l = Math.max(x[i] - eps, lo);
+                double u = Math.min(x[i] + eps, hi);
+                mid[i] = 0.5 * (l + u);
+                rad[i] = 0.5 * (u - l);
+            } else {
+                mid[i] = x[i];
+            }
+        }
         double[] a = rows.coefficients();
         int wh = rows.windowH();
         int ww = rows.windowW();
         for (int r = 0; r < rows.rows(); r++) {
             double s = rows.bias()[r];
-            double n2 = 0;
+            double spread = 0;
             int base = r * rows.rowSize();
+            int j0 = Math.max(0, -rows.originW(r));
+            int j1 = Math.min(ww, g.w() - rows.originW(r));
             for (int c = 0; c < rows.channels(); c++) {
                 for (int i = 0; i < wh; i++) {
                     int gi = rows.originH(r) + i;
@@ -341,24 +357,23 @@ public final class BoundReference {
                         continue;
                     }
                     int ab = base + (c * wh + i) * ww;
-                    int xb = (c * g.h() + gi) * g.w();
-                    for (int j = 0; j < ww; j++) {
-                        int gj = rows.originW(r) + j;
-                        if (gj < 0 || gj >= g.w()) {
-                            continue;
+                    int xb = (c * g.h() + gi) * g.w() + rows.originW(r);
+                    if (norm == Norm.LINF) {
+                        for (int j = j0; j < j1; j++) {
+                            double v = a[ab + j];
+                            s += v * mid[xb + j];
+                            spread += Math.abs(v) * rad[xb + j];
                         }
-                        double v = a[ab + j];
-                        double xv = x[xb + gj];
-                        if (norm == Norm.LINF) {
-                            s += v > 0 ? v * Math.max(xv - eps, lo) : v * Math.min(xv + eps, hi);
-                        } else {
-                            s += v * xv;
-                            n2 += v * v;
+                    } else {
+                        for (int j = j0; j < j1; j++) {
+                            double v = a[ab + j];
+                            s += v * mid[xb + j];
+                            spread += v * v;
                         }
                     }
                 }
             }
-            out[offset + r] = norm == Norm.L2 ? s - eps * Math.sqrt(n2) : s;
+            out[offset + r] = norm == Norm.L2 ? s - eps * Math.sqrt(spread) : s - spread;
         }
     }
 
