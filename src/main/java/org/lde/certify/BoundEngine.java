@@ -70,7 +70,7 @@ final class BoundEngine {
     /** The largest row size on the way back from a single neuron of node {@code k} to the input. */
     private long windowCells(int k) {
         Shape sh = nodeShape(k);
-        long h = sh.rank() == 3 ? 1 : 1;
+        long h = 1;
         long w = 1;
         long cells = sh.sizeInt() / (sh.rank() == 3 ? (long) sh.dim(1) * sh.dim(2) : 1);
         long worst = cells;
