@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * CPU threads), and {@code ibp} and {@code alpha-crown} (20 Adam steps) for scale. The float64
  * reference ({@code EjmlBackend}'s default bound passes) on the host's cores (a parallel stream over
  * the input sets). Score: milliseconds per batched {@code bounds} call. The number of certified images
- * is printed at teardown.
+ * and the process CPU time per call (all threads, warm-up, JIT and GC included) are printed at teardown.
  *
  * <p>Run: {@code mvn -B -Pbench test-compile exec:exec -Djmh.args="CertifyBench -f 1 -wi 2 -i 5"}; alpha-CROWN on the
  * CNN takes seconds per call: {@code -p method=alpha-crown -bm ss -wi 1 -i 2}.
@@ -57,6 +57,14 @@ public class CertifyBench {
     private Tensor x;
     private Certifier certifier;
     private BoundResult last;
+    private long calls;
+    private long cpu0;
+
+    /** CPU time of the whole process (all threads), in nanoseconds. */
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -64,11 +72,13 @@ public class CertifyBench {
         engine = new EjmlBackend(net);
         x = SampleData.fashionMnist().inputs().slice(0, batch);
         certifier = Certifier.builder().method(Method.parse(method)).norm(Norm.LINF).build();
+        cpu0 = processCpu();
     }
 
     @Benchmark
     public BoundResult marginBounds() {
         last = certifier.bounds(engine, x, Specification.predictedMargins(), eps);
+        calls++;
         return last;
     }
 
@@ -79,8 +89,11 @@ public class CertifyBench {
             for (int n = 0; n < batch; n++) {
                 c += last.certified(n, 0) ? 1 : 0;
             }
-            System.out.printf("%n# CertifyBench %s %s batch %d eps %s: %d/%d certified; %d cores%n", model, method, batch, eps, c,
-                    batch, Runtime.getRuntime().availableProcessors());
+            // Process CPU time per call (all threads, warm-up, JIT and GC included): a figure that a loaded machine
+            // changes far less than the wall time.
+            System.out.printf("%n# CertifyBench %s %s batch %d eps %s: %d/%d certified; %d cores; %.1f ms process CPU per call "
+                            + "(%d calls)%n", model, method, batch, eps, c, batch, Runtime.getRuntime().availableProcessors(),
+                    (processCpu() - cpu0) / 1e6 / calls, calls);
         }
         engine.close();
     }
