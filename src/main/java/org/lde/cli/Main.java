@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lde", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
         subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
+                CertifyCommand.class,
                 EvaluateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,5 +1,11 @@
 package org.lde.engine;
 
+import java.util.List;
+import java.util.stream.IntStream;
+import org.lde.engine.bound.BoundReference;
+import org.lde.engine.bound.LinearRows;
+import org.lde.engine.bound.NodeBounds;
+import org.lde.engine.bound.Slopes;
 import org.lde.engine.dual.DualLinearization;
 import org.lde.engine.dual.DualProblem;
 import org.lde.engine.dual.DualSolutions;
@@ -86,6 +92,57 @@ public interface Backend extends AutoCloseable {
         Tensor g = reverse(recorded, seeds);
         DualSolverOptions o = lin.options().orElse(dualDefaults());
         return lin.solveOnHost(g, (p, lambda0) -> solveDual(p, lambda0, o));
+    }
+
+    /**
+     * Interval bound propagation (IBP, METHOD.md section 7): the bounds of every node of the network
+     * for each input box {@code [lower[n], upper[n]]}. The default is the float64
+     * {@link BoundReference#intervals}, run on the host for each box (in parallel).
+     *
+     * @param lower {@code [M, inputShape...]}
+     * @param upper {@code [M, inputShape...]}, elementwise {@code >= lower}
+     * @return one {@link NodeBounds} per box, every node bounded
+     * @throws IllegalArgumentException when the shapes differ from the network's input or a lower
+     *     bound exceeds its upper bound
+     */
+    default List<NodeBounds> intervals(Tensor lower, Tensor upper) {
+        Network net = network();
+        int d = net.inputSize();
+        if (!lower.shape().equals(upper.shape()) || lower.shape().rank() < 1 || lower.size() != lower.shape().dim(0) * d) {
+            throw new IllegalArgumentException("intervals: lower " + lower.shape() + " and upper " + upper.shape()
+                    + " must both be [M, " + net.inputShape() + "]");
+        }
+        lower.requireFinite("intervals: lower");
+        upper.requireFinite("intervals: upper");
+        int m = lower.shape().dim(0);
+        NodeBounds[] out = new NodeBounds[m];
+        IntStream.range(0, m).parallel().forEach(i -> out[i] = BoundReference.intervals(net,
+                java.util.Arrays.copyOfRange(lower.data(), i * d, (i + 1) * d),
+                java.util.Arrays.copyOfRange(upper.data(), i * d, (i + 1) * d)));
+        return List.of(out);
+    }
+
+    /**
+     * The backward linear-bound pass of METHOD.md section 7 (CROWN's "dual network"): for each input
+     * set {@code i}, the rows {@code rows[i]} (linear functions of node {@code startNode}) carried back to
+     * the input through the network's transposed layers and the ReLU/MaxPool relaxations that
+     * {@code bounds[i]} and {@code slopes[i]} define. The result {@code (a_0, c_0)} satisfies
+     * {@code rows(z(x')) >= a_0 . x' + c_0} wherever the node bounds hold; concretizing it over the
+     * input set is the caller's (float64, on the host). The default runs the float64
+     * {@link BoundReference#backward} on the host, the sets in parallel.
+     *
+     * @param slopes one entry per set ({@link Slopes#ADAPTIVE} for CROWN's adaptive lower slopes)
+     */
+    default List<LinearRows> boundBackward(List<NodeBounds> bounds, int startNode, List<LinearRows> rows, List<Slopes> slopes) {
+        if (bounds.size() != rows.size() || bounds.size() != slopes.size()) {
+            throw new IllegalArgumentException("boundBackward: " + bounds.size() + " bounds, " + rows.size() + " row sets and "
+                    + slopes.size() + " slope sets must match");
+        }
+        Network net = network();
+        LinearRows[] out = new LinearRows[rows.size()];
+        IntStream.range(0, rows.size()).parallel().forEach(i ->
+                out[i] = BoundReference.backward(net, bounds.get(i), startNode, rows.get(i), slopes.get(i), null));
+        return List.of(out);
     }
 
     /** The output of the named layer during the recorded pass: {@code [N, layerShape...]}. */

@@ -122,6 +122,18 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public java.util.List<org.lde.engine.bound.NodeBounds> intervals(Tensor lower, Tensor upper) {
+        return inner.intervals(lower, upper);
+    }
+
+    @Override
+    public java.util.List<org.lde.engine.bound.LinearRows> boundBackward(java.util.List<org.lde.engine.bound.NodeBounds> bounds,
+            int startNode, java.util.List<org.lde.engine.bound.LinearRows> rows,
+            java.util.List<org.lde.engine.bound.Slopes> slopes) {
+        return inner.boundBackward(bounds, startNode, rows, slopes);
+    }
+
+    @Override
     public Tensor layerOutput(Recorded recorded, String layer) {
         return inner.layerOutput(recorded, layer);
     }

@@ -1,0 +1,278 @@
+package org.lde.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lde.certify.BoundResult;
+import org.lde.certify.Certifier;
+import org.lde.certify.Method;
+import org.lde.certify.RadiusOptions;
+import org.lde.certify.Specification;
+import org.lde.engine.Backend;
+import org.lde.engine.bound.Norm;
+import org.lde.model.Network;
+import org.lde.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "certify", mixinStandardHelpOptions = true,
+        description = {"Certified bounds on the network (IBP, CROWN, CROWN-IBP, alpha-CROWN): per image the margin bounds "
+                + "of the predicted class over the L_inf ball (intersected with the domain) or the L2 ball, certified "
+                + "yes/no per eps, and with --radius the certified radius r_lo (largest eps with every margin lower bound "
+                + "> 0, bisection to --tolerance). Prints a table; writes certify.csv and certify.json with every setting.",
+                "Images: --data SPEC (with --limit/--indices), --idx IMAGES_FILE (u8 IDX), or --png FILE... (28x28 grey)."})
+final class CertifyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    String model;
+
+    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")
+    String data;
+
+    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255)")
+    Path idx;
+
+    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size)")
+    List<Path> png;
+
+    @Option(names = "--limit", description = "certify only the first N images")
+    Integer limit;
+
+    @Option(names = "--indices", split = ",", description = "certify these images (0-based, comma-separated)")
+    int[] indices;
+
+    @Option(names = "--norm", defaultValue = "linf", description = "linf (ball intersected with the domain) or l2 (default ${DEFAULT-VALUE})")
+    String norm;
+
+    @Option(names = "--eps", split = ",", description = "radii to certify, comma-separated")
+    double[] eps;
+
+    @Option(names = "--radius", description = "compute the certified radius of every image")
+    boolean radius;
+
+    @Option(names = "--method", defaultValue = "crown", description = "ibp, crown, crown-ibp or alpha-crown (default ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--tolerance", defaultValue = "1e-4", description = "absolute tolerance of the radius bisection (default ${DEFAULT-VALUE})")
+    double tolerance;
+
+    @Option(names = "--alpha-iterations", defaultValue = "20", description = "Adam steps of alpha-CROWN (default ${DEFAULT-VALUE})")
+    int alphaIterations;
+
+    @Option(names = "--batch", defaultValue = "32", description = "images per batched call (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--out", defaultValue = "lde-certify", description = "output folder for certify.csv and certify.json (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @Override
+    public Integer call() {
+        if ((eps == null || eps.length == 0) && !radius) {
+            throw new IllegalArgumentException("give --eps E[,E...] or --radius (or both)");
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        double[] radii = eps == null ? new double[0] : eps.clone();
+        for (double e : radii) {
+            if (!(e >= 0) || !Double.isFinite(e)) {
+                throw new IllegalArgumentException("--eps: every radius must be finite and >= 0, got " + e);
+            }
+        }
+        Norm nm = Norm.parse(norm);
+        Method me = Method.parse(method);
+        RadiusOptions ro = RadiusOptions.defaults().withTolerance(tolerance);
+        Certifier certifier = Certifier.builder().method(me).norm(nm).alphaIterations(alphaIterations).build();
+        Network net = ModelRef.open(model);
+        ExplainCommand loader = new ExplainCommand();
+        loader.model = model;
+        loader.data = data;
+        loader.idx = idx;
+        loader.png = png;
+        loader.limit = limit;
+        loader.indices = indices;
+        ExplainCommand.Inputs in = loader.load(net);
+        int n = in.x().shape().dim(0);
+        double[] dom = certifier.domain(net);
+
+        int[] predicted = new int[n];
+        double[][] lower = new double[n][];
+        boolean[][] certified = new boolean[n][radii.length];
+        double[] r = new double[n];
+        List<BoundResult> parts = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (Backend backend = backendOption.open(net)) {
+            for (int from = 0; from < n; from += batch) {
+                int to = Math.min(n, from + batch);
+                Tensor x = in.x().slice(from, to);
+                int[] y;
+                if (radii.length > 0) {
+                    BoundResult br = certifier.bounds(backend, x, Specification.predictedMargins(), radii);
+                    parts.add(br);
+                    y = br.anchors();
+                    for (int i = 0; i < to - from; i++) {
+                        for (int e = 0; e < radii.length; e++) {
+                            certified[from + i][e] = br.certified(i, e);
+                        }
+                    }
+                } else {
+                    y = predictedOf(backend, x);
+                }
+                System.arraycopy(y, 0, predicted, from, y.length);
+                if (radius) {
+                    double[] rr = certifier.certifiedRadius(backend, x, y, ro);
+                    System.arraycopy(rr, 0, r, from, rr.length);
+                }
+                System.err.printf(Locale.ROOT, "certified %d/%d images (%.1f s)%n", to, n, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("model", model);
+        settings.put("data", data != null ? data : idx != null ? idx.toString() : "png");
+        settings.put("images", n);
+        settings.put("norm", nm.label());
+        settings.put("method", me.label());
+        settings.put("eps", radii);
+        settings.put("radius", radius);
+        settings.put("tolerance", tolerance);
+        settings.put("maxEps", "domain size");
+        settings.put("alphaIterations", alphaIterations);
+        settings.put("alphaLearningRate", certifier.alphaLearningRate());
+        settings.put("domain", dom);
+        settings.put("specification", "margins of the predicted class over every other class");
+        settings.put("backend", backendOption.kind);
+        settings.put("arithmetic", "float64 bound passes and concretization on the host (no outward rounding)");
+        settings.put("seconds", seconds);
+
+        List<Map<String, Object>> rows = new ArrayList<>();
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "%4s %-26s %-12s %-12s", "#", "image", "label", "predicted"));
+        for (double e : radii) {
+            table.append(String.format(Locale.ROOT, " %18s", "eps " + e));
+        }
+        if (radius) {
+            table.append(String.format(Locale.ROOT, " %10s", "r_lo"));
+        }
+        table.append('\n');
+        int[] counts = new int[radii.length];
+        for (int i = 0; i < n; i++) {
+            int label = in.labels()[i];
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("index", i);
+            row.put("source", in.sources().get(i));
+            row.put("label", label);
+            row.put("predicted", predicted[i]);
+            row.put("predictedName", net.classNames().get(predicted[i]));
+            table.append(String.format(Locale.ROOT, "%4d %-26s %-12s %-12s", i, in.sources().get(i),
+                    label < 0 ? "-" : net.classNames().get(label), net.classNames().get(predicted[i])));
+            List<Map<String, Object>> perEps = new ArrayList<>();
+            for (int e = 0; e < radii.length; e++) {
+                BoundResult br = parts.get(i / batch);
+                int k = i % batch;
+                double[] lo = new double[br.rows()];
+                double[] hi = new double[br.rows()];
+                int[] other = new int[br.rows()];
+                for (int q = 0; q < br.rows(); q++) {
+                    int idx2 = (k * radii.length + e) * br.rows() + q;
+                    lo[q] = br.lower().data()[idx2];
+                    hi[q] = br.upper().data()[idx2];
+                    other[q] = br.otherClass(k, q);
+                }
+                Map<String, Object> pe = new LinkedHashMap<>();
+                pe.put("eps", radii[e]);
+                pe.put("certified", certified[i][e]);
+                pe.put("minMarginLower", br.minLower(k, e));
+                pe.put("otherClasses", other);
+                pe.put("marginLower", lo);
+                pe.put("marginUpper", hi);
+                perEps.add(pe);
+                if (certified[i][e]) {
+                    counts[e]++;
+                }
+                table.append(String.format(Locale.ROOT, " %3s %+14.4g", certified[i][e] ? "yes" : "no", br.minLower(k, e)));
+            }
+            row.put("bounds", perEps);
+            if (radius) {
+                row.put("certifiedRadius", r[i]);
+                table.append(String.format(Locale.ROOT, " %10.5f", r[i]));
+            }
+            rows.add(row);
+            table.append('\n');
+        }
+        System.out.print(table);
+        for (int e = 0; e < radii.length; e++) {
+            System.out.printf(Locale.ROOT, "eps %s: certified %d/%d (%s, %s)%n", radii[e], counts[e], n, me.label(), nm.label());
+        }
+        if (radius) {
+            double[] sorted = r.clone();
+            java.util.Arrays.sort(sorted);
+            System.out.printf(Locale.ROOT, "certified radius r_lo (%s, %s, tolerance %s): median %.5f, min %.5f, max %.5f%n",
+                    me.label(), nm.label(), tolerance, sorted[n / 2], sorted[0], sorted[n - 1]);
+        }
+        write(settings, rows, radii);
+        System.out.println("wrote " + out.resolve("certify.csv") + " and " + out.resolve("certify.json"));
+        return 0;
+    }
+
+    private static int[] predictedOf(Backend backend, Tensor x) {
+        Tensor logits = backend.forward(x);
+        int n = logits.shape().dim(0);
+        int c = logits.shape().dim(1);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 1; j < c; j++) {
+                if (logits.data()[i * c + j] > logits.data()[i * c + y[i]]) {
+                    y[i] = j;
+                }
+            }
+        }
+        return y;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void write(Map<String, Object> settings, List<Map<String, Object>> rows, double[] radii) {
+        try {
+            Files.createDirectories(out);
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("settings", settings);
+            doc.put("images", rows);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("certify.json").toFile(), doc);
+            StringBuilder csv = new StringBuilder();
+            csv.append("index,source,label,predicted,model,norm,method,tolerance,alpha_iterations,domain_lo,domain_hi,eps,certified,"
+                    + "min_margin_lower,r_lo\n");
+            double[] dom = (double[]) settings.get("domain");
+            for (Map<String, Object> row : rows) {
+                List<Map<String, Object>> perEps = (List<Map<String, Object>>) row.get("bounds");
+                String r = row.containsKey("certifiedRadius") ? String.valueOf(row.get("certifiedRadius")) : "";
+                String prefix = row.get("index") + "," + row.get("source") + "," + row.get("label") + "," + row.get("predicted") + ","
+                        + model + "," + settings.get("norm") + "," + settings.get("method") + "," + tolerance + ","
+                        + alphaIterations + "," + dom[0] + "," + dom[1] + ",";
+                if (perEps.isEmpty()) {
+                    csv.append(prefix).append(",,,").append(r).append('\n');
+                }
+                for (Map<String, Object> pe : perEps) {
+                    csv.append(prefix).append(pe.get("eps")).append(',').append(pe.get("certified")).append(',')
+                            .append(pe.get("minMarginLower")).append(',').append(r).append('\n');
+                }
+            }
+            Files.writeString(out.resolve("certify.csv"), csv.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write results to " + out + ": " + e.getMessage(), e);
+        }
+    }
+}
