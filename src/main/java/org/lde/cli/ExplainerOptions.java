@@ -2,6 +2,8 @@ package org.lde.cli;
 
 import java.util.Locale;
 import java.util.Optional;
+import org.lde.certify.Method;
+import org.lde.explain.BoundCertifier;
 import org.lde.explain.AttributionKind;
 import org.lde.explain.Baseline;
 import org.lde.explain.ExplainMode;
@@ -62,15 +64,16 @@ final class ExplainerOptions {
     String attribution;
 
     @Option(names = "--certify", description = "also compute the certified radius r_lo of every explanation "
-            + "(bounds on the network, METHOD.md section 7); without it r_lo is reported as not computed")
+            + "(bounds on the network, docs/method.md section 7); without it r_lo is reported as not computed")
     boolean certify;
 
-    /**
-     * The engine's radius certifier for {@code --certify} (package {@code certify}); empty in a build without
-     * it, where {@code --certify} fails with a message that says so.
-     */
+    @Option(names = "--certify-method", defaultValue = "crown",
+            description = "bounds behind --certify: ibp, crown, crown-ibp or alpha-crown (default ${DEFAULT-VALUE})")
+    String certifyMethod;
+
+    /** The engine's radius certifier for {@code --certify}: package {@code certify}'s bounds ({@code --certify-method}). */
     Optional<RadiusCertifier> engineCertifier() {
-        return Optional.empty();
+        return Optional.of(BoundCertifier.of(Method.parse(certifyMethod)));
     }
 
     static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {

@@ -204,11 +204,30 @@ class ExplainCliTest {
     }
 
     @Test
-    void certifyNeedsACertifierAndShowsTheIntervalWhenItHasOne(@TempDir Path dir) throws Exception {
-        CliTest.Result r = CliTest.run("explain", SAMPLE, "--data", "sample:fashion-mnist", "--limit", "2", "--certify",
-                "--out", dir.resolve("none").toString());
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("--certify") && r.err().contains("no radius certifier"), r.err());
+    void certifyComputesRLoBelowEveryVerifiedRHi(@TempDir Path dir) throws Exception {
+        // The real certifier (package certify, CROWN) behind --certify, on the sample MLP in L_inf: every r_lo is
+        // a number, at most the float64-verified r_hi of the same explanation, and positive where the decision
+        // has any margin (CROWN certifies most of these images at L_inf 0.001, see the README).
+        Path crown = dir.resolve("crown");
+        CliTest.Result r = CliTest.run("explain", "sample:fmnist-mlp", "--data", "sample:fashion-mnist", "--limit", "4",
+                "--perturbation", "additive", "--objective", "linf", "--certify", "--out", crown.toString());
+        assertEquals(0, r.code(), r.err());
+        int positive = 0;
+        for (String line : lines(crown.resolve("explanations.jsonl"))) {
+            JsonNode j = JSON.readTree(line);
+            assertFalse(j.get("r_lo").isNull(), line);
+            double rLo = j.get("r_lo").asDouble();
+            assertTrue(rLo >= 0, line);
+            if (j.get("verified").asBoolean()) {
+                assertTrue(rLo <= j.get("r_hi").asDouble(), line);
+            }
+            positive += rLo > 0 ? 1 : 0;
+        }
+        assertTrue(positive >= 2, "CROWN certified only " + positive + " of 4");
+        CliTest.Result bad = CliTest.run("explain", SAMPLE, "--data", "sample:fashion-mnist", "--limit", "1", "--certify",
+                "--certify-method", "lp", "--out", dir.resolve("none").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("lp"), bad.err());
         assertFalse(Files.exists(dir.resolve("none")), "nothing written");
         // With a certifier (a test double: half of the verified r_hi is not sound in general, so it returns 0
         // here, the always-sound radius) the CLI prints and writes r_lo and r_lo / r_hi.
