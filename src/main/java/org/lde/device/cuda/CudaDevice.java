@@ -416,6 +416,20 @@ public final class CudaDevice implements Device {
         }
     }
 
+    /** Makes the primary context current for a CUDA library (cuBLAS) called on this device's buffers. */
+    void makeCurrentForLibrary() {
+        makeCurrent();
+    }
+
+    /** {@code b} as an open buffer of this device holding at least {@code bytes}, for a library call. */
+    CudaBuffer own(DeviceBuffer b, long bytes, String what) {
+        CudaBuffer cb = ownBuffer(b, what + " of a library call");
+        if (cb.bytes < bytes) {
+            throw new DeviceException(what + " holds " + cb.bytes + " bytes, the call needs " + bytes);
+        }
+        return cb;
+    }
+
     private CudaBuffer ownBuffer(DeviceBuffer b, String where) {
         if (!(b instanceof CudaBuffer cb) || cb.device != this) {
             throw new DeviceException("cannot launch " + where + ": the buffer was not allocated on this device (" + name + ")");
