@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --device=*) device="${1#--device=}"; shift ;;
     --out) out="${2:?--out needs a directory}"; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "gpu-check.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,8 +45,9 @@ case "$device" in
 esac
 
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
-work=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+work=target/gpu-check-logs   # the raw logs of the last run (not in the repository)
+rm -rf "$work"
+mkdir -p "$work"
 report="$out/$(date -u +%Y-%m-%d)-$device.md"
 mkdir -p "$out"
 start=$(date +%s)
@@ -57,11 +58,13 @@ if [ "$device" = cuda ]; then
   props=(-Dlde.device.debug=true -Dlde.testHeap="${LDE_TEST_HEAP:-6g}")
   jmh_common=(-f 1 -wi 2 -i 3)
   kernel_params=(-p device=cuda)
+  jvm_props=(-Dlde.device.debug=false)   # timings without the debug mode's synchronization; JMH's lock kept
   explainer_args=(ExplainerBench -p backend=cuda -f 1 -wi 1 -i 3)
 else
   props=(-Dlde.agreement.cases=1 -Dlde.testHeap="${LDE_TEST_HEAP:-2g}")
   jmh_common=(-f 0 -wi 0 -i 1 -r 200ms)
   kernel_params=(-p device=emulator)
+  jvm_props=(-Djmh.ignoreLock=true)   # a shared CI machine may run other JMH instances; these timings are a smoke test
   explainer_args=(ExplainerBench -p backend=emulator -p model=fmnist-mlp -p batch=1 -p perturbation=deletion -bm ss -f 0 -wi 0 -i 1)
 fi
 
@@ -100,8 +103,10 @@ mvn "${mvn_quiet[@]}" dependency:build-classpath -Dmdep.includeScope=test -Dmdep
 cp="target/test-classes:target/classes:$(cat "$work/cp.txt" 2>/dev/null || true)"
 jmh() {   # name, args...
   local name=$1; shift
-  if ! java -cp "$cp" org.openjdk.jmh.Main "$@" -rf csv -rff "$work/$name.csv" >"$work/$name.log" 2>&1; then
-    failures+=("benchmarks: JMH $name exited with an error (see its log below)")
+  local rc=0
+  java "${jvm_props[@]}" -cp "$cp" org.openjdk.jmh.Main "$@" -rf csv -rff "$work/$name.csv" >"$work/$name.log" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    failures+=("benchmarks: JMH $name exited with status $rc: $(grep -v '^\s*$' "$work/$name.log" | head -n 1)")
   fi
 }
 if [ "$device" = cuda ]; then
@@ -166,8 +171,10 @@ elapsed=$(( $(date +%s) - start ))
     echo
     for f in "${failures[@]}"; do echo "- $f"; done
     echo
+    echo "Raw logs: $work/ (suites.log and one log per JMH run). The suites' last lines:"
+    echo
     echo '```'
-    tail -n 40 "$work/suites.log"
+    tail -n 20 "$work/suites.log"
     echo '```'
   fi
   echo
@@ -201,6 +208,6 @@ elapsed=$(( $(date +%s) - start ))
 echo "gpu-check.sh: wrote $report (${elapsed} s)"
 if [ ${#failures[@]} -gt 0 ]; then
   printf 'gpu-check.sh: %s\n' "${failures[@]}" >&2
-  tail -n 40 "$work/suites.log" >&2
+  echo "gpu-check.sh: raw logs in $work/" >&2
   [ "$keep_going" = 1 ] || exit 1
 fi
