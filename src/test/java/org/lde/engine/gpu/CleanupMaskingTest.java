@@ -13,8 +13,6 @@ import org.lde.device.DeviceException;
 import org.lde.device.Dim3;
 import org.lde.device.Kernel;
 import org.lde.device.KernelArgs;
-import org.lde.device.Module;
-import org.lde.device.emu.EmulatedDevice;
 import org.lde.model.Architectures;
 import org.lde.model.Network;
 import org.lde.tensor.Rng;
@@ -30,25 +28,9 @@ import org.lde.tensor.Tensor;
 class CleanupMaskingTest {
 
     /** The emulator, except that once armed the next launch faults and every later synchronize fails. */
-    static final class FaultingDevice implements Device {
-        final EmulatedDevice inner = new EmulatedDevice();
+    static final class FaultingDevice extends EmulatorWrapper {
         boolean armed;
         boolean faulted;
-
-        @Override
-        public String name() {
-            return "faulting " + inner.name();
-        }
-
-        @Override
-        public DeviceBuffer allocate(long bytes) {
-            return inner.allocate(bytes);
-        }
-
-        @Override
-        public Module loadModule(String name, String ptx) {
-            return inner.loadModule(name, ptx);
-        }
 
         @Override
         public void launch(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
@@ -60,26 +42,11 @@ class CleanupMaskingTest {
         }
 
         @Override
-        public int maxDynamicSharedBytes(Kernel kernel) {
-            return inner.maxDynamicSharedBytes(kernel);
-        }
-
-        @Override
-        public void setMaxDynamicSharedBytes(Kernel kernel, int bytes) {
-            inner.setMaxDynamicSharedBytes(kernel, bytes);
-        }
-
-        @Override
         public void synchronize() {
             if (faulted) {
                 throw new DeviceException("cuCtxSynchronize failed: CUDA_ERROR_ILLEGAL_ADDRESS (the same fault, reported again)");
             }
             inner.synchronize();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 

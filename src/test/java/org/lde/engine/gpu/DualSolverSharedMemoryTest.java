@@ -13,9 +13,7 @@ import org.lde.device.Dim3;
 import org.lde.device.Kernel;
 import org.lde.device.KernelArgs;
 import org.lde.device.KernelLibrary;
-import org.lde.device.Module;
 import org.lde.device.SharedMemoryLimits;
-import org.lde.device.emu.EmulatedDevice;
 import org.lde.engine.dual.DualSolverOptions;
 
 /**
@@ -28,25 +26,9 @@ import org.lde.engine.dual.DualSolverOptions;
 class DualSolverSharedMemoryTest {
 
     /** The emulator for memory and attributes; launches are recorded with the limit in force, not run. */
-    static final class RecordingDevice implements Device {
-        final EmulatedDevice inner = new EmulatedDevice();
+    static final class RecordingDevice extends EmulatorWrapper {
         final List<String> refusals = new ArrayList<>();
         final List<Integer> launched = new ArrayList<>();
-
-        @Override
-        public String name() {
-            return "recording " + inner.name();
-        }
-
-        @Override
-        public DeviceBuffer allocate(long bytes) {
-            return inner.allocate(bytes);
-        }
-
-        @Override
-        public Module loadModule(String name, String ptx) {
-            return inner.loadModule(name, ptx);
-        }
 
         @Override
         public void launch(Kernel kernel, Dim3 grid, Dim3 block, int dynamicSharedBytes, KernelArgs args) {
@@ -55,26 +37,6 @@ class DualSolverSharedMemoryTest {
             if (!r.isEmpty()) {
                 refusals.add(r);
             }
-        }
-
-        @Override
-        public int maxDynamicSharedBytes(Kernel kernel) {
-            return inner.maxDynamicSharedBytes(kernel);
-        }
-
-        @Override
-        public void setMaxDynamicSharedBytes(Kernel kernel, int bytes) {
-            inner.setMaxDynamicSharedBytes(kernel, bytes);
-        }
-
-        @Override
-        public void synchronize() {
-            inner.synchronize();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 
