@@ -97,9 +97,16 @@ __device__ __forceinline__ int align_shift(const float* src, long long lo) {
 // src[lo(s) - shift, lo(s) + len) (shift = align_shift(src, lo(s))), so element lo(s) + e lands at
 // dst[s * slot + shift + e]. slot >= len + 7. Elements of a slot past the span are left unwritten
 // (never read). All threads of the block take part; no barrier inside.
+// An empty span (len == 0: every window of the tile lies in the padding) copies nothing. Its lo(s) may
+// then lie past the end of src (a tile of output rows inside the bottom padding has r0 > IH - 1), and
+// the alignment shift would read up to 7 floats before it, i.e. past the end of the allocation (the
+// sanitizer's report for padding well above the kernel size, e.g. kernel 1 with padding 4 on 28x28).
 template <typename Lo>
 __device__ __forceinline__ void stage_spans(const float* __restrict__ src, int spans, int len, int slot, Lo lo,
                                             float* dst) {
+    if (len <= 0) {
+        return;   // uniform over the block
+    }
     const int total = spans * slot;
     for (int e = threadIdx.x; e < total; e += THREADS) {
         const int s = e / slot;

@@ -29,18 +29,41 @@ abstract class AbstractKernelBench {
     private LaunchProfile lastProfile;
 
     /**
-     * Opens {@code kind} ("emulator" or "cuda"). For "cuda" without a usable GPU this throws, so JMH
-     * reports that parameter combination as failed with the reason and goes on with the others.
+     * Opens {@code kind} ("emulator" or "cuda"). For "cuda" without a usable GPU this throws a {@link Skip}
+     * (one line, no stack trace), so JMH reports that parameter combination as failed with the reason and
+     * goes on with the others.
      */
     protected void open(String kind) {
         if (kind.equals("cuda")) {
-            GpuProbe.Result r = Devices.probe();
-            if (!r.usable()) {
-                throw new IllegalStateException("skipped device=cuda: no usable CUDA GPU: " + r.reason());
-            }
+            requireGpu(getClass().getSimpleName());
         }
         dev = Devices.open(kind);
         library = new KernelLibrary(dev);
+    }
+
+    /** Throws a {@link Skip} naming {@code bench} and the probe's reason when no CUDA GPU is usable. */
+    static void requireGpu(String bench) {
+        GpuProbe.Result r = Devices.probe();
+        if (!r.usable()) {
+            throw new Skip(bench + " skipped on device=cuda: no usable CUDA GPU: " + r.reason());
+        }
+    }
+
+    /**
+     * A benchmark that cannot run here (no GPU): JMH prints the throwable of a failed setup, and this one
+     * has no stack trace, so the skip is one line.
+     */
+    static final class Skip extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Skip(String message) {
+            super(message, null, false, false);
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
     }
 
     protected boolean onEmulator() {

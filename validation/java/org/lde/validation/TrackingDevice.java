@@ -105,6 +105,16 @@ final class TrackingDevice implements Device {
     }
 
     @Override
+    public int maxDynamicSharedBytes(Kernel kernel) {
+        return inner.maxDynamicSharedBytes(kernel);
+    }
+
+    @Override
+    public void setMaxDynamicSharedBytes(Kernel kernel, int bytes) {
+        inner.setMaxDynamicSharedBytes(kernel, bytes);
+    }
+
+    @Override
     public void synchronize() {
         inner.synchronize();
         inFlight.clear();

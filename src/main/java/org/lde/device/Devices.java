@@ -13,6 +13,11 @@ import java.util.Objects;
  * Devices.open("emulator");                        // the PTX emulator, always available
  * }</pre>
  *
+ * <p>Debug mode ({@code -Dlde.device.debug=true}, or {@link #open(String, PrintStream, boolean)}): a CUDA
+ * device synchronizes after every launch, so that a faulting kernel is reported by its own launch with
+ * its kernel, module and launch shape instead of by a later call. The emulator runs every launch
+ * synchronously anyway and reports faults at the instruction.
+ *
  * <p>{@link #probe()} never throws and never touches JCuda's driver class unless
  * {@code libcuda.so.1} exists (see {@link GpuProbe}).
  */
@@ -28,6 +33,9 @@ public final class Devices {
     public static GpuProbe.Result probe() {
         return GpuProbe.system().probe();
     }
+
+    /** The system property that turns on the debug mode of every device {@link #open(String)} opens. */
+    public static final String DEBUG_PROPERTY = org.lde.device.cuda.CudaDevice.DEBUG_PROPERTY;
 
     /** {@link #open(String, PrintStream)} with notes (the fallback reason of "auto") on {@code System.err}. */
     public static Device open(String kind) {
@@ -45,6 +53,14 @@ public final class Devices {
      * @throws IllegalArgumentException for an unknown kind (the message lists the kinds)
      */
     public static Device open(String kind, PrintStream notes) {
+        return open(kind, notes, Boolean.getBoolean(DEBUG_PROPERTY));
+    }
+
+    /**
+     * {@link #open(String, PrintStream)} with the debug mode set explicitly: {@code debug} makes a CUDA
+     * device synchronize after every launch (see the class description); the emulator ignores it.
+     */
+    public static Device open(String kind, PrintStream notes, boolean debug) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(notes, "notes");
         switch (kind) {
@@ -55,13 +71,13 @@ public final class Devices {
                 if (!r.usable()) {
                     throw new DeviceException("cannot open a CUDA device: " + r.reason());
                 }
-                return new org.lde.device.cuda.CudaDevice(0);
+                return new org.lde.device.cuda.CudaDevice(0, debug);
             }
             case "auto": {
                 GpuProbe.Result r = probe();
                 if (r.usable()) {
                     try {
-                        return new org.lde.device.cuda.CudaDevice(0);
+                        return new org.lde.device.cuda.CudaDevice(0, debug);
                     } catch (RuntimeException e) {
                         notes.println("lde: using the PTX emulator: the CUDA device could not be opened: " + firstLine(e.getMessage()));
                         return openEmulator();

@@ -61,6 +61,18 @@ class DevicesTest {
     }
 
     @Test
+    void debugModeIsAnOptionOfOpenAndASystemProperty() {
+        assertEquals("lde.device.debug", Devices.DEBUG_PROPERTY);
+        try (Device d = Devices.open("emulator", System.err, true)) {   // the emulator is synchronous anyway
+            assertEquals("org.lde.device.emu.EmulatedDevice", d.getClass().getName());
+        }
+        GpuProbe.Result r = Devices.probe();
+        assumeFalse(r.usable(), "a CUDA GPU is usable here");
+        DeviceException e = assertThrows(DeviceException.class, () -> Devices.open("cuda", System.err, true));
+        assertTrue(e.getMessage().startsWith("cannot open a CUDA device: "), e.getMessage());
+    }
+
+    @Test
     void emulatorIsAlwaysAvailable() {
         try (Device d = Devices.open("emulator")) {
             assertEquals("org.lde.device.emu.EmulatedDevice", d.getClass().getName());

@@ -65,6 +65,16 @@ class KernelLibraryTest {
         }
 
         @Override
+        public int maxDynamicSharedBytes(Kernel kernel) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void setMaxDynamicSharedBytes(Kernel kernel, int bytes) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public void synchronize() {
         }
 

@@ -19,9 +19,12 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
+import jcuda.driver.JITOptions;
 import org.lde.device.Device;
 import org.lde.device.DeviceBuffer;
 import org.lde.device.DeviceException;
@@ -29,20 +32,41 @@ import org.lde.device.Dim3;
 import org.lde.device.Kernel;
 import org.lde.device.KernelArgs;
 import org.lde.device.Module;
+import org.lde.device.SharedMemoryLimits;
 
 /**
  * A CUDA GPU, driven through JCuda's driver API (the only class family that imports
- * {@code jcuda.*}). The launch flow is the one of jcuda-samples: exceptions enabled once
- * ({@code JCudaDriver.setExceptionsEnabled(true)}), {@code cuInit}, the device's primary context
- * (retained here, released by {@link #close()}), {@code cuModuleLoadData} with the NUL-terminated
- * PTX text, {@code cuModuleGetFunction}, and {@code cuLaunchKernel} with one pointer per argument.
+ * {@code jcuda.*}). The launch flow is the one of jcuda-samples: {@code cuInit}, the device's primary
+ * context (retained here, released by {@link #close()}), {@code cuModuleLoadDataEx} with the
+ * NUL-terminated PTX text and the JIT compiler's error and information logs (through JCuda's
+ * {@code cuModuleLoadDataJIT}, its wrapper of {@code cuModuleLoadDataEx} with {@code CU_JIT_*_LOG_BUFFER}
+ * options), {@code cuModuleGetFunction}, and {@code cuLaunchKernel} with one pointer per argument.
+ *
+ * <h2>Errors</h2>
+ * Every driver result is checked here, from its return code: JCuda's JVM-wide exception switch
+ * ({@code JCudaDriver.setExceptionsEnabled}) is never touched, so the engine changes nothing for other
+ * JCuda users in the same JVM (a {@code CudaException} thrown because someone else switched it on is
+ * caught and wrapped all the same). Every error is a {@link DeviceException} naming the call, the
+ * module, the kernel, the launch shape where there is one, the driver's error name (e.g.
+ * {@code CUDA_ERROR_INVALID_PTX}) and a hint for the common ones. A module that does not load carries
+ * the JIT log. Launches are asynchronous: a kernel that faults is reported by a later call
+ * ({@link #synchronize()}, a copy, a free), and that report names the launches since the last
+ * synchronization that it may belong to ({@link CudaErrors.Pending}). In debug mode
+ * ({@code -Dlde.device.debug=true}, or {@link org.lde.device.Devices#open(String, java.io.PrintStream, boolean)})
+ * every launch is followed by {@code cuCtxSynchronize}, so the failing launch itself reports its
+ * fault, with its kernel, module and shape. {@link #close()} frees everything it can and reports the
+ * first failure with the others suppressed; callers' cleanup should do the same (never let a failing
+ * free in a {@code finally} replace the error that made it fail).
+ *
+ * <h2>Shared memory</h2>
+ * A launch above the kernel's {@code CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES} (48 KiB less its
+ * static shared memory unless raised by {@link #setMaxDynamicSharedBytes}) is refused before the driver
+ * sees it, with the rules of {@link SharedMemoryLimits} that the emulator applies too.
  *
  * <p>The primary context is made current on the calling thread at the start of every public call,
- * so the device may be used from any thread (one call at a time: methods are synchronized). Every
- * driver error becomes a {@link DeviceException} naming the call, the module, the kernel and the
- * launch shape where there is one, and the driver's error name (e.g.
- * {@code CUDA_ERROR_INVALID_PTX}); JCuda's own message is only that name. Arguments are checked
- * against the kernel's PTX parameter list before a launch, since the driver does not check them.
+ * so the device may be used from any thread (one call at a time: methods are synchronized).
+ * Arguments are checked against the kernel's PTX parameter list before a launch ({@link PtxEntries}),
+ * since the driver does not check them.
  *
  * <p>Only construct this when {@link org.lde.device.Devices#probe()} reports a usable GPU: JCuda's
  * driver class fails in its static initializer when {@code libcuda.so.1} is absent and then stays
@@ -50,30 +74,44 @@ import org.lde.device.Module;
  */
 public final class CudaDevice implements Device {
 
+    /** The system property that turns on the synchronizing debug mode of {@link #CudaDevice(int)}. */
+    public static final String DEBUG_PROPERTY = "lde.device.debug";
+    /** Size of each JIT log buffer (error, info) of a module load. */
+    static final int JIT_LOG_BYTES = 16 * 1024;
+
     private final int ordinal;
+    private final boolean debug;
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
     private final String name;
+    private final int sharedOptIn;
     private final Set<CudaBuffer> buffers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<CudaModule> modules = Collections.newSetFromMap(new IdentityHashMap<>());
-    private String lastLaunch = "no kernel launched yet";
+    private final CudaErrors.Pending pending = new CudaErrors.Pending();
     private boolean closed;
 
-    /** Opens CUDA device 0. */
+    /** Opens CUDA device 0 (debug mode when {@code -Dlde.device.debug=true}). */
     public CudaDevice() {
         this(0);
+    }
+
+    /** Opens CUDA device {@code ordinal}, in debug mode when the system property {@value #DEBUG_PROPERTY} is true. */
+    public CudaDevice(int ordinal) {
+        this(ordinal, Boolean.getBoolean(DEBUG_PROPERTY));
     }
 
     /**
      * Opens CUDA device {@code ordinal} and retains its primary context.
      *
+     * @param debug synchronize after every launch, so that a kernel's fault is reported by its own launch
      * @throws DeviceException when the driver cannot be initialised or the device does not exist
      */
-    public CudaDevice(int ordinal) {
+    public CudaDevice(int ordinal, boolean debug) {
         if (ordinal < 0) {
             throw new IllegalArgumentException("CUDA device ordinal must be >= 0, got " + ordinal);
         }
         this.ordinal = ordinal;
+        this.debug = debug;
         int count = deviceCountOrThrow();
         if (ordinal >= count) {
             throw new DeviceException("CUDA device " + ordinal + " does not exist: the driver reports " + count + " device(s)");
@@ -83,13 +121,11 @@ public final class CudaDevice implements Device {
         try {
             makeCurrent();
             this.name = describeDevice();
+            this.sharedOptIn = deviceAttribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+                    "max shared memory per block (opt-in)");
         } catch (RuntimeException e) {
-            try {
-                JCudaDriver.cuDevicePrimaryCtxRelease(device);
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
+            throw CudaErrors.failAfter(e, List.of(() -> call(() -> JCudaDriver.cuDevicePrimaryCtxRelease(device),
+                    () -> "cuDevicePrimaryCtxRelease(device " + ordinal + ")")));
         }
     }
 
@@ -98,10 +134,17 @@ public final class CudaDevice implements Device {
      * {@code JCudaDriver}: call only when {@code libcuda.so.1} is known to exist.
      */
     public static int deviceCount() {
-        initDriver();
+        call(() -> JCudaDriver.cuInit(0), () -> "cuInit");
         int[] count = {0};
         call(() -> JCudaDriver.cuDeviceGetCount(count), () -> "cuDeviceGetCount");
         return count[0];
+    }
+
+    /** The driver's CUDA version, e.g. 12040 for 12.4. Touches {@code JCudaDriver}: only with a usable GPU. */
+    public static int driverVersion() {
+        int[] v = {0};
+        call(() -> JCudaDriver.cuDriverGetVersion(v), () -> "cuDriverGetVersion");
+        return v[0];
     }
 
     private static int deviceCountOrThrow() {
@@ -115,14 +158,14 @@ public final class CudaDevice implements Device {
         }
     }
 
-    private static void initDriver() {
-        JCudaDriver.setExceptionsEnabled(true);
-        call(() -> JCudaDriver.cuInit(0), () -> "cuInit");
-    }
-
     @Override
     public synchronized String name() {
         return name;
+    }
+
+    /** Whether every launch is followed by a synchronization (the debug mode). */
+    public boolean debug() {
+        return debug;
     }
 
     @Override
@@ -133,7 +176,7 @@ public final class CudaDevice implements Device {
         }
         makeCurrent();
         CUdeviceptr ptr = new CUdeviceptr();
-        call(() -> JCudaDriver.cuMemAlloc(ptr, bytes), () -> "cuMemAlloc(" + bytes + " bytes) on " + name);
+        callAsync(() -> JCudaDriver.cuMemAlloc(ptr, bytes), () -> "cuMemAlloc(" + bytes + " bytes) on " + name);
         CudaBuffer b = new CudaBuffer(this, ptr, bytes);
         buffers.add(b);
         return b;
@@ -148,10 +191,29 @@ public final class CudaDevice implements Device {
             throw new IllegalArgumentException("PTX text of module " + moduleName + " contains a NUL character");
         }
         Map<String, List<PtxEntries.Param>> entries = PtxEntries.parse(ptx);
-        byte[] image = (ptx + '\0').getBytes(StandardCharsets.UTF_8);   // cuModuleLoadData reads up to the NUL
+        byte[] image = (ptx + '\0').getBytes(StandardCharsets.UTF_8);   // the driver reads up to the NUL
         makeCurrent();
         CUmodule m = new CUmodule();
-        call(() -> JCudaDriver.cuModuleLoadData(m, image), () -> "cuModuleLoadData(module " + moduleName + ") on " + name);
+        JITOptions jit = new JITOptions();
+        jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[JIT_LOG_BYTES]);
+        jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
+        jit.putBytes(CUjit_option.CU_JIT_INFO_LOG_BUFFER, new byte[JIT_LOG_BYTES]);
+        jit.putInt(CUjit_option.CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, JIT_LOG_BYTES);
+        String call = "cuModuleLoadDataEx(module " + moduleName + ") on " + name;
+        int result;
+        CudaException thrown = null;
+        try {
+            result = JCudaDriver.cuModuleLoadDataJIT(m, Pointer.to(image), jit);
+        } catch (CudaException e) {   // JCuda's exceptions switched on elsewhere in the JVM
+            thrown = e;
+            result = CUresult.CUDA_ERROR_UNKNOWN;
+        }
+        if (result != CUresult.CUDA_SUCCESS || thrown != null) {
+            String error = thrown != null ? thrown.getMessage() : CUresult.stringFor(result);
+            throw CudaErrors.error(CudaErrors.moduleLoadFailure(call, error,
+                    CudaErrors.logText(jit.getBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER)),
+                    CudaErrors.logText(jit.getBytes(CUjit_option.CU_JIT_INFO_LOG_BUFFER))), thrown);
+        }
         CudaModule module = new CudaModule(this, moduleName, m, entries);
         modules.add(module);
         return module;
@@ -164,52 +226,86 @@ public final class CudaDevice implements Device {
         Objects.requireNonNull(grid, "grid");
         Objects.requireNonNull(block, "block");
         Objects.requireNonNull(args, "args");
-        if (!(kernel instanceof CudaKernel k) || k.module.device != this) {
-            throw new DeviceException("kernel " + kernel.name() + " was not loaded on this device (" + name + ")");
-        }
-        String where = "kernel " + k.name + " of module " + k.module.name + ", grid " + grid + ", block " + block
-                + ", " + dynamicSharedBytes + " bytes dynamic shared memory";
+        CudaKernel k = own(kernel);
+        String shape = CudaErrors.launchShape(k.name, k.module.name, grid, block, dynamicSharedBytes);
         k.module.requireOpen();
-        if (dynamicSharedBytes < 0) {
-            throw new DeviceException("cannot launch " + where + ": dynamic shared memory must be >= 0");
+        String refusal = SharedMemoryLimits.launchRefusal(dynamicSharedBytes, maxDynamicSharedBytes(k), staticSharedBytes(k));
+        if (!refusal.isEmpty()) {
+            throw new DeviceException("cannot launch " + shape + ": " + refusal);
         }
         List<KernelArgs.Arg> list = args.args();
-        String mismatch = PtxEntries.mismatch(k.params, list);
-        if (!mismatch.isEmpty()) {
-            throw new DeviceException("cannot launch " + where + ": " + mismatch);
+        List<Object> values;
+        try {
+            values = PtxEntries.layout(k.params, list);
+        } catch (IllegalArgumentException e) {
+            throw new DeviceException("cannot launch " + shape + ": " + e.getMessage());
         }
-        Pointer[] params = new Pointer[list.size()];
+        Pointer[] params = new Pointer[values.size()];
         for (int i = 0; i < params.length; i++) {
-            KernelArgs.Arg a = list.get(i);
-            if (a instanceof KernelArgs.Ptr p) {
-                params[i] = Pointer.to(ownBuffer(p.buffer(), where + ", argument " + i).ptr);
-            } else if (a instanceof KernelArgs.I32 v) {
-                params[i] = Pointer.to(new int[] {v.value()});
-            } else if (a instanceof KernelArgs.I64 v) {
-                params[i] = Pointer.to(new long[] {v.value()});
-            } else if (a instanceof KernelArgs.F32 v) {
-                params[i] = Pointer.to(new float[] {v.value()});
-            } else if (a instanceof KernelArgs.F64 v) {
-                params[i] = Pointer.to(new double[] {v.value()});
+            Object v = values.get(i);
+            if (v instanceof byte[] struct) {
+                params[i] = Pointer.to(struct);
+            } else if (v instanceof KernelArgs.Ptr p) {
+                params[i] = Pointer.to(ownBuffer(p.buffer(), shape + ", parameter " + i).ptr);
+            } else if (v instanceof KernelArgs.I32 a) {
+                params[i] = Pointer.to(new int[] {a.value()});
+            } else if (v instanceof KernelArgs.I64 a) {
+                params[i] = Pointer.to(new long[] {a.value()});
+            } else if (v instanceof KernelArgs.F32 a) {
+                params[i] = Pointer.to(new float[] {a.value()});
+            } else if (v instanceof KernelArgs.F64 a) {
+                params[i] = Pointer.to(new double[] {a.value()});
             } else {
-                throw new DeviceException("cannot launch " + where + ": unsupported argument kind " + a);
+                throw new DeviceException("cannot launch " + shape + ": unsupported argument " + v);
             }
         }
         Pointer kernelParams = params.length == 0 ? null : Pointer.to(params);
         makeCurrent();
-        call(() -> JCudaDriver.cuLaunchKernel(k.function,
+        callAsync(() -> JCudaDriver.cuLaunchKernel(k.function,
                         grid.x(), grid.y(), grid.z(),
                         block.x(), block.y(), block.z(),
                         dynamicSharedBytes, null, kernelParams, null),
-                () -> "cuLaunchKernel(" + where + ")");
-        lastLaunch = where;
+                () -> "cuLaunchKernel(" + shape + ")");
+        pending.launched(shape);
+        if (debug) {
+            call(JCudaDriver::cuCtxSynchronize, () -> shape + " failed while running (debug mode: cuCtxSynchronize after the launch)");
+            pending.clear();
+        }
     }
 
     @Override
     public synchronized void synchronize() {
         requireOpen();
         makeCurrent();
-        call(JCudaDriver::cuCtxSynchronize, () -> "cuCtxSynchronize on " + name + " (last launch: " + lastLaunch + ")");
+        callAsync(JCudaDriver::cuCtxSynchronize, () -> "cuCtxSynchronize on " + name);
+        pending.clear();
+    }
+
+    @Override
+    public synchronized int maxDynamicSharedBytes(Kernel kernel) {
+        requireOpen();
+        CudaKernel k = own(kernel);
+        if (k.maxDynamicShared < 0) {
+            k.maxDynamicShared = functionAttribute(k, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                    "max dynamic shared size");
+        }
+        return k.maxDynamicShared;
+    }
+
+    @Override
+    public synchronized void setMaxDynamicSharedBytes(Kernel kernel, int bytes) {
+        requireOpen();
+        CudaKernel k = own(kernel);
+        String refusal = SharedMemoryLimits.attributeRefusal(bytes, staticSharedBytes(k), sharedOptIn);
+        if (!refusal.isEmpty()) {
+            throw new DeviceException("cannot set the dynamic shared memory limit of kernel " + k.name + " (module "
+                    + k.module.name + ") on " + name + ": " + refusal);
+        }
+        makeCurrent();
+        call(() -> JCudaDriver.cuFuncSetAttribute(k.function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                () -> "cuFuncSetAttribute(kernel " + k.name + " of module " + k.module.name
+                        + ", CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = " + bytes + ") on " + name);
+        k.maxDynamicShared = bytes;
     }
 
     /** Frees every buffer and module still open, then releases the primary context. Idempotent. */
@@ -255,7 +351,7 @@ public final class CudaDevice implements Device {
 
     @Override
     public String toString() {
-        return "CudaDevice[" + name + "]";
+        return "CudaDevice[" + name + (debug ? ", debug" : "") + "]";
     }
 
     // ---------------------------------------------------------------- internals used by the parts
@@ -264,18 +360,17 @@ public final class CudaDevice implements Device {
         requireOpen();
         dst.requireOpen();
         makeCurrent();
-        call(() -> JCudaDriver.cuMemcpyHtoD(dst.ptr.withByteOffset(dstByteOffset), src, bytes),
-                () -> "cuMemcpyHtoD(" + bytes + " bytes at byte offset " + dstByteOffset + " of a " + dst.bytes + "-byte buffer) on "
-                        + name + " (last launch: " + lastLaunch + ")");
+        callAsync(() -> JCudaDriver.cuMemcpyHtoD(dst.ptr.withByteOffset(dstByteOffset), src, bytes),
+                () -> "cuMemcpyHtoD(" + bytes + " bytes at byte offset " + dstByteOffset + " of a " + dst.bytes + "-byte buffer) on " + name);
     }
 
     synchronized void copyDtoH(Pointer dst, CudaBuffer src, long srcByteOffset, long bytes) {
         requireOpen();
         src.requireOpen();
         makeCurrent();
-        call(() -> JCudaDriver.cuMemcpyDtoH(dst, src.ptr.withByteOffset(srcByteOffset), bytes),
-                () -> "cuMemcpyDtoH(" + bytes + " bytes at byte offset " + srcByteOffset + " of a " + src.bytes + "-byte buffer) on "
-                        + name + " (last launch: " + lastLaunch + ")");
+        callAsync(() -> JCudaDriver.cuMemcpyDtoH(dst, src.ptr.withByteOffset(srcByteOffset), bytes),
+                () -> "cuMemcpyDtoH(" + bytes + " bytes at byte offset " + srcByteOffset + " of a " + src.bytes + "-byte buffer) on " + name);
+        pending.clear();   // a synchronous copy waited for every launch before it
     }
 
     synchronized void fill32(CudaBuffer b, int bits) {
@@ -284,8 +379,7 @@ public final class CudaDevice implements Device {
         makeCurrent();
         long words = b.bytes / 4;
         if (words > 0) {
-            call(() -> JCudaDriver.cuMemsetD32(b.ptr, bits, words),
-                    () -> "cuMemsetD32(" + words + " words) on " + name + " (last launch: " + lastLaunch + ")");
+            callAsync(() -> JCudaDriver.cuMemsetD32(b.ptr, bits, words), () -> "cuMemsetD32(" + words + " words) on " + name);
         }
     }
 
@@ -295,7 +389,7 @@ public final class CudaDevice implements Device {
             return;   // the context is gone; so is the memory
         }
         makeCurrent();
-        call(() -> JCudaDriver.cuMemFree(b.ptr), () -> "cuMemFree(" + b.bytes + " bytes) on " + name);
+        callAsync(() -> JCudaDriver.cuMemFree(b.ptr), () -> "cuMemFree(" + b.bytes + " bytes) on " + name);
     }
 
     synchronized void unload(CudaModule m) {
@@ -304,7 +398,7 @@ public final class CudaDevice implements Device {
             return;
         }
         makeCurrent();
-        call(() -> JCudaDriver.cuModuleUnload(m.module), () -> "cuModuleUnload(module " + m.name + ") on " + name);
+        callAsync(() -> JCudaDriver.cuModuleUnload(m.module), () -> "cuModuleUnload(module " + m.name + ") on " + name);
     }
 
     synchronized CUfunction function(CudaModule m, String kernelName) {
@@ -320,6 +414,20 @@ public final class CudaDevice implements Device {
         if (closed) {
             throw new DeviceException("CUDA device " + ordinal + " (" + name + ") is closed");
         }
+    }
+
+    /** Makes the primary context current for a CUDA library (cuBLAS) called on this device's buffers. */
+    void makeCurrentForLibrary() {
+        makeCurrent();
+    }
+
+    /** {@code b} as an open buffer of this device holding at least {@code bytes}, for a library call. */
+    CudaBuffer own(DeviceBuffer b, long bytes, String what) {
+        CudaBuffer cb = ownBuffer(b, what + " of a library call");
+        if (cb.bytes < bytes) {
+            throw new DeviceException(what + " holds " + cb.bytes + " bytes, the call needs " + bytes);
+        }
+        return cb;
     }
 
     private CudaBuffer ownBuffer(DeviceBuffer b, String where) {
@@ -362,38 +470,61 @@ public final class CudaDevice implements Device {
 
     /**
      * Runs one driver call and turns a failure into a {@link DeviceException} that names the call and
-     * context ({@code where}) and the driver's error name. With exceptions enabled JCuda throws a
-     * {@link CudaException} whose message is {@code CUresult.stringFor(code)}; the return code is
-     * checked as well in case exceptions were switched off elsewhere in the JVM.
+     * context ({@code where}), the driver's error name and a hint. The return code is checked; a
+     * {@link CudaException} (thrown when JCuda's exceptions were switched on elsewhere in the JVM) is
+     * wrapped the same way.
      */
     private static void call(DriverCall c, Supplier<String> where) {
+        check(c, where, "");
+    }
+
+    /**
+     * {@link #call} for the calls that may report an earlier launch's asynchronous error: the message
+     * also names the launches since the last synchronization.
+     */
+    private void callAsync(DriverCall c, Supplier<String> where) {
+        check(c, where, pending.suspects());
+    }
+
+    private static void check(DriverCall c, Supplier<String> where, String suspects) {
         int result;
         try {
             result = c.run();
         } catch (CudaException e) {
-            throw new DeviceException(where.get() + " failed: " + e.getMessage() + hint(e.getMessage()), e);
+            throw new DeviceException(where.get() + " failed: " + e.getMessage() + CudaErrors.hint(e.getMessage()) + suspects, e);
         }
         if (result != CUresult.CUDA_SUCCESS) {
             String error = CUresult.stringFor(result);
-            throw new DeviceException(where.get() + " failed: " + error + hint(error));
+            throw new DeviceException(where.get() + " failed: " + error + CudaErrors.hint(error) + suspects);
         }
     }
 
-    private static String hint(String error) {
-        if (error == null) {
-            return "";
+    private CudaKernel own(Kernel kernel) {
+        if (!(kernel instanceof CudaKernel k) || k.module.device != this) {
+            throw new DeviceException("kernel " + kernel.name() + " was not loaded on this device (" + name + ")");
         }
-        if (error.contains("UNSUPPORTED_PTX_VERSION") || error.contains("INVALID_PTX")) {
-            return " (the PTX declares ISA 8.0 for compute_75: it needs a CUDA 12.0 or newer driver and a Turing or newer GPU;"
-                    + " regenerate it with ./build-kernels.sh)";
+        return k;
+    }
+
+    private int staticSharedBytes(CudaKernel k) {
+        if (k.staticShared < 0) {
+            k.staticShared = functionAttribute(k, CUfunction_attribute.CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, "static shared size");
         }
-        if (error.contains("NO_BINARY_FOR_GPU")) {
-            return " (the PTX targets compute_75; this GPU is older than Turing)";
-        }
-        if (error.contains("STUB_LIBRARY")) {
-            return " (the loaded libcuda.so.1 is the toolkit's stub, not the NVIDIA driver's library)";
-        }
-        return "";
+        return k.staticShared;
+    }
+
+    private int functionAttribute(CudaKernel k, int attribute, String what) {
+        makeCurrent();
+        int[] v = {0};
+        call(() -> JCudaDriver.cuFuncGetAttribute(v, attribute, k.function),
+                () -> "cuFuncGetAttribute(kernel " + k.name + " of module " + k.module.name + ", " + what + ") on " + name);
+        return v[0];
+    }
+
+    private int deviceAttribute(int attribute, String what) {
+        int[] v = {0};
+        call(() -> JCudaDriver.cuDeviceGetAttribute(v, attribute, device), () -> "cuDeviceGetAttribute(" + what + ")");
+        return v[0];
     }
 
     /**
@@ -554,6 +685,9 @@ public final class CudaDevice implements Device {
         final String name;
         final CUfunction function;
         final List<PtxEntries.Param> params;
+        /** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES and CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES once read; -1 before. */
+        int maxDynamicShared = -1;
+        int staticShared = -1;
 
         CudaKernel(CudaModule module, String name, CUfunction function, List<PtxEntries.Param> params) {
             this.module = module;

@@ -7,6 +7,8 @@ import org.lde.device.Module;
 final class EmuKernel implements Kernel {
     final EmuModule module;
     final DecodedKernel decoded;
+    /** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES as set by {@code EmulatedDevice.setMaxDynamicSharedBytes}; -1: the default. */
+    int maxDynamicShared = -1;
 
     EmuKernel(EmuModule module, DecodedKernel decoded) {
         this.module = module;
@@ -21,6 +23,11 @@ final class EmuKernel implements Kernel {
     @Override
     public Module module() {
         return module;
+    }
+
+    /** Static shared memory of the kernel (everything before its dynamic shared window). */
+    int staticSharedBytes() {
+        return decoded.dynSharedOffset >= 0 ? decoded.dynSharedOffset : decoded.staticShared;
     }
 
     /** Number of decoded instructions (for tests and diagnostics). */

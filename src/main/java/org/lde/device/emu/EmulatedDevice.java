@@ -12,6 +12,7 @@ import org.lde.device.Kernel;
 import org.lde.device.KernelArgs;
 import org.lde.device.LaunchProfile;
 import org.lde.device.Module;
+import org.lde.device.SharedMemoryLimits;
 
 /**
  * The PTX emulator as a {@link Device}: runs the same PTX text a GPU would, on the CPU, with the
@@ -53,7 +54,8 @@ import org.lde.device.Module;
  * Each {@link KernelArgs} entry fills one {@code .param}: {@code Ptr} a 64-bit integer parameter,
  * {@code I32} a 32-bit integer, {@code I64} a 64-bit integer, {@code F32} an {@code .f32}, {@code F64}
  * an {@code .f64}. A {@code .b8} array parameter (a struct passed by value) is filled by consecutive
- * arguments, each placed at its natural alignment, which must cover the array exactly.
+ * arguments, each placed at its natural alignment, which must cover the array exactly (no pointers: the
+ * same rule as {@code CudaDevice}'s {@code PtxEntries}, and {@code PtxEntriesTest} checks that both agree).
  *
  * <p>One thread at a time: a device (or one of its buffers) used by a second thread while another is
  * inside one of its operations throws a {@link DeviceException} naming both threads. Use one device per thread.
@@ -208,7 +210,11 @@ public final class EmulatedDevice implements Device {
         if (dynamicSharedBytes < 0) {
             throw new DeviceException(what + ": negative dynamic shared memory " + dynamicSharedBytes);
         }
-        long sharedTotal = (long) (k.dynSharedOffset >= 0 ? k.dynSharedOffset : k.staticShared) + dynamicSharedBytes;
+        String refusal = SharedMemoryLimits.launchRefusal(dynamicSharedBytes, maxDynamicSharedBytes(ek), ek.staticSharedBytes());
+        if (!refusal.isEmpty()) {
+            throw new DeviceException(what + ": " + refusal);
+        }
+        long sharedTotal = (long) ek.staticSharedBytes() + dynamicSharedBytes;
         if (sharedTotal > MAX_SHARED_BYTES) {
             throw new DeviceException(what + ": " + sharedTotal + " bytes of shared memory (static " + k.staticShared
                     + " + dynamic " + dynamicSharedBytes + ") exceed " + MAX_SHARED_BYTES);
@@ -225,6 +231,35 @@ public final class EmulatedDevice implements Device {
             throw new DeviceException(what + ": internal emulator error: " + e, e);
         }
         last = l.profile();
+    }
+
+    @Override
+    public int maxDynamicSharedBytes(Kernel kernel) {
+        EmuKernel ek = own(kernel);
+        return ek.maxDynamicShared >= 0 ? ek.maxDynamicShared : SharedMemoryLimits.defaultLimit(ek.staticSharedBytes());
+    }
+
+    /** As on sm_90: static plus dynamic shared memory of one block up to {@link #MAX_SHARED_BYTES} (the opt-in limit). */
+    @Override
+    public void setMaxDynamicSharedBytes(Kernel kernel, int bytes) {
+        EmuKernel ek = own(kernel);
+        String refusal = SharedMemoryLimits.attributeRefusal(bytes, ek.staticSharedBytes(), MAX_SHARED_BYTES);
+        if (!refusal.isEmpty()) {
+            throw new DeviceException("cannot set the dynamic shared memory limit of kernel " + ek.name() + " (module "
+                    + ek.module.name() + ") on the " + name() + ": " + refusal);
+        }
+        ek.maxDynamicShared = bytes;
+    }
+
+    private EmuKernel own(Kernel kernel) {
+        open();
+        if (!(kernel instanceof EmuKernel ek) || !modules.contains(ek.module)) {
+            throw new DeviceException("kernel " + (kernel == null ? "null" : kernel.name()) + " was not loaded by this emulated device");
+        }
+        if (ek.module.closed) {
+            throw new DeviceException("kernel " + ek.name() + ": module " + ek.module.name() + " is closed");
+        }
+        return ek;
     }
 
     private static boolean matches(int[] lim, Dim3 block, boolean exact) {
@@ -269,6 +304,10 @@ public final class EmulatedDevice implements Device {
                                 + "; " + list.size() + " arguments given");
                     }
                     KernelArgs.Arg a = list.get(ai);
+                    if (a instanceof KernelArgs.Ptr) {   // as CudaDevice (PtxEntries): a device address is not packed into a struct
+                        throw new DeviceException(what + ": argument " + ai + " is a pointer but falls into the " + size
+                                + "-byte array parameter " + p + " (" + pd.name() + "): pointers cannot be packed into a struct parameter");
+                    }
                     int sz = argSize(a);
                     pos = (pos + sz - 1) / sz * sz;
                     if (pos + sz > size) {

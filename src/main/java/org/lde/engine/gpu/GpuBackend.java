@@ -245,17 +245,45 @@ public final class GpuBackend implements Backend {
 
     /** Waits for the launched work, then frees the retired buffers. */
     private void settle() {
+        settle(null);
+    }
+
+    /**
+     * Waits for the launched work, then frees the retired buffers. When {@code failure} is not null (the
+     * caller's {@code finally} runs because of it) every error here is added to it as suppressed and
+     * nothing is thrown: a kernel fault makes the synchronization and every later free fail too, and
+     * those must not replace the error that caused them. Otherwise the first error is thrown after all
+     * buffers were released, with the others suppressed.
+     */
+    private void settle(Throwable failure) {
         if (retired.isEmpty()) {
             return;
         }
+        Throwable first = failure;
         try {
             device.synchronize();
-        } finally {
-            for (DeviceBuffer b : retired) {
-                closeQuietly(b, null);
-            }
-            retired.clear();
+        } catch (RuntimeException e) {
+            first = suppressInto(first, e);
         }
+        for (DeviceBuffer b : retired) {
+            try {
+                b.close();
+            } catch (RuntimeException e) {
+                first = suppressInto(first, e);
+            }
+        }
+        retired.clear();
+        if (failure == null && first instanceof RuntimeException e) {
+            throw e;
+        }
+    }
+
+    private static Throwable suppressInto(Throwable first, RuntimeException e) {
+        if (first == null) {
+            return e;
+        }
+        first.addSuppressed(e);
+        return first;
     }
 
     private static void closeQuietly(DeviceBuffer b, RuntimeException pending) {
@@ -279,6 +307,7 @@ public final class GpuBackend implements Backend {
         requireOpen();
         int n = BackendChecks.checkInput(x, net.inputShape());
         DeviceBuffer a = upload(x);
+        Throwable failure = null;
         try {
             int l = layers.size();
             for (int i = 0; i < l; i++) {
@@ -301,9 +330,12 @@ public final class GpuBackend implements Backend {
                 }
             }
             return new Tensor(Shape.of(n, classes), download(a, n * classes));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
             retire(a);
-            settle();
+            settle(failure);
         }
     }
 
@@ -438,6 +470,7 @@ public final class GpuBackend implements Backend {
     /** Pulls the seed rows {@code dy} (taken over: freed here) back to the input of layer {@code downTo}; downloads. */
     private Tensor reverseFrom(Pass pass, DeviceBuffer dy, int s, int downTo) {
         DeviceBuffer g = null;
+        Throwable failure = null;
         try {
             DeviceBuffer seeds = dy;
             dy = null; // reverseOnDevice() takes it over
@@ -445,12 +478,15 @@ public final class GpuBackend implements Backend {
             int row = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
             Shape shape = (downTo == 0 ? net.inputShape() : net.outputShape(downTo - 1)).withBatch(s).withBatch(pass.n);
             return new Tensor(shape, download(g, pass.n * s * row));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
             if (g != null) {
                 retire(g);
             }
             closeQuietly(dy, null); // not yet handed over: a check failed
-            settle();
+            settle(failure);
         }
     }
 
@@ -576,6 +612,7 @@ public final class GpuBackend implements Backend {
         int b = lin.problems();
         int kk = lin.constraints();
         DeviceBuffer g = reverseOnDevice(pass, upload(seeds), s, 0);
+        Throwable failure = null;
         try (DeviceBuffer scale = upload(lin.scale());
              DeviceBuffer t = upload(lin.t());
              DeviceBuffer m = upload(lin.margins());
@@ -601,9 +638,12 @@ public final class GpuBackend implements Backend {
             Tensor rhsT = new Tensor(Shape.of(n, s), rr);
             DualProblem problem = lin.problem(rowT, rhsT);
             return new LinearizedDual(rowT, rhsT, problem, solver.solutions(problem, out.download()));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
             retire(g);
-            settle();
+            settle(failure);
         }
     }
 
@@ -650,6 +690,7 @@ public final class GpuBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         BackendChecks.checkOutputGrad(outputGrad, pass.n, classes);
         List<DeviceBuffer> grads = deviceGradients(pass, upload(outputGrad));
+        Throwable failure = null;
         try {
             List<Layer.Parameter> ps = net.trainableParameters();
             List<Tensor> out = new ArrayList<>();
@@ -658,9 +699,12 @@ public final class GpuBackend implements Backend {
                 out.add(new Tensor(p.shape(), download(grads.get(q), p.size())));
             }
             return new ParameterGradients(out);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
             grads.forEach(b -> closeQuietly(b, null));
-            settle();
+            settle(failure);
         }
     }
 
@@ -817,10 +861,14 @@ public final class GpuBackend implements Backend {
             DeviceBuffer[] grad = new DeviceBuffer[1];
             LossValue v = deviceLoss(pass.acts[layers.size()], n, t, loss, grad);
             List<DeviceBuffer> grads = deviceGradients(pass, grad[0]);
+            Throwable failure = null;
             try {
                 update(opt, grads);
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                throw e;
             } finally {
-                settle();
+                settle(failure);
                 grads.forEach(b -> closeQuietly(b, null));
             }
             return v;

@@ -233,6 +233,8 @@ public final class GpuDualSolver implements DualSolver {
                 .f32((float) (KERNEL_TOLERANCE_SHARE * options.feasibilityTolerance()))
                 .ptr(out.lambda()).ptr(out.t()).ptr(out.dualValue()).ptr(out.iterations()).ptr(out.status());
         int block = threads == AUTO_THREADS ? threadsFor(p.dim()) : threads;
+        // above 48 KiB (K > 2047 constraints) a GPU refuses the launch unless the kernel's limit is raised first
+        Device.allowDynamicShared(library.device(), k, dynamicShared);
         library.device().launch(k, Dim3.of(p.batch()), Dim3.of(block), dynamicShared, args);
     }
 
