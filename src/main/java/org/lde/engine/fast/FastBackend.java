@@ -23,12 +23,12 @@ import org.lde.tensor.Tensor;
  * {@code dW += dY cols^T}. A reverse pass with {@code S} seeds per sample is one batched pass over
  * {@code N S} gradient rows (a whole Jacobian: {@code N C} rows through each GEMM). The GEMMs are
  * OpenBLAS's {@code sgemm}/{@code dgemm} (the natives inside the {@code org.bytedeco:openblas} Maven
- * artifact; chosen by measurement, see the README's "Speed on the CPU"), threaded by OpenBLAS on all
- * cores; where OpenBLAS cannot load (a platform whose natives are not bundled) a blocked Java GEMM
- * stands in and {@link Backend#name()} says so. Everything else (im2col, col2im, pooling, ReLU, bias,
- * float conversion) runs on a fixed pool of the backend's own threads (never the common pool), split
- * over images, channels and gradient rows, never inside one sum, so results are bitwise the same for
- * every thread count. Weights are copied once into native GEMM operands (again after each
+ * artifact; chosen by measurement, see the README's "Speed on the CPU"), single-threaded calls on parts
+ * of the product that depend on its shape alone, run on the backend's pool; where OpenBLAS cannot
+ * load (a platform whose natives are not bundled) a blocked Java GEMM stands in and {@link Backend#name()} says so. Everything else (im2col, col2im, pooling, ReLU, bias,
+ * float conversion) runs on the same fixed pool of the backend's own threads (never the common pool),
+ * split over images, channels and gradient rows, never inside one sum, so results are bitwise the
+ * same for every thread count. Weights are copied once into native GEMM operands (again after each
  * {@code step}); GEMM operands, scratch activations and the activation arrays of closed recorded
  * passes are reused across calls instead of allocated per call.
  *
@@ -80,7 +80,7 @@ public final class FastBackend {
      * Opens a fast backend on a private, folded deep copy of {@code network} (training never changes the
      * caller's network).
      *
-     * @param threads worker threads of the backend's own pool (and OpenBLAS's thread count), {@code >= 1}
+     * @param threads threads of the backend's own pool (the caller's and {@code threads - 1} workers), {@code >= 1}
      * @throws IllegalArgumentException for {@code threads < 1} or a layer kind the backend cannot run
      */
     public static Backend open(Network network, Precision precision, int threads, Gemm gemm) {
@@ -91,9 +91,6 @@ public final class FastBackend {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         boolean nativeBlas = gemm == Gemm.AUTO && NativeBlas.status().usable();
-        if (nativeBlas) {
-            NativeBlas.setThreads(threads);
-        }
         return precision == Precision.F32 ? new FastBackendF32(network, threads, nativeBlas)
                 : new FastBackendF64(network, threads, nativeBlas);
     }

@@ -731,11 +731,13 @@ final class FastBackendF32 implements Backend {
             }
             closed = true;
             for (int i = 0; i < acts.length; i++) {
-                if (acts[i] != null && (i == 0 || acts[i] != acts[i - 1]) && !FastBackendF32.this.closed) {
-                    giveBack(acts[i]);
+                if (i == 0 || acts[i] != acts[i - 1]) { // a Flatten shares its input's array: hand it back once
+                    if (!FastBackendF32.this.closed) {
+                        giveBack(acts[i]);
+                    }
                 }
-                acts[i] = null;
             }
+            Arrays.fill(acts, null);
         }
     }
 

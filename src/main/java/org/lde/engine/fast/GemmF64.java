@@ -11,9 +11,9 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * {@code GemmF64}), with OpenBLAS {@code cblas_dgemm} when {@link NativeBlas} loaded it and a
  * blocked Java loop otherwise. Operands are {@link Mat}s: native memory when OpenBLAS is used
  * (JavaCPP's {@code double[]} overloads copy whole arrays through JNI on every call, measured 2.4x
- * slower at 512^3, see the README), heap arrays otherwise. OpenBLAS threads the product itself over
- * blocks of {@code C}, never over {@code k}, so each element's sum has the same order for every
- * thread count.
+ * slower at 512^3, see the README), heap arrays otherwise. Both paths run on the backend's
+ * {@link FastPool}: OpenBLAS single-threaded, one call per part of {@code C} ({@link #parts}); the
+ * Java loop four rows of {@code C} per item. Results are bitwise the same for every thread count.
  *
  * <p>Generated source: {@code GemmF64} is written from this file by
  * {@code src/scripts/generate-fast-f64.sh}; edit this file and rerun the script.
@@ -111,10 +111,35 @@ final class GemmF64 implements AutoCloseable {
             return;
         }
         if (nativeBlas) {
-            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor,
-                    transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                    transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
-                    m, n, k, 1, a.ptr, transA ? m : k, b.ptr, transB ? k : n, beta, c.ptr, n);
+            int lda = transA ? m : k;
+            int ldb = transB ? k : n;
+            int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+            int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+            boolean byRows = m >= n;
+            int parts = parts(m, n, k);
+            if (parts == 1) {
+                openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, 1, a.ptr, lda, b.ptr, ldb, beta, c.ptr, n);
+                return;
+            }
+            int extent = byRows ? m : n;
+            int unit = byRows ? ROW_UNIT : COLUMN_UNIT;
+            int step = (extent / unit + parts - 1) / parts * unit;
+            pool.forEach(parts, 1, part -> {
+                int from = part * step;
+                int to = part == parts - 1 ? extent : Math.min(extent, from + step);
+                if (from >= to) {
+                    return;
+                }
+                if (byRows) {
+                    long aOff = transA ? from : (long) from * k;
+                    openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, to - from, n, k, 1, a.ptr.getPointer(aOff),
+                            lda, b.ptr, ldb, beta, c.ptr.getPointer((long) from * n), n);
+                } else {
+                    long bOff = transB ? (long) from * k : from;
+                    openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, to - from, k, 1, a.ptr, lda,
+                            b.ptr.getPointer(bOff), ldb, beta, c.ptr.getPointer(from), n);
+                }
+            });
         } else {
             double[] av = a.arr;
             double[] bv = b.arr;
@@ -126,6 +151,27 @@ final class GemmF64 implements AutoCloseable {
             }
             javaMult(m, n, k, av, bv, beta, c.arr);
         }
+    }
+
+    /** Rows of a row part are a multiple of this (OpenBLAS's register tiles are at most 16 rows). */
+    static final int ROW_UNIT = 16;
+    /** Columns of a column part are a multiple of this. */
+    static final int COLUMN_UNIT = 64;
+
+    /**
+     * Into how many independent single-threaded OpenBLAS calls a product is split (along the longer
+     * side of {@code C}): a function of the shape alone, never of the thread count, so that every
+     * element of {@code C} is computed by the same call shape whatever runs it (OpenBLAS's own
+     * threading changes the last bits with the thread count, and its spinning workers fight the
+     * backend's own threads for the cores). A power of two up to 16, each part at least 128 rows or
+     * 512 columns and 4 MFLOP.
+     */
+    static int parts(int m, int n, int k) {
+        long flops = 2L * m * n * k;
+        int bySize = m >= n ? m / 128 : n / 512;
+        int byWork = (int) Math.min(16, flops / (4L << 20));
+        int p = Math.max(1, Math.min(16, Math.min(bySize, byWork)));
+        return Integer.highestOneBit(p);
     }
 
     /** {@code t = s^T} for {@code s: [rows, cols]}; reuses {@code t} when it is large enough. */

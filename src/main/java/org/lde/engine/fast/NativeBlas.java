@@ -26,6 +26,8 @@ final class NativeBlas {
             }
             try {
                 Loader.load(openblas_nolapack.class);
+                // the backends split products themselves (GemmF32.parts): OpenBLAS runs in the caller's thread
+                openblas_nolapack.blas_set_num_threads(1);
                 return new Status(true, "OpenBLAS (org.bytedeco:openblas)");
             } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError, ExceptionInInitializerError
                 return new Status(false, "OpenBLAS not loadable here (" + t + ")");
@@ -36,15 +38,5 @@ final class NativeBlas {
     /** Loads OpenBLAS on the first call; never throws. */
     static Status status() {
         return Holder.STATUS;
-    }
-
-    /**
-     * Sets OpenBLAS's thread count (a process-wide setting of the library: the last backend opened
-     * decides; every backend uses the same default, the number of cores).
-     */
-    static void setThreads(int threads) {
-        if (status().usable()) {
-            openblas_nolapack.blas_set_num_threads(threads);
-        }
     }
 }
