@@ -9,7 +9,7 @@
 #   4. the LDE explanations per second on the sample CNN at batch 32 and 256 (ExplainerBench, ejml and
 #      fast), with the passes per explanation;
 # then writes bench/results/cpu/table.md (the medians/means and the ratios to PyTorch float32) with
-# the machine, the date and the load. Short runs (1 s iterations): about 8 minutes on 2 cores.
+# the machine, the date and the load. Short runs (1 s iterations): about 10 minutes on 2 idle cores, more when shared.
 #   src/scripts/bench-cpu.sh            everything
 #   src/scripts/bench-cpu.sh --no-lde   without step 4
 set -euo pipefail
@@ -32,9 +32,13 @@ jmh() { # name, args...
         || { echo "JMH $name failed, see $out/$name.log" >&2; exit 1; }
     grep -E '^(CpuSpeedBench|FastGemmBench|ExplainerBench)\.' "$out/$name.log" || true
 }
-short="-f 1 -wi 1 -w 1 -i 3 -r 1 -tu ms"
+# sample mode: the median and the best time of every row (the machine is shared: the best is the
+# least disturbed; the medians show the load)
+short="-f 1 -wi 1 -w 1 -i 3 -r 1 -bm sample -tu ms"
 jmh engine CpuSpeedBench -p work=mlp-forward,cnn-forward,mlp-jacobian,cnn-jacobian,mlp-ig50,cnn-ig50 -p batch=32,256 \
-    -p backend=fast,fast-f64,ejml $short
+    -p backend=fast,fast-f64 $short
+jmh engine-ejml CpuSpeedBench -p work=mlp-forward,cnn-forward,mlp-jacobian,cnn-jacobian -p batch=32,256 -p backend=ejml $short
+jmh engine-ejml-ig CpuSpeedBench -p work=mlp-ig50,cnn-ig50 -p batch=32 -p backend=ejml $short
 jmh engine224 CpuSpeedBench -p work=cnn224-margin -p batch=8 -p backend=fast,fast-f64,ejml $short
 jmh gemm FastGemmBench $short
 if nice -n 10 "$python" src/scripts/bench_cpu_pytorch.py --threads 2 > "$out/pytorch.jsonl" 2> "$out/pytorch.log"; then
@@ -45,7 +49,7 @@ else
 fi
 if [ "${1:-}" != "--no-lde" ]; then
     jmh lde ExplainerBench -p model=fmnist-cnn -p perturbation=deletion -p batch=32,256 -p backend=fast,ejml \
-        -f 1 -wi 1 -w 2 -i 3 -r 2 -tu ms
+        -f 1 -wi 1 -w 2 -i 3 -r 2 -bm sample -tu ms
     grep -h '^# ExplainerBench' "$out/lde.log" > "$out/lde-passes.txt" || true
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"

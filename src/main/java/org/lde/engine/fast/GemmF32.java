@@ -162,12 +162,12 @@ final class GemmF32 implements AutoCloseable {
      * side of {@code C}): a function of the shape alone, never of the thread count, so that every
      * element of {@code C} is computed by the same call shape whatever runs it (OpenBLAS's own
      * threading changes the last bits with the thread count, and its spinning workers fight the
-     * backend's own threads for the cores). A power of two up to 16, each part at least 128 rows or
-     * 512 columns and 4 MFLOP.
+     * backend's own threads for the cores). A power of two up to 16, each part at least 64 rows or
+     * 256 columns and 4 MFLOP.
      */
     static int parts(int m, int n, int k) {
         long flops = 2L * m * n * k;
-        int bySize = m >= n ? m / 128 : n / 512;
+        int bySize = m >= n ? m / 64 : n / 256;
         int byWork = (int) Math.min(16, flops / (4L << 20));
         int p = Math.max(1, Math.min(16, Math.min(bySize, byWork)));
         return Integer.highestOneBit(p);
