@@ -128,6 +128,14 @@ final class FastBackendF32 implements Backend {
         return net;
     }
 
+    /**
+     * Whether this backend computes in float64 (the answer to {@code Backend.float64()} where the
+     * interface has it: certifying callers re-check float32 results in float64).
+     */
+    public boolean float64() {
+        return Float.BYTES == 8;
+    }
+
     // ------------------------------------------------------------------------------------------
     // buffers
 

@@ -129,6 +129,14 @@ final class FastBackendF64 implements Backend {
         return net;
     }
 
+    /**
+     * Whether this backend computes in float64 (the answer to {@code Backend.float64()} where the
+     * interface has it: certifying callers re-check float64 results in float64).
+     */
+    public boolean float64() {
+        return Double.BYTES == 8;
+    }
+
     // ------------------------------------------------------------------------------------------
     // buffers
 
