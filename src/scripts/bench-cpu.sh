@@ -5,7 +5,9 @@
 #      32 and 256, the 3x224x224 CNN's margin gradient at batch 8;
 #   2. JMH FastGemmBench: the GEMM candidates at 512^3 on 1 and 2 threads;
 #   3. src/scripts/bench_cpu_pytorch.py: the same rows in PyTorch float32 and float64 (2 threads; the
-#      GEMM on 1 and 2), skipped with a message when PyTorch is absent (apt-get install -y python3-torch);
+#      GEMM on 1 and 2), skipped with a message when PyTorch is absent (apt-get install -y python3-torch
+#      libopenblas0-pthread: without an optimized libblas.so.3 Debian's PyTorch multiplies on the
+#      reference BLAS, about 100x slower);
 #   4. the LDE explanations per second on the sample CNN at batch 32 and 256 (ExplainerBench, ejml and
 #      fast), with the passes per explanation;
 # then writes bench/results/cpu/table.md (the medians/means and the ratios to PyTorch float32) with
@@ -53,5 +55,15 @@ if [ "${1:-}" != "--no-lde" ]; then
     grep -h '^# ExplainerBench' "$out/lde.log" > "$out/lde-passes.txt" || true
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/machine.txt"
+"$python" - "$out" <<'PY'  # keep the JMH summaries, drop the raw samples (hundreds of KB)
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/*.json"):
+    runs = json.load(open(f))
+    for r in runs:
+        for m in [r.get("primaryMetric", {})] + list(r.get("secondaryMetrics", {}).values()):
+            m.pop("rawData", None)
+            m.pop("rawDataHistogram", None)
+    json.dump(runs, open(f, "w"), indent=1)
+PY
 "$python" src/scripts/cpu_table.py "$out" > "$out/table.md"
 cat "$out/table.md"

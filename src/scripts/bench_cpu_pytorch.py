@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch's side of the CPU speed table (src/scripts/bench-cpu.sh; the engine's side is
 bench/java/org/lde/bench/CpuSpeedBench.java): the same architectures and the same work, timed in
-float32 and float64 with torch.set_num_threads(THREADS). Random weights and inputs in [0, 1] (the
+float32 and float64 with torch.set_num_threads(THREADS). Debian's python3-torch does its matrix
+products through whatever libblas.so.3 is installed: with only the reference BLAS (libblas3) they are
+about 100x slower; install libopenblas0-pthread first (the header line names the BLAS). Random weights and inputs in [0, 1] (the
 arithmetic does not depend on the values). Prints one JSON object per line:
 {"work": ..., "batch": ..., "dtype": "f32"|"f64", "ms": median milliseconds, "min_ms": the best}.
 
@@ -97,7 +99,12 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads", file=sys.stderr)
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    blas = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower() and ".so" in line})
+    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, BLAS: {', '.join(blas) or 'none mapped'}", file=sys.stderr)
+    if any(b.endswith("/blas/libblas.so.3") for b in blas):
+        print("# warning: PyTorch runs on Debian's reference BLAS (about 1 GFLOP/s); install libopenblas0-pthread for a fair comparison",
+              file=sys.stderr)
     rows = []
     for dtype, name in ((torch.float32, "f32"), (torch.float64, "f64")):
         models = {"mlp": mlp().to(dtype).eval(), "cnn": cnn().to(dtype).eval(), "cnn224": cnn224().to(dtype).eval()}

@@ -16,12 +16,16 @@ def jmh(name):
     path = os.path.join(d, name + ".json")
     if not os.path.exists(path):
         return {}
+    try:
+        runs = json.load(open(path))
+    except ValueError:  # a run that did not finish
+        return {}
     res = {}
-    for r in json.load(open(path)):
+    for r in runs:
         p = r.get("params", {})
         m = r["primaryMetric"]
         pct = m.get("scorePercentiles", {})
-        res[(p.get("work") or p.get("impl"), int(p.get("batch") or p.get("size") or 0), p.get("backend") or p.get("threads"))] = \
+        res[(p.get("work") or p.get("impl") or r["benchmark"].rsplit(".", 1)[1], int(p.get("batch") or p.get("size") or 0), p.get("backend") or p.get("threads"))] = \
             (pct.get("50.0", m["score"]), pct.get("0.0", m["score"]))
     return res
 
