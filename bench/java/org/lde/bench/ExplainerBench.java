@@ -7,6 +7,7 @@ import org.lde.device.Devices;
 import org.lde.device.GpuProbe;
 import org.lde.engine.Backend;
 import org.lde.engine.cpu.EjmlBackend;
+import org.lde.engine.fast.FastBackend;
 import org.lde.engine.gpu.GpuBackend;
 import org.lde.explain.Baseline;
 import org.lde.explain.Explanation;
@@ -30,7 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * The Lagrange dual explainer: one batched {@code explain} call over {@code batch} embedded
  * Fashion-MNIST test images (1, 32, 256), deletion toward zero and additive, default options (FLIP, L2,
  * {@code S_max = 5}, the backend's own dual solver). Backends: {@code ejml} (float64, the reference
- * solver), {@code emulator} ({@code GpuBackend} on the PTX emulator: every forward and reverse pass and
+ * solver), {@code fast} and {@code fast-f64} (the fast CPU backend in float32 and float64, the float64
+ * reference solver), {@code emulator} ({@code GpuBackend} on the PTX emulator: every forward and reverse pass and
  * every dual solve runs the PTX kernels, the rows built by {@code dual_linearize_rows} and solved by
  * {@code dual_ascent_box} without leaving the device) and {@code cuda} (a GPU; skipped with the probe's
  * reason when there is none). The score is milliseconds per call; explanations per second are
@@ -53,7 +55,7 @@ public class ExplainerBench {
     @Param({"deletion", "additive"})
     public String perturbation;
 
-    /** {@code ejml} by default; {@code -p backend=emulator} or {@code cuda} (a plain run must not start hours of emulation). */
+    /** {@code ejml} by default; {@code -p backend=fast}, {@code fast-f64}, {@code emulator} or {@code cuda} (a plain run must not start hours of emulation). */
     @Param({"ejml"})
     public String backend;
 
@@ -82,6 +84,12 @@ public class ExplainerBench {
             case "ejml":
                 engine = new EjmlBackend(net);
                 break;
+            case "fast":
+                engine = FastBackend.open(net, FastBackend.Precision.F32);
+                break;
+            case "fast-f64":
+                engine = FastBackend.open(net, FastBackend.Precision.F64);
+                break;
             case "emulator":
                 engine = GpuBackend.open(net, "emulator");
                 break;
@@ -93,7 +101,7 @@ public class ExplainerBench {
                 engine = GpuBackend.open(net, "cuda");
                 break;
             default:
-                throw new IllegalArgumentException("backend must be ejml, emulator or cuda, got " + backend);
+                throw new IllegalArgumentException("backend must be ejml, fast, fast-f64, emulator or cuda, got " + backend);
         }
         System.out.println("# ExplainerBench model: " + which + "; backend " + engine.name());
         x = SampleData.fashionMnist().inputs().slice(0, batch);

@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 /** The {@code --backend} option shared by the commands that compute (a picocli mixin). */
 final class BackendOption {
     @Option(names = "--backend", defaultValue = "cpu",
-            description = "cpu (float64 EJML reference), emulator (float32 kernels on the PTX emulator), "
-                    + "cuda (the kernels on a GPU), or auto (cuda when a GPU is usable, else the emulator); "
+            description = "cpu (float64 EJML reference), cpu-fast (fast CPU backend, float32; OpenBLAS), "
+                    + "cpu-fast-f64 (the same in float64), emulator (float32 kernels on the PTX emulator), "
+                    + "cuda (the kernels on a GPU), or auto (cuda when a GPU is usable, else cpu-fast); "
                     + "default ${DEFAULT-VALUE}")
     String kind = "cpu";
 

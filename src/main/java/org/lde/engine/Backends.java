@@ -3,20 +3,24 @@ package org.lde.engine;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.lde.device.Devices;
+import org.lde.device.GpuProbe;
 import org.lde.engine.cpu.EjmlBackend;
+import org.lde.engine.fast.FastBackend;
 import org.lde.engine.gpu.GpuBackend;
 import org.lde.model.Network;
 
 /**
  * Opens a {@link Backend} for a network by kind. Known kinds: {@code cpu} (the float64 EJML
- * reference, {@link EjmlBackend}); {@code emulator}, {@code cuda} and {@code auto}: the float32
- * kernels ({@link GpuBackend}) on the device {@code org.lde.device.Devices.open(kind)} opens (the PTX
- * emulator, a CUDA GPU, or a GPU when one is usable and else the emulator); the backend owns that
- * device and closes it.
+ * reference, {@link EjmlBackend}); {@code cpu-fast} and {@code cpu-fast-f64} (the fast CPU backend
+ * {@link FastBackend} in float32 and float64); {@code emulator} and {@code cuda}: the float32 kernels
+ * ({@link GpuBackend}) on the PTX emulator or a CUDA GPU; {@code auto}: the kernels on a GPU when one
+ * is usable, else {@code cpu-fast} (one line on stderr says why). A GPU backend owns its device and
+ * closes it.
  */
 public final class Backends {
     /** Kinds accepted by {@link #open(Network, String)}. */
-    public static final List<String> KINDS = List.of("cpu", "emulator", "cuda", "auto");
+    public static final List<String> KINDS = List.of("cpu", "cpu-fast", "cpu-fast-f64", "emulator", "cuda", "auto");
 
     private Backends() {
     }
@@ -35,13 +39,30 @@ public final class Backends {
     public static Backend open(Network network, String kind) {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(kind, "kind");
-        switch (kind.trim().toLowerCase(Locale.ROOT)) {
+        String k = kind.trim().toLowerCase(Locale.ROOT);
+        switch (k) {
             case "cpu":
                 return cpu(network);
+            case "cpu-fast":
+                return FastBackend.open(network, FastBackend.Precision.F32);
+            case "cpu-fast-f64":
+                return FastBackend.open(network, FastBackend.Precision.F64);
             case "emulator":
             case "cuda":
-            case "auto":
-                return GpuBackend.open(network, kind.trim().toLowerCase(Locale.ROOT));
+                return GpuBackend.open(network, k);
+            case "auto": {
+                GpuProbe.Result r = Devices.probe();
+                if (r.usable()) {
+                    try {
+                        return GpuBackend.open(network, "cuda");
+                    } catch (RuntimeException e) {
+                        System.err.println("lde: using the fast CPU backend: the CUDA device could not be opened: " + e.getMessage());
+                    }
+                } else {
+                    System.err.println("lde: using the fast CPU backend (cpu-fast): " + r.reason());
+                }
+                return FastBackend.open(network, FastBackend.Precision.F32);
+            }
             default:
                 throw new IllegalArgumentException("unknown backend kind '" + kind + "'; known kinds: " + KINDS);
         }

@@ -1,0 +1,219 @@
+package org.lde.engine.fast;
+
+import java.util.Arrays;
+import org.lde.engine.cpu.Window2d;
+
+/**
+ * The array kernels of the fast backend on float32 (float64 in the generated {@code FastOpsF64}),
+ * one image or one gradient row per call (the backend runs calls for different images on different
+ * threads). The math is that of the float64 reference operations ({@code engine.cpu.ReferenceOps},
+ * whose javadoc states it); here the loops are arranged for speed: window bounds are clipped once
+ * per row instead of tested per element, and stride-1 rows of im2col are array copies.
+ *
+ * <p>Generated source: {@code FastOpsF64} is written from this file by
+ * {@code src/scripts/generate-fast-f64.sh}; edit this file and rerun the script.
+ */
+final class FastOpsF32 {
+    private FastOpsF32() {
+    }
+
+    /** First output index {@code j} whose input column {@code j*s - p + v} is {@code >= 0}. */
+    static int lo(int s, int p, int v) {
+        int num = p - v;
+        return num <= 0 ? 0 : (num + s - 1) / s;
+    }
+
+    /** One past the last output index {@code j < out} whose input column {@code j*s - p + v} is {@code < w}. */
+    static int hi(int out, int w, int s, int p, int v) {
+        int num = w - 1 + p - v;
+        return num < 0 ? 0 : Math.min(out, num / s + 1);
+    }
+
+    /**
+     * im2col of one image: {@code cols[(c*kH + u)*kW + v][colOffset + i*outW + j] = x[c, i*sH - pH + u, j*sW - pW + v]},
+     * zero where that cell is padding, for the one input channel {@code c}. Overwrites this image's
+     * columns of that channel's rows of {@code cols} (leading dimension {@code ld}).
+     */
+    static void im2col(Window2d g, float[] x, int xOffset, int colOffset, int ld, float[] cols, int c) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
+        int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int row = c * g.kernelH() * g.kernelW();
+        int plane = xOffset + c * h * w;
+        for (int u = 0; u < g.kernelH(); u++) {
+            for (int v = 0; v < g.kernelW(); v++, row++) {
+                int base = row * ld + colOffset;
+                int jl = lo(sw, pw, v), jh = hi(ow, w, sw, pw, v);
+                for (int i = 0; i < oh; i++) {
+                    int r = i * sh - ph + u;
+                    int dst = base + i * ow;
+                    if (r < 0 || r >= h || jl >= jh) {
+                        Arrays.fill(cols, dst, dst + ow, 0);
+                        continue;
+                    }
+                    int src = plane + r * w - pw + v;
+                    if (jl > 0) {
+                        Arrays.fill(cols, dst, dst + jl, 0);
+                    }
+                    if (sw == 1) {
+                        System.arraycopy(x, src + jl, cols, dst + jl, jh - jl);
+                    } else {
+                        for (int j = jl; j < jh; j++) {
+                            cols[dst + j] = x[src + j * sw];
+                        }
+                    }
+                    if (jh < ow) {
+                        Arrays.fill(cols, dst + jh, dst + ow, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: {@code dx[c, i*sH - pH + u, j*sW - pW + v] += cols[(c*kH + u)*kW + v][colOffset + i*outW + j]}
+     * (padding entries dropped), for the one input channel {@code c}. That channel's plane of {@code dx}
+     * (the image at {@code dxOffset}) is ACCUMULATED into.
+     */
+    static void col2imAdd(Window2d g, float[] cols, int colOffset, int ld, float[] dx, int dxOffset, int c) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
+        int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int row = c * g.kernelH() * g.kernelW();
+        int plane = dxOffset + c * h * w;
+        for (int u = 0; u < g.kernelH(); u++) {
+            for (int v = 0; v < g.kernelW(); v++, row++) {
+                int base = row * ld + colOffset;
+                int jl = lo(sw, pw, v), jh = hi(ow, w, sw, pw, v);
+                for (int i = 0; i < oh; i++) {
+                    int r = i * sh - ph + u;
+                    if (r < 0 || r >= h) {
+                        continue;
+                    }
+                    int src = base + i * ow;
+                    int dst = plane + r * w - pw + v;
+                    if (sw == 1) {
+                        for (int j = jl; j < jh; j++) {
+                            dx[dst + j] += cols[src + j];
+                        }
+                    } else {
+                        for (int j = jl; j < jh; j++) {
+                            dx[dst + j * sw] += cols[src + j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Max pooling of one image (padding is {@code -inf}); when {@code argmax} is not null it receives the
+     * flat index within the image of the FIRST maximal cell in row-major window order (strict {@code >}).
+     */
+    static void maxPoolForward(Window2d g, float[] x, int xOffset, float[] y, int yOffset, int[] argmax, int argOffset) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
+        int kh = g.kernelH(), kw = g.kernelW(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        int o = 0;
+        for (int c = 0; c < g.channels(); c++) {
+            int plane = c * h * w;
+            for (int i = 0; i < oh; i++) {
+                int r0 = Math.max(0, i * sh - ph);
+                int r1 = Math.min(h, i * sh - ph + kh);
+                for (int j = 0; j < ow; j++, o++) {
+                    int q0 = Math.max(0, j * sw - pw);
+                    int q1 = Math.min(w, j * sw - pw + kw);
+                    int where = plane + r0 * w + q0;
+                    float best = x[xOffset + where];
+                    for (int r = r0; r < r1; r++) {
+                        int rowAt = plane + r * w;
+                        for (int q = q0; q < q1; q++) {
+                            float val = x[xOffset + rowAt + q];
+                            if (val > best) {
+                                best = val;
+                                where = rowAt + q;
+                            }
+                        }
+                    }
+                    y[yOffset + o] = best;
+                    if (argmax != null) {
+                        argmax[argOffset + o] = where;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reverse of max pooling for one gradient row: {@code dx = 0}, then {@code dx[argmax[o]] += dy[o]}. */
+    static void maxPoolBackward(int outSize, int inSize, float[] dy, int dyOffset, int[] argmax, int argOffset, float[] dx,
+                                int dxOffset) {
+        Arrays.fill(dx, dxOffset, dxOffset + inSize, 0);
+        for (int o = 0; o < outSize; o++) {
+            dx[dxOffset + argmax[argOffset + o]] += dy[dyOffset + o];
+        }
+    }
+
+    /** Average pooling of one image, {@code count_include_pad = True} (divisor {@code kH kW}). */
+    static void avgPoolForward(Window2d g, float[] x, int xOffset, float[] y, int yOffset) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
+        int kh = g.kernelH(), kw = g.kernelW(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        float scale = (float) (1.0 / (kh * kw));
+        int o = 0;
+        for (int c = 0; c < g.channels(); c++) {
+            int plane = xOffset + c * h * w;
+            for (int i = 0; i < oh; i++) {
+                int r0 = Math.max(0, i * sh - ph);
+                int r1 = Math.min(h, i * sh - ph + kh);
+                for (int j = 0; j < ow; j++, o++) {
+                    int q0 = Math.max(0, j * sw - pw);
+                    int q1 = Math.min(w, j * sw - pw + kw);
+                    float s = 0;
+                    for (int r = r0; r < r1; r++) {
+                        for (int q = q0; q < q1; q++) {
+                            s += x[plane + r * w + q];
+                        }
+                    }
+                    y[yOffset + o] = s * scale;
+                }
+            }
+        }
+    }
+
+    /** Reverse of average pooling for one gradient row: {@code dx = 0}, then each real window cell gets {@code dy / (kH kW)}. */
+    static void avgPoolBackward(Window2d g, float[] dy, int dyOffset, float[] dx, int dxOffset) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
+        int kh = g.kernelH(), kw = g.kernelW(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        float scale = (float) (1.0 / (kh * kw));
+        Arrays.fill(dx, dxOffset, dxOffset + g.inSize(), 0);
+        int o = 0;
+        for (int c = 0; c < g.channels(); c++) {
+            int plane = dxOffset + c * h * w;
+            for (int i = 0; i < oh; i++) {
+                int r0 = Math.max(0, i * sh - ph);
+                int r1 = Math.min(h, i * sh - ph + kh);
+                for (int j = 0; j < ow; j++, o++) {
+                    int q0 = Math.max(0, j * sw - pw);
+                    int q1 = Math.min(w, j * sw - pw + kw);
+                    float d = dy[dyOffset + o] * scale;
+                    for (int r = r0; r < r1; r++) {
+                        for (int q = q0; q < q1; q++) {
+                            dx[plane + r * w + q] += d;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code y[i] = max(0, x[i])} for {@code i} in {@code [from, to)}. */
+    static void relu(float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float v = x[i];
+            y[i] = v > 0 ? v : 0;
+        }
+    }
+
+    /** One gradient row through a ReLU: {@code dx[q] = x[q] > 0 ? dy[q] : 0} (derivative 0 at 0). */
+    static void reluBackward(float[] x, int xOffset, float[] dy, float[] dx, int offset, int size) {
+        for (int q = 0; q < size; q++) {
+            dx[offset + q] = x[xOffset + q] > 0 ? dy[offset + q] : 0;
+        }
+    }
+}
