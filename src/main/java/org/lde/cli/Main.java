@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lde", mixinStandardHelpOptions = true, version = "lde 0.1.0",
         description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
         subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
-                EvaluateCommand.class, CommandLine.HelpCommand.class})
+                EvaluateCommand.class, AttackCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
