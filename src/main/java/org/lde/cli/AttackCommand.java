@@ -21,6 +21,7 @@ import org.lde.data.Datasets;
 import org.lde.engine.Backend;
 import org.lde.engine.CountingBackend;
 import org.lde.engine.dual.Objective;
+import org.lde.explain.BoundarySearchOptions;
 import org.lde.explain.Explanation;
 import org.lde.explain.LagrangeDualExplainer;
 import org.lde.explain.VerifiedPoint;
@@ -74,8 +75,8 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--norms", defaultValue = "l2,linf", description = "comma list of l2, linf, l1 (default ${DEFAULT-VALUE})")
     String norms;
 
-    @Option(names = "--methods", defaultValue = "fab,lde,deepfool,cw",
-            description = "comma list of fab, lde, deepfool, cw (deepfool and cw run in L2 only; default ${DEFAULT-VALUE})")
+    @Option(names = "--methods", defaultValue = "fab,lde,lde-boundary,deepfool,cw",
+            description = "comma list of fab, lde, lde-boundary, deepfool, cw (deepfool and cw run in L2 only; default ${DEFAULT-VALUE})")
     String methods;
 
     @Option(names = "--fab-iterations", defaultValue = "100", description = "FAB iterations (default ${DEFAULT-VALUE})")
@@ -93,7 +94,14 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "attack-out", description = "output directory (default ${DEFAULT-VALUE})")
     Path out;
 
-    static final List<String> METHODS = List.of("fab", "lde", "deepfool", "cw");
+    static final List<String> METHODS = List.of("fab", "lde", "lde-boundary", "deepfool", "cw");
+
+    @Option(names = "--lde-iterations", defaultValue = "20",
+            description = "outer iterations of lde-boundary (default ${DEFAULT-VALUE})")
+    int ldeIterations;
+
+    @Option(names = "--lde-restarts", defaultValue = "5", description = "walkers per sample of lde-boundary (default ${DEFAULT-VALUE})")
+    int ldeRestarts;
 
     /** What one method gives per sample: whether a point was verified, and its norm. */
     record Outcome(boolean[] verified, double[] norm) {
@@ -167,7 +175,7 @@ final class AttackCommand implements Callable<Integer> {
     }
 
     static boolean applies(String method, Objective o) {
-        return o == Objective.L2 || method.equals("fab") || method.equals("lde");
+        return o == Objective.L2 || method.equals("fab") || method.startsWith("lde");
     }
 
     private String describe(String m, Objective o) {
@@ -176,6 +184,9 @@ final class AttackCommand implements Callable<Integer> {
                 return fab(o).describe();
             case "lde":
                 return lde(o).name() + " (defaults)";
+            case "lde-boundary":
+                return ldeBoundary(o).name() + " (boundary search, " + ldeIterations + " iterations, "
+                        + BoundarySearchOptions.defaults().withRestarts(ldeRestarts).withSeed(seed) + ")";
             case "deepfool":
                 return "deepfool(overshoot=0.02, maxIterations=50, clipped to the data domain)";
             default:
@@ -189,6 +200,11 @@ final class AttackCommand implements Callable<Integer> {
 
     private static LagrangeDualExplainer lde(Objective o) {
         return LagrangeDualExplainer.builder().additive().objective(o).build();
+    }
+
+    private LagrangeDualExplainer ldeBoundary(Objective o) {
+        return LagrangeDualExplainer.builder().additive().objective(o).maxOuterIterations(ldeIterations)
+                .boundarySearch(BoundarySearchOptions.defaults().withRestarts(ldeRestarts).withSeed(seed)).build();
     }
 
     private Outcome runInBatches(String m, Objective o, Backend backend, Tensor x, int[] pred) {
@@ -213,8 +229,9 @@ final class AttackCommand implements Callable<Integer> {
                 Fab.Result r = fab(o).run(backend, x, y);
                 return new Outcome(r.verified(), r.normValue());
             }
-            case "lde": {
-                List<Explanation> ex = lde(o).explain(backend, x, y);
+            case "lde":
+            case "lde-boundary": {
+                List<Explanation> ex = (m.equals("lde") ? lde(o) : ldeBoundary(o)).explain(backend, x, y);
                 boolean[] ok = new boolean[n];
                 double[] nv = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -283,10 +300,10 @@ final class AttackCommand implements Callable<Integer> {
     }
 
     private void printTable(List<Row> rows) {
-        System.out.printf("%-5s %-9s %9s %10s %10s %10s %10s %7s %11s %11s %11s %9s%n", "norm", "method", "verified",
+        System.out.printf("%-5s %-12s %9s %10s %10s %10s %10s %7s %11s %11s %11s %9s%n", "norm", "method", "verified",
                 "q1", "median", "q3", "ratio_fab", "missed", "fwd/sample", "rev/sample", "rows/sample", "seconds");
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-5s %-9s %4d/%-4d %10.4f %10.4f %10.4f %10.4f %7d %11.1f %11.1f %11.1f %9.1f%n",
+            System.out.printf(Locale.ROOT, "%-5s %-12s %4d/%-4d %10.4f %10.4f %10.4f %10.4f %7d %11.1f %11.1f %11.1f %9.1f%n",
                     r.norm(), r.method(), r.verified(), r.samples(), r.q1(), r.median(), r.q3(), r.medianRatioToFab(),
                     r.missedWhereFabVerified(), r.forwardPerSample(), r.reversePerSample(), r.reverseRowsPerSample(),
                     r.wallSeconds());

@@ -16,7 +16,8 @@ record ExplainerSettings(Perturbation perturbation, Baseline baseline, double bl
                          ExplainMode mode, OptionalInt target, RegressionGoal regressionGoal, Objective objective,
                          double kappa, int maxOuterIterations, double alpha, double overshoot, double tolerance,
                          boolean verifyCandidates, double[] candidateFactors, Optional<DualSolver> solver,
-                         Optional<DualSolverOptions> solverOptions, AttributionKind attributionKind) {
+                         Optional<DualSolverOptions> solverOptions, AttributionKind attributionKind,
+                         Optional<BoundarySearchOptions> boundarySearch) {
 
     ExplainerSettings {
         candidateFactors = candidateFactors.clone();

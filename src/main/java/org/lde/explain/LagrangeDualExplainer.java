@@ -140,6 +140,7 @@ public final class LagrangeDualExplainer implements Attributor {
         private Optional<DualSolver> solver = Optional.empty();
         private Optional<DualSolverOptions> solverOptions = Optional.empty();
         private AttributionKind attributionKind = AttributionKind.DUAL_CONTRIBUTION;
+        private Optional<BoundarySearchOptions> boundarySearch = Optional.empty();
 
         private Builder() {
         }
@@ -272,6 +273,18 @@ public final class LagrangeDualExplainer implements Attributor {
             return this;
         }
 
+        /**
+         * Replaces the default outer loop (damped steps and the candidate ladder) by the boundary-tracking
+         * loop of {@link BoundarySearch}: FAB's biased projection steps on the linearized problems, with
+         * restarts and a final secant search on the segment to the best verified point, all walkers of all
+         * samples in each pass; {@code maxOuterIterations} iterations ({@code alpha}, {@code overshoot},
+         * {@code tolerance} and the candidate factors are not used).
+         */
+        public Builder boundarySearch(BoundarySearchOptions o) {
+            boundarySearch = Optional.of(Objects.requireNonNull(o, "boundary search options"));
+            return this;
+        }
+
         /** Which map {@link LagrangeDualExplainer#attribute} returns. */
         public Builder attribution(AttributionKind k) {
             attributionKind = Objects.requireNonNull(k, "attribution");
@@ -284,7 +297,7 @@ public final class LagrangeDualExplainer implements Attributor {
         public LagrangeDualExplainer build() {
             return new LagrangeDualExplainer(new ExplainerSettings(perturbation, baseline, blurSigma, linfBudget, mode,
                     target, regressionGoal, objective, kappa, maxOuterIterations, alpha, overshoot, tolerance,
-                    verifyCandidates, candidateFactors, solver, solverOptions, attributionKind).validate());
+                    verifyCandidates, candidateFactors, solver, solverOptions, attributionKind, boundarySearch).validate());
         }
     }
 
@@ -356,7 +369,8 @@ public final class LagrangeDualExplainer implements Attributor {
 
     private List<Explanation> run(Backend backend, Tensor x, int[] classes) {
         ExplainBatch batch = ExplainBatch.of(cfg, backend, x, classes);
-        new LadderSearch().search(backend, batch, new Verifier(batch));
+        OuterLoop loop = cfg.boundarySearch().isPresent() ? new BoundarySearch() : new LadderSearch();
+        loop.search(backend, batch, new Verifier(batch));
         ExplanationAssembly assembly = new ExplanationAssembly(batch);
         List<Explanation> out = new ArrayList<>(batch.samples.size());
         for (SampleState s : batch.samples) {

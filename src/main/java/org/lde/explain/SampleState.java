@@ -73,7 +73,7 @@ final class SampleState {
     }
 
     /** Index of the solution with the smallest primal value (dual value if none is finite); -1 if all infeasible. */
-    private static int choose(List<DualSolution> sols) {
+    static int choose(List<DualSolution> sols) {
         int best = -1;
         for (int k = 0; k < sols.size(); k++) {
             DualSolution q = sols.get(k);

@@ -388,14 +388,6 @@ public final class Fab {
         return new Result(describe(), norm, new Tensor(x.shape(), best), verified, cls, bestNorm, l2, li, l1, bestRestart);
     }
 
-    /** A seed per (run seed, sample, restart), mixed so that neighbouring indices give unrelated streams. */
-    static long restartSeed(long seed, int sample, int restart) {
-        long s = seed * 0x9E3779B97F4A7C15L + sample * 0xC2B2AE3D27D4EB4FL + restart * 0x165667B19E3779F9L;
-        s ^= s >>> 33;
-        s *= 0xFF51AFD7ED558CCDL;
-        return s ^ (s >>> 33);
-    }
-
     /**
      * The starting iterates, row {@code a * restarts + r} for sample {@code todo[a]} and restart {@code r}:
      * {@code x} itself for {@code r = 0}, a seeded random start otherwise.
@@ -408,7 +400,7 @@ public final class Fab {
                 int q = a * restarts + r;
                 System.arraycopy(xd, i * d, z, q * d, d);
                 if (r > 0) {
-                    randomStart(z, q * d, d, new Rng(restartSeed(seed, i, r)), lo, hi);
+                    randomStart(z, q * d, d, Rng.stream(seed, i, r), lo, hi);
                 }
             }
         }

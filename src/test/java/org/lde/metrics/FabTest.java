@@ -25,13 +25,6 @@ import org.lde.train.Evaluation;
 /** FAB against closed forms (linear and piecewise-linear models), verification, seeding and pass counts. */
 class FabTest {
 
-    /** A linear 2-class model {@code f_1 - f_0 = w^T x + b} on {@code [0, 1]^d}. */
-    private static Network binary(double[] w, double b) {
-        int d = w.length;
-        double[] wt = new double[2 * d];
-        System.arraycopy(w, 0, wt, d, d);
-        return TestModels.linear(new Tensor(Shape.of(2, d), wt), Tensor.of(Shape.of(2), 0, b), d);
-    }
 
     @Test
     void onALinearModelWithoutBindingBoxTheResultIsTheClosedFormMinimalPerturbationInEachNorm() {
@@ -52,7 +45,7 @@ class FabTest {
             maxw = Math.max(maxw, Math.abs(v));
         }
         double[] want = new double[5];
-        try (Backend be = Backends.cpu(binary(w, b))) {
+        try (Backend be = Backends.cpu(TestModels.binaryLinear(w, b))) {
             Tensor xt = new Tensor(Shape.of(1, 5), x);
             for (Objective o : Objective.values()) {
                 double size;
@@ -116,7 +109,7 @@ class FabTest {
         }
         size = Math.sqrt(size);
         assertEquals(1 - x[0], t[0], 1e-15, "the box binds on feature 0");
-        try (Backend be = Backends.cpu(binary(w, b))) {
+        try (Backend be = Backends.cpu(TestModels.binaryLinear(w, b))) {
             // The first step's projection (of z = x, and of x) is the minimal perturbation.
             Fab fab = Fab.builder(Objective.L2).restarts(1).build();
             double[] wm = w.clone();
@@ -174,12 +167,7 @@ class FabTest {
      */
     @Test
     void onAPiecewiseLinearModelFabFindsTheKnownMinimalPerturbation() {
-        Tensor w1 = Tensor.of(Shape.of(3, 2), 1, 0, 0, 1, 1, 0);
-        Tensor b1 = Tensor.of(Shape.of(3), 0, 0, -0.3);
-        Tensor w2 = Tensor.of(Shape.of(2, 3), 0, 0, 0, 1, 1, 2);
-        Tensor b2 = Tensor.of(Shape.of(2), 0, -0.9);
-        List<Layer> layers = List.of(new Dense("fc1", 2, 3, w1, b1), new ReLU("relu"), new Dense("fc2", 3, 2, w2, b2));
-        Network net = new Network(Shape.of(2), layers, Task.CLASSIFICATION, List.of(), 0, 1);
+        Network net = TestModels.twoPieceRelu();
         try (Backend be = Backends.cpu(net)) {
             Fab.Result r = Fab.builder(Objective.L2).build().run(be, Tensor.of(Shape.of(1, 2), 0.2, 0.2), new int[] {0});
             assertTrue(r.verified()[0]);
@@ -191,26 +179,30 @@ class FabTest {
     }
 
     @Test
-    void verifiedPointsFlipTheFloat64NetworkAndNoVerifiedNormIsBelowAnotherVerifiedAttack() {
-        Network net = TestModels.smallCnn(5);
-        Tensor x = TestModels.inputs(6, 5, 1, 8, 8);
+    void verifiedPointsFlipTheFloat64NetworkAndTheReportedNormIsThePointsNorm() {
+        Network net = Network.builder(10).seed(13).dense(24).relu().dense(16).relu().dense(4).build();
+        Tensor x = new org.lde.tensor.Rng(6).uniform(Shape.of(5, 10), 0, 1);
         try (Backend be = Backends.cpu(net)) {
             int[] y = Evaluation.argmax(be.forward(x));
+            int verified = 0;
             for (Objective o : Objective.values()) {
                 Fab.Result r = Fab.builder(o).iterations(20).restarts(3).build().run(be, x, y);
                 double[] lg = be.forward(r.adversarial()).data();
                 for (int i = 0; i < 5; i++) {
                     if (!r.verified()[i]) {
+                        assertEquals(Double.POSITIVE_INFINITY, r.normValue()[i]);
                         continue;
                     }
-                    assertTrue(Fab.adversarialMargin(lg, i, 3, y[i]) > 0, o + " sample " + i);
-                    double want = Fab.distance(o, r.adversarial().data(), x.data(), i * 64, 64);
+                    verified++;
+                    assertTrue(Fab.adversarialMargin(lg, i, 4, y[i]) > 0, o + " sample " + i);
+                    double want = Fab.distance(o, r.adversarial().data(), x.data(), i * 10, 10);
                     assertEquals(want, r.normValue()[i], 0, "the reported norm is the point's");
                     for (double v : r.adversarial().row(i).data()) {
                         assertTrue(v >= 0 && v <= 1, "inside the data box");
                     }
                 }
             }
+            assertTrue(verified >= 12, "verified " + verified + " of 15");
         }
     }
 
@@ -226,7 +218,6 @@ class FabTest {
             assertArrayEquals(a.adversarial().data(), b.adversarial().data(), 0);
             assertArrayEquals(a.normValue(), b.normValue(), 0);
             assertArrayEquals(a.restart(), b.restart());
-            assertTrue(Fab.restartSeed(42, 0, 1) != Fab.restartSeed(42, 1, 0));
         }
         // the starts themselves: restart 0 at x, the others at distance eps / 2 (no clipping this far inside)
         double[] xi = new org.lde.tensor.Rng(9).uniform(Shape.of(2, 30), 0.4, 0.6).data();
