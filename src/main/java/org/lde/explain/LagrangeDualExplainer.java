@@ -87,7 +87,8 @@ import org.lde.tensor.Tensor;
  * <h2>Structure</h2>
  * This class holds the options ({@link Builder}, checked in {@link ExplainerSettings}) and the public
  * calls. A call sets up the batch ({@link ExplainBatch}: input checks, boxes, margin rows), runs the
- * outer loop ({@link OuterLoop}, implemented by {@link LadderSearch}) with the {@link Verifier}, and
+ * outer loop ({@link OuterLoop}: {@link LadderSearch} by default, {@link BoundarySearch} with
+ * {@link Builder#boundarySearch}) with the {@link Verifier}, and
  * assembles each sample's attributions and certificate ({@link ExplanationAssembly}).
  *
  * <p>Instances are immutable and thread-safe (a {@link Backend} is not; use one per thread).
