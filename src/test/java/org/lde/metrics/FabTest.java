@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lde.engine.Backend;
 import org.lde.engine.Backends;
 import org.lde.engine.CountingBackend;
 import org.lde.engine.dual.Objective;
 import org.lde.model.Dense;
-import org.lde.model.Layer;
 import org.lde.model.Network;
-import org.lde.model.ReLU;
-import org.lde.model.Task;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
