@@ -414,15 +414,15 @@ class DualLinearizeSuite extends AbstractKernelSuite {
                 Explanation e = dev.get(n);
                 String what = kind + " image " + n;
                 assertEquals(r.chosenClass(), e.chosenClass(), what + ": nearest competitor");
-                assertEquals(r.certificate().status(), e.certificate().status(), what + ": status");
-                double gErr = Math.abs(e.certificate().dualValue() - r.certificate().dualValue())
-                        / Math.abs(r.certificate().dualValue());
+                assertEquals(r.certificate().linearizedStatus(), e.certificate().linearizedStatus(), what + ": status");
+                double gErr = Math.abs(e.certificate().linearizedDualValue() - r.certificate().linearizedDualValue())
+                        / Math.abs(r.certificate().linearizedDualValue());
                 double tErr = e.t().relativeError(r.t());
-                assertTrue(gErr <= DUAL_TOL, what + ": dual value " + e.certificate().dualValue() + " vs "
-                        + r.certificate().dualValue());
+                assertTrue(gErr <= DUAL_TOL, what + ": dual value " + e.certificate().linearizedDualValue() + " vs "
+                        + r.certificate().linearizedDualValue());
                 assertTrue(tErr <= DUAL_TOL, what + ": t* relative error " + tErr);
                 System.out.printf(Locale.ROOT, "DualLinearizeSuite explainer %s: competitor %d, G %.6g vs %.6g (%.1e), "
-                        + "t* %.1e%n", what, e.chosenClass(), e.certificate().dualValue(), r.certificate().dualValue(),
+                        + "t* %.1e%n", what, e.chosenClass(), e.certificate().linearizedDualValue(), r.certificate().linearizedDualValue(),
                         gErr, tErr);
             }
             // TARGET mode: one problem with K = C - 1 rows per image (the kernel's K > 1 path, Frobenius step)
@@ -432,10 +432,10 @@ class DualLinearizeSuite extends AbstractKernelSuite {
             List<Explanation> te = target.explain(gpu, x);
             for (int n = 0; n < tr.size(); n++) {
                 String what = kind + " image " + n + " TARGET 2";
-                assertEquals(tr.get(n).certificate().status(), te.get(n).certificate().status(), what + ": status");
-                if (tr.get(n).certificate().status() == DualStatus.SOLVED) {
-                    double gErr = Math.abs(te.get(n).certificate().dualValue() - tr.get(n).certificate().dualValue())
-                            / Math.max(1e-300, Math.abs(tr.get(n).certificate().dualValue()));
+                assertEquals(tr.get(n).certificate().linearizedStatus(), te.get(n).certificate().linearizedStatus(), what + ": status");
+                if (tr.get(n).certificate().linearizedStatus() == DualStatus.SOLVED) {
+                    double gErr = Math.abs(te.get(n).certificate().linearizedDualValue() - tr.get(n).certificate().linearizedDualValue())
+                            / Math.max(1e-300, Math.abs(tr.get(n).certificate().linearizedDualValue()));
                     double tErr = te.get(n).t().relativeError(tr.get(n).t());
                     assertTrue(gErr <= DUAL_TOL && tErr <= DUAL_TOL, what + ": dual value error " + gErr + ", t* " + tErr);
                 }
@@ -453,6 +453,8 @@ class DualLinearizeSuite extends AbstractKernelSuite {
                     }
                     assertTrue(arg != e.predictedClass(), kind + " image " + e.sample()
                             + ": the device's adversarial point keeps class " + arg + " in float64");
+                    assertEquals(org.lde.explain.VerifiedBy.FLOAT64_HOST_RECHECK, e.adversarial().get().verifiedBy());
+                    assertEquals(arg, e.adversarial().get().outputClass(), "the recorded class is the float64 one");
                 }
             }
             assertTrue(verified > 0, kind + ": no adversarial point verified on " + walked.size() + " images");

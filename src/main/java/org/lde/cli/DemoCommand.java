@@ -61,7 +61,8 @@ final class DemoCommand implements Callable<Integer> {
             verified += all.get(i).verified() ? 1 : 0;
         }
         String desc = String.format("%s on %d embedded Fashion-MNIST test images, explainer %s (kappa %s, %d outer "
-                        + "iterations). %d of %d explanations have a verified adversarial point. Wall time %.1f s.",
+                        + "iterations). %d of %d explanations have a verified adversarial point. Wall time %.1f s. "
+                + HtmlIndex.LEGEND,
                 model, count, ex.name(), ex.kappa(), ex.maxOuterIterations(), verified, count, (System.nanoTime() - t0) / 1e9);
         Path index = HtmlIndex.write(out, "LDE demo: Lagrange dual explanations", desc, rows);
         System.out.println("open " + index.toAbsolutePath());

@@ -4,14 +4,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.data.IdxArray;
 import org.lde.data.IdxReader;
 import org.lde.engine.Backend;
+import org.lde.engine.dual.DualStatus;
+import org.lde.explain.Certificate;
 import org.lde.explain.Explanation;
+import org.lde.report.CertificateText;
 import org.lde.explain.LagrangeDualExplainer;
+import org.lde.explain.Perturbation;
 import org.lde.model.Network;
 import org.lde.report.ExplanationReport;
 import org.lde.report.PngImages;
@@ -86,13 +91,60 @@ final class ExplainCommand implements Callable<Integer> {
                 opts.attributionKind());
         for (int i = 0; i < n; i++) {
             Explanation e = all.get(i);
-            System.out.printf("%4d %-24s predicted %-12s %-8s %-17s ||t|| >= %.4g  r_hi %s%n", i, in.sources().get(i),
-                    net.classNames().get(e.predictedClass()), e.status(), e.verified() ? "verified -> "
-                            + net.classNames().get(e.adversarial().get().outputClass()) : "not verified",
-                    e.certificate().normLowerBound(), e.verified() ? String.format("%.4g", e.certificate().verifiedUpperBound()) : "-");
+            Certificate c = e.certificate();
+            System.out.printf("%4d %-24s predicted %-12s %-28s %s; %s%n", i, in.sources().get(i),
+                    net.classNames().get(e.predictedClass()), e.verified() ? "verified -> "
+                            + net.classNames().get(e.adversarial().get().outputClass()) : "none verified",
+                    CertificateText.interval(c), linearizedShort(e));
         }
+        System.out.println(summary(all));
         System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + " and " + w.csv());
         return all;
+    }
+
+    /**
+     * One line over all explanations: how many verified, how many with {@code r_lo}, the median
+     * {@code r_lo / r_hi}, and (additive model, where {@code r_lin} and {@code r_hi} share a norm) how often the
+     * linearized bound at {@code x} lies above the verified {@code r_hi}, which shows that it is not a bound on
+     * the network.
+     */
+    static String summary(List<Explanation> all) {
+        int verified = 0;
+        int withLo = 0;
+        int above = 0;
+        boolean additive = true;
+        List<Double> ratios = new ArrayList<>();
+        for (Explanation e : all) {
+            Certificate c = e.certificate();
+            additive &= e.perturbation() == Perturbation.ADDITIVE;
+            withLo += c.rLoComputed() ? 1 : 0;
+            if (c.verified()) {
+                verified++;
+                above += c.rLin() > c.rHi() ? 1 : 0;
+                if (c.rLoComputed()) {
+                    ratios.add(c.rLoOverRHi());
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "verified %d of %d; r_lo computed for %d", verified,
+                all.size(), withLo));
+        if (!ratios.isEmpty()) {
+            ratios.sort(null);
+            sb.append(String.format(Locale.ROOT, ", median r_lo/r_hi %.3f", ratios.get(ratios.size() / 2)));
+        }
+        if (additive) {
+            sb.append(String.format(Locale.ROOT, "; r_lin above r_hi on %d of the %d verified (r_lin is the linearization "
+                    + "at x, not a bound on the network)", above, verified));
+        }
+        return sb.toString();
+    }
+
+    /** {@code r_lin 0.123 (linearized at x)}, or that the linearization at x is infeasible in the box. */
+    static String linearizedShort(Explanation e) {
+        Certificate c = e.certificate();
+        return c.linearizedStatus() == DualStatus.INFEASIBLE_IN_BOX ? "linearization at x infeasible in the box (local)"
+                : String.format(Locale.ROOT, "r_lin %.4g%s (linearized at x, local)", c.rLin(),
+                        e.perturbation() == Perturbation.DELETION ? " of t" : "");
     }
 
     Inputs load(Network net) {

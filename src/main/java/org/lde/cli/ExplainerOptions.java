@@ -1,12 +1,14 @@
 package org.lde.cli;
 
 import java.util.Locale;
+import java.util.Optional;
 import org.lde.explain.AttributionKind;
 import org.lde.explain.Baseline;
 import org.lde.explain.ExplainMode;
 import org.lde.explain.LagrangeDualExplainer;
 import org.lde.engine.dual.Objective;
 import org.lde.explain.Perturbation;
+import org.lde.explain.RadiusCertifier;
 import org.lde.explain.RegressionGoal;
 import picocli.CommandLine.Option;
 
@@ -59,6 +61,18 @@ final class ExplainerOptions {
             description = "map drawn and returned: dual_contribution, margin_contribution, perturbation, shadow_price, path (default ${DEFAULT-VALUE})")
     String attribution;
 
+    @Option(names = "--certify", description = "also compute the certified radius r_lo of every explanation "
+            + "(bounds on the network, METHOD.md section 7); without it r_lo is reported as not computed")
+    boolean certify;
+
+    /**
+     * The engine's radius certifier for {@code --certify} (package {@code certify}); empty in a build without
+     * it, where {@code --certify} fails with a message that says so.
+     */
+    Optional<RadiusCertifier> engineCertifier() {
+        return Optional.empty();
+    }
+
     static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
         try {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
@@ -90,6 +104,10 @@ final class ExplainerOptions {
         }
         if (eps != null) {
             b.linfBudget(eps);
+        }
+        if (certify) {
+            b.certify(engineCertifier().orElseThrow(() -> new IllegalArgumentException("--certify: this build has no "
+                    + "radius certifier (package certify); r_lo cannot be computed")));
         }
         return b.build();
     }

@@ -23,6 +23,16 @@ public interface Backend extends AutoCloseable {
     /** A short name for reports, e.g. {@code ejml-f64}. */
     String name();
 
+    /**
+     * Whether {@link #forward} computes in float64 (the EJML reference). A float32 backend's answer near a
+     * decision boundary can differ from the network's float64 one: callers that certify something about
+     * the network (a verified adversarial point, METHOD.md section 4) re-check it in float64 when this is
+     * false. Default false (the safe answer).
+     */
+    default boolean float64() {
+        return false;
+    }
+
     /** The network this backend runs (BatchNorm already folded), with the backend's current parameters. */
     Network network();
 

@@ -74,6 +74,11 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public boolean float64() {
+        return inner.float64();
+    }
+
+    @Override
     public Network network() {
         return inner.network();
     }

@@ -47,6 +47,9 @@ import org.lde.tensor.Tensor;
  * each) look for the point nearest the boundary; the secant point is moved past the root by {@code 1e-10}
  * of the bracket, so that on a network that is linear along the segment it lands on the adversarial side.
  *
+ * <p>Which walkers take the backward step and which end of the final search's bracket moves is decided
+ * by the backend's own margins; {@code r_hi} is only what the {@link Verifier} confirms (in float64).
+ *
  * <p>Walker 0 is the explanation's iterate: its linearizations go through
  * {@link SampleState#recordLinearization} (the attributions and the certificate read the last one) and its
  * steps make the path attribution; every walker's passes are counted in the sample's pass counts, and
@@ -112,10 +115,10 @@ final class BoundarySearch implements OuterLoop {
                         }
                     }
                     System.arraycopy(mg, 0, mAll, q * rows, rows);
-                    w.s.forwards++;
                     w.s.verifiedNow = false;
-                    adversarial[q] = verifier.verifyOne(w.s, w.t, mg, lg, it);
+                    adversarial[q] = passes(batch, mg); // the backend's view: it steers the walker only
                 }
+                verifier.verify(owners, ts, rec.logits(), it);
                 LinearizedDual step = linearize(backend, rec, batch, active, mAll);
                 DualSolutions sol = step.solutions();
                 double[] aAll = step.rows().data();
@@ -200,18 +203,17 @@ final class BoundarySearch implements OuterLoop {
                 ts.add(w.t);
                 owners.add(w.s);
             }
-            double[] ld = backend.forward(SampleState.gatherPoints(owners, in, d, ts)).data();
+            Tensor lt = backend.forward(SampleState.gatherPoints(owners, in, d, ts));
+            double[] ld = lt.data();
             for (int q = 0; q < active.size(); q++) {
                 Walker w = active.get(q);
-                double[] lg = Arrays.copyOfRange(ld, q * c, (q + 1) * c);
-                double[] mg = w.s.margins(lg, c);
                 if (w.restart == 0) {
+                    double[] lg = Arrays.copyOfRange(ld, q * c, (q + 1) * c);
                     w.s.logitsLast = lg;
-                    w.s.mLast = mg;
+                    w.s.mLast = w.s.margins(lg, c);
                 }
-                w.s.forwards++;
-                verifier.verifyOne(w.s, w.t, mg, lg, iterations);
             }
+            verifier.verify(owners, ts, lt, iterations);
         }
         finalSearch(backend, batch, verifier);
         for (SampleState s : batch.samples) {
@@ -410,13 +412,13 @@ final class BoundarySearch implements OuterLoop {
                 }
                 ts.add(t);
             }
-            double[] ld = backend.forward(SampleState.gatherPoints(ss, batch.in, d, ts)).data();
+            Tensor lt = backend.forward(SampleState.gatherPoints(ss, batch.in, d, ts));
+            double[] ld = lt.data();
+            verifier.verify(ss, ts, lt, cfg.maxOuterIterations() + 1 + step);
             for (int j = 0; j < m; j++) {
                 SampleState s = ss.get(j);
-                double[] lg = Arrays.copyOfRange(ld, j * c, (j + 1) * c);
-                double[] mg = s.margins(lg, c);
-                s.forwards++;
-                if (verifier.verifyOne(s, ts.get(j), mg, lg, s.outer)) {
+                double[] mg = s.margins(Arrays.copyOfRange(ld, j * c, (j + 1) * c), c);
+                if (passes(batch, mg)) {
                     sHi[j] = sig[j];
                     mHi[j] = decision(batch, mg) - cfg.kappa();
                 } else {
@@ -425,6 +427,12 @@ final class BoundarySearch implements OuterLoop {
                 }
             }
         }
+    }
+
+    /** Whether margins {@code mg} move the decision with margin {@code >= kappa} and {@code > 0} (the verification rule). */
+    private static boolean passes(ExplainBatch batch, double[] mg) {
+        double v = decision(batch, mg);
+        return v >= batch.cfg.kappa() && v > 0;
     }
 
     /** The decision margin of the rows: the largest (FLIP, regression) or the smallest (TARGET). */

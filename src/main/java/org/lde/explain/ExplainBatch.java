@@ -111,6 +111,15 @@ final class ExplainBatch {
             }
         }
         double[] base = additive ? null : cfg.baseline().of(x, cfg.blurSigma()).data();
+        if (base != null && cfg.certifier().isPresent()) {
+            for (int i = 0; i < base.length; i++) {
+                if (!(base[i] >= lo && base[i] <= hi)) {
+                    throw new IllegalArgumentException("certify: the " + cfg.baseline() + " baseline of sample " + i / d
+                            + ", feature " + i % d + " = " + base[i] + " lies outside the network's domain [" + lo + ", "
+                            + hi + "]; the certified radius is about perturbations inside it");
+                }
+            }
+        }
         int rows = regression ? 1 : c - 1;
         List<SampleState> st = new ArrayList<>(nN);
         for (int n = 0; n < nN; n++) {

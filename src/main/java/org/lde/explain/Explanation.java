@@ -13,10 +13,12 @@ import org.lde.tensor.Tensor;
  * {@link LagrangeDualExplainer#explain}. Maps have the input's shape; {@code t}, {@code nu} live in
  * the variable space of the perturbation model ({@code delta = D t}).
  *
- * <p>The solved quantities ({@code t*, lambda*, nu*}, the dual contribution, the margin
- * contribution and the {@link Certificate}) belong to the final linearized problem, around the last
- * linearization point {@code z_{S-1}} ({@code = x} with one outer iteration). For
- * {@link DualStatus#INFEASIBLE_IN_BOX} they hold the infeasibility certificate as
+ * <p>The solved quantities ({@code t*, lambda*, nu*}, the dual contribution and the margin
+ * contribution) belong to the final linearized problem, around the last linearization point
+ * {@code z_{S-1}} ({@code = x} with one outer iteration). The {@link Certificate} is not theirs: its
+ * linearized bound {@code r_lin} and status are those of the linearization at {@code x}, and its
+ * {@code r_lo}, {@code r_hi} are about the network (METHOD.md section 4). When the final problem is
+ * {@link DualStatus#INFEASIBLE_IN_BOX} ({@link StopReason#INFEASIBLE_IN_BOX}) the maps hold the infeasibility certificate as
  * {@link DualSolution} does: {@code lambda} = {@code mu}, {@code t} = the box point that maximizes
  * {@code mu^T A t}, {@code nu = 0}; the dual contribution is then {@code t_i (A^T mu)_i}, whose
  * residual against {@code mu^T r} is the infeasibility margin (nothing pretends to be a solution).
@@ -40,10 +42,12 @@ import org.lde.tensor.Tensor;
  *                           {@code j} at the final iterate), expected sum {@code m(z_S) - m(x)}
  * @param finalDelta         {@code z_S - x}: the perturbation of the last outer iterate (the end of the path)
  * @param adversarial        the best verified perturbed input, if any iterate was verified
- * @param certificate        dual value, lower bound, gap, status, {@code r_hi}
+ * @param certificate        {@code r_lin} (linearized at {@code x}), {@code r_lo} (certified), {@code r_hi}
+ *                           (verified), the linearized status and gap, {@code verified}
  * @param outerIterations    linearize-and-solve steps taken
  * @param forwardPasses      forward evaluations of this sample's points (the recorded pass at each iterate,
- *                           one per candidate factor and iteration, the final iterate); each is one row of a
+ *                           one per candidate factor and iteration, the final iterate, and on a float32
+ *                           backend the float64 host re-checks of candidates); each is one row of a
  *                           batched pass, so this is the machine-independent cost of METHOD.md section 9
  * @param reversePasses      batched reverse passes this sample took part in (one per outer iteration)
  * @param reverseSeeds       gradient rows it needed ({@code reversePasses} times the seeds per pass)
@@ -67,6 +71,10 @@ public record Explanation(int sample, Perturbation perturbation, ExplainMode mod
         Objects.requireNonNull(adversarial, "adversarial");
         Objects.requireNonNull(certificate, "certificate");
         Objects.requireNonNull(stopReason, "stopReason");
+        if (adversarial.isPresent() != certificate.verified()) {
+            throw new IllegalArgumentException("an adversarial point " + (adversarial.isPresent() ? "is" : "is not")
+                    + " present but the certificate says verified = " + certificate.verified());
+        }
         constraintClasses = List.copyOf(constraintClasses);
         logits = logits.copy();
         t = t.copy();
@@ -106,14 +114,17 @@ public record Explanation(int sample, Perturbation perturbation, ExplainMode mod
         return nu.copy();
     }
 
-    /** The status of the final linearized problem ({@link Certificate#status()}). */
-    public DualStatus status() {
-        return certificate.status();
+    /**
+     * The status of the linearized solve at {@code x} ({@link Certificate#linearizedStatus()}): about the
+     * linear model only; whether the network was moved is {@link #verified()}.
+     */
+    public DualStatus linearizedStatus() {
+        return certificate.linearizedStatus();
     }
 
-    /** Whether a forward pass verified some iterate. */
+    /** Whether a float64 forward pass verified a perturbation ({@link #adversarial()} is present). */
     public boolean verified() {
-        return adversarial.isPresent();
+        return certificate.verified();
     }
 
     /**

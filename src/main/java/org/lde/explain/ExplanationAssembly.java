@@ -80,7 +80,7 @@ final class ExplanationAssembly {
         for (int i = 0; i < d; i++) {
             finalDelta[i] = s.scale[i] * s.t[i];
         }
-        Certificate cert = certificate(s, ds);
+        Certificate cert = certificate(s);
         int chosenClass = regression ? 0 : (cfg.mode() == ExplainMode.FLIP ? s.rowClass[s.chosenRow] : s.explained);
         return new Explanation(s.n, cfg.perturbation(), cfg.mode(), cfg.objective(), cfg.kappa(), s.predicted,
                 s.explained, chosenClass, new Tensor(Shape.of(batch.c), s.logits0), cls, new Tensor(in, t),
@@ -89,13 +89,21 @@ final class ExplanationAssembly {
                 s.reverses * rows, s.stop);
     }
 
-    private Certificate certificate(SampleState s, DualSolution chosen) {
-        double rHi = s.best == null ? Double.NaN : s.best.norm();
+    /**
+     * The certificate (METHOD.md section 4): the linearized fields from the first linearization (at
+     * {@code x}), {@code r_hi} from the best float64-verified point (its {@code ||delta||_p} in input space),
+     * {@code r_lo} as the certifier left it in {@code s}.
+     */
+    private Certificate certificate(SampleState s) {
+        ExplainerSettings cfg = batch.cfg;
+        boolean verified = s.best != null;
+        double rHi = verified ? Verifier.norm(cfg.objective(), s.best.delta().data()) : Double.NaN;
+        VerifiedBy by = verified ? s.best.verifiedBy() : VerifiedBy.NONE;
         boolean allInfeasible = true;
         boolean anyMaxIter = false;
         double g = Double.POSITIVE_INFINITY;
         int iters = 0;
-        for (DualSolution q : s.solLast) {
+        for (DualSolution q : s.solFirst) {
             iters += q.iterations();
             if (q.status() == DualStatus.INFEASIBLE_IN_BOX) {
                 continue;
@@ -106,12 +114,12 @@ final class ExplanationAssembly {
         }
         if (allInfeasible) {
             double inf = Double.POSITIVE_INFINITY;
-            return new Certificate(DualStatus.INFEASIBLE_IN_BOX, batch.cfg.objective(), inf, inf, inf, inf, iters, rHi,
-                    Double.NaN);
+            return new Certificate(cfg.objective(), DualStatus.INFEASIBLE_IN_BOX, inf, inf, inf, inf, iters, verified, by,
+                    rHi, s.rLo);
         }
-        double p = chosen.primalValue();
-        return new Certificate(anyMaxIter ? DualStatus.MAX_ITER : DualStatus.SOLVED, batch.cfg.objective(), g,
-                Certificates.normLowerBound(batch.cfg.objective(), g), p, Certificates.relativeGap(p, g), iters, rHi,
-                Double.NaN);
+        double p = s.solFirst.get(SampleState.choose(s.solFirst)).primalValue();
+        return new Certificate(cfg.objective(), anyMaxIter ? DualStatus.MAX_ITER : DualStatus.SOLVED, g,
+                Certificates.normLowerBound(cfg.objective(), g), p, Certificates.relativeGap(p, g), iters, verified, by,
+                rHi, s.rLo);
     }
 }

@@ -17,8 +17,11 @@ import org.lde.tensor.Tensor;
  * The Lagrange dual explainer (METHOD.md sections 2-6): for each input, the smallest perturbation
  * {@code delta = D t} (in the objective's norm of {@code t}, inside a box) that moves the linearized
  * decision, its multipliers ({@code lambda*}, the box multipliers {@code nu*}), the dual contribution
- * {@code phi_i = t*_i (A^T lambda*)_i} as the attribution, weak-duality certificates, and the best
- * perturbed input that a forward pass of the real network verifies.
+ * {@code phi_i = t*_i (A^T lambda*)_i} as the attribution, and the {@link Certificate} of METHOD.md
+ * section 4: the linearized dual bound {@code r_lin} at {@code x}, the certified radius {@code r_lo} when
+ * asked for ({@link Builder#certify}), and the verified upper bound {@code r_hi} of the best perturbed input
+ * that a float64 forward pass of the real network confirms (on a float32 backend, a host re-check; see
+ * {@link Verifier}).
  *
  * <h2>Problem per sample (METHOD.md section 2)</h2>
  * Linearizing margins at the current point {@code z} (first {@code z = x}):
@@ -141,6 +144,7 @@ public final class LagrangeDualExplainer implements Attributor {
         private Optional<DualSolver> solver = Optional.empty();
         private Optional<DualSolverOptions> solverOptions = Optional.empty();
         private AttributionKind attributionKind = AttributionKind.DUAL_CONTRIBUTION;
+        private Optional<RadiusCertifier> certifier = Optional.empty();
         private Optional<BoundarySearchOptions> boundarySearch = Optional.empty();
 
         private Builder() {
@@ -286,6 +290,22 @@ public final class LagrangeDualExplainer implements Attributor {
             return this;
         }
 
+        /**
+         * Computes the certified radius {@code r_lo} of every explanation with this certifier (METHOD.md
+         * sections 4 and 7; default: none, and {@code r_lo} is {@code NaN}, "not computed"). It is asked once
+         * per explain call, batched, for the samples whose explained decision is the predicted class, in the
+         * norm of the objective (L2 for {@link Objective#L1}, a sound L1 radius too); samples explained away
+         * from (FLIP) or toward (TARGET) a class that is the predicted one at {@code x} only where it is not
+         * the decision get {@code r_lo = 0}, the trivial bound. Regression models have no certified radius
+         * ({@code NaN}). The deletion model needs a baseline inside the network's domain (its perturbations
+         * must lie in the set the radius is about). Every {@code r_lo} is checked against the float64-verified
+         * {@code r_hi} ({@link Certificate}).
+         */
+        public Builder certify(RadiusCertifier c) {
+            certifier = Optional.of(Objects.requireNonNull(c, "certifier"));
+            return this;
+        }
+
         /** Which map {@link LagrangeDualExplainer#attribute} returns. */
         public Builder attribution(AttributionKind k) {
             attributionKind = Objects.requireNonNull(k, "attribution");
@@ -298,7 +318,8 @@ public final class LagrangeDualExplainer implements Attributor {
         public LagrangeDualExplainer build() {
             return new LagrangeDualExplainer(new ExplainerSettings(perturbation, baseline, blurSigma, linfBudget, mode,
                     target, regressionGoal, objective, kappa, maxOuterIterations, alpha, overshoot, tolerance,
-                    verifyCandidates, candidateFactors, solver, solverOptions, attributionKind, boundarySearch).validate());
+                    verifyCandidates, candidateFactors, solver, solverOptions, attributionKind, certifier,
+                    boundarySearch).validate());
         }
     }
 
@@ -371,12 +392,58 @@ public final class LagrangeDualExplainer implements Attributor {
     private List<Explanation> run(Backend backend, Tensor x, int[] classes) {
         ExplainBatch batch = ExplainBatch.of(cfg, backend, x, classes);
         OuterLoop loop = cfg.boundarySearch().isPresent() ? new BoundarySearch() : new LadderSearch();
-        loop.search(backend, batch, new Verifier(batch));
+        try (Verifier verifier = new Verifier(batch, backend)) {
+            loop.search(backend, batch, verifier);
+        }
+        cfg.certifier().ifPresent(c -> certify(c, backend, x, batch));
         ExplanationAssembly assembly = new ExplanationAssembly(batch);
         List<Explanation> out = new ArrayList<>(batch.samples.size());
         for (SampleState s : batch.samples) {
             out.add(assembly.assemble(s));
         }
         return out;
+    }
+
+    /**
+     * Sets {@link SampleState#rLo}: the certifier's radius for the samples whose explained decision is the
+     * predicted one (FLIP away from it, TARGET toward another class), 0 for the others (the decision at
+     * {@code x} already differs from the explained one, or the target is already the decision).
+     */
+    private void certify(RadiusCertifier certifier, Backend backend, Tensor x, ExplainBatch batch) {
+        if (batch.regression) {
+            return;
+        }
+        List<Integer> asked = new ArrayList<>();
+        for (SampleState s : batch.samples) {
+            boolean decisionIsExplained = cfg.mode() == ExplainMode.FLIP ? s.explained == s.predicted
+                    : s.explained != s.predicted;
+            if (decisionIsExplained) {
+                asked.add(s.n);
+            } else {
+                s.rLo = 0;
+            }
+        }
+        if (asked.isEmpty()) {
+            return;
+        }
+        List<Tensor> rows = new ArrayList<>(asked.size());
+        int[] labels = new int[asked.size()];
+        for (int q = 0; q < asked.size(); q++) {
+            rows.add(x.row(asked.get(q)));
+            labels[q] = batch.samples.get(asked.get(q)).predicted;
+        }
+        Objective norm = cfg.objective() == Objective.LINF ? Objective.LINF : Objective.L2;
+        double[] r = certifier.radius(backend, Tensor.stack(rows), labels.clone(), norm);
+        if (r == null || r.length != asked.size()) {
+            throw new IllegalStateException("the radius certifier returned " + (r == null ? "null" : r.length + " radii")
+                    + " for " + asked.size() + " samples");
+        }
+        for (int q = 0; q < asked.size(); q++) {
+            if (!(r[q] >= 0)) {
+                throw new IllegalStateException("the radius certifier returned r_lo = " + r[q] + " for sample "
+                        + asked.get(q) + " (a radius is >= 0 or +Infinity)");
+            }
+            batch.samples.get(asked.get(q)).rLo = r[q];
+        }
     }
 }

@@ -34,6 +34,9 @@ final class SampleState {
     double[] aLast; // [R, d]
     double[] rLast; // [R]
     List<DualSolution> solLast;
+    // the first linearized problem (at x): the certificate's r_lin
+    List<DualSolution> solFirst;
+    double rLo = Double.NaN; // the certified radius, when asked for
     int chosenRow;
     VerifiedPoint best;
     int outer;
@@ -46,7 +49,8 @@ final class SampleState {
      * Records the linearized problem just solved around the current iterate: its rows {@code a [R, d]},
      * right-hand sides {@code r [R]} and solutions (FLIP: one per row; TARGET: one), and chooses the row
      * (FLIP: the competitor with the smallest primal value). Counts the reverse pass and the outer
-     * iteration.
+     * iteration. The first call's solutions are kept as the linearization at {@code x} (the certificate's
+     * {@code r_lin}, METHOD.md section 4).
      *
      * @return the chosen solution, or null when every row is infeasible in the box (then
      *         {@link #chosenRow} is the nearest infeasible one and the sample stops with
@@ -58,6 +62,9 @@ final class SampleState {
         aLast = a;
         rLast = r;
         solLast = sols;
+        if (solFirst == null) {
+            solFirst = sols;
+        }
         int chosen = choose(sols);
         if (chosen < 0) {
             chosenRow = nearestInfeasible(sols);

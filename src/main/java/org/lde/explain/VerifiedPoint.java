@@ -8,7 +8,9 @@ import org.lde.tensor.Tensor;
  * {@link ExplainMode#FLIP} {@code max_{j != y} f_j(x') - f_y(x') >= kappa}, for
  * {@link ExplainMode#TARGET} {@code f_c(x') - max_{j != c} f_j(x') >= kappa}, for regression
  * {@code s (f(x') - f(x)) >= kappa}; with {@code kappa = 0} the margin must moreover be {@code > 0}
- * (a tie is not a changed decision). Its norm is an upper bound on the true minimal perturbation.
+ * (a tie is not a changed decision). The confirming forward pass is always float64 (the backend's own
+ * on EJML; on a float32 backend a host re-check, see {@link VerifiedBy}), and the margin and output class
+ * are that pass's. Its norm is an upper bound on the true minimal perturbation.
  *
  * @param input      {@code x' = x + delta}, the input's shape
  * @param delta      {@code delta = D t} (input shape)
@@ -21,10 +23,14 @@ import org.lde.tensor.Tensor;
  * @param iteration  the number of linearize-and-solve steps behind the point: {@code s} for the iterate
  *                   {@code z_s}, {@code s + 1} for a candidate {@code clip(gamma t_sub)} of iteration {@code s}
  *                   ({@code 0} only for {@code x} itself, when the explained class is not the predicted one)
+ * @param verifiedBy which float64 computation confirmed the point (never {@link VerifiedBy#NONE})
  */
 public record VerifiedPoint(Tensor input, Tensor delta, int outputClass, double margin, double norm, double deltaL2,
-                            double deltaLinf, int iteration) {
+                            double deltaLinf, int iteration, VerifiedBy verifiedBy) {
     public VerifiedPoint {
+        if (Objects.requireNonNull(verifiedBy, "verifiedBy") == VerifiedBy.NONE) {
+            throw new IllegalArgumentException("a verified point needs the computation that verified it, got NONE");
+        }
         input = Objects.requireNonNull(input, "input").copy();
         delta = Objects.requireNonNull(delta, "delta").copy();
     }

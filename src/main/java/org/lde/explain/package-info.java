@@ -5,6 +5,14 @@
  * {@code org.lde.engine.dual}, so that the {@code Backend} can solve them (on a device, where the
  * reverse pass leaves the rows).
  *
+ * <p>Every {@link org.lde.explain.Explanation} carries a {@link org.lde.explain.Certificate} with the
+ * three numbers of METHOD.md section 4: {@code r_lin} (the linearized dual bound at {@code x}, local),
+ * {@code r_lo} (the certified radius, from a {@link org.lde.explain.RadiusCertifier} when asked for) and
+ * {@code r_hi} (the verified upper bound: a float64 forward pass confirmed the point, see
+ * {@link org.lde.explain.VerifiedBy}). The explainer's parts: {@code ExplainBatch} (inputs, boxes, margin
+ * rows), the outer loop behind the package-private {@code OuterLoop} interface ({@code LadderSearch}),
+ * {@code Verifier} (the only writer of verified points) and {@code ExplanationAssembly}.
+ *
  * <p>{@link org.lde.engine.dual.DualProblem} holds a batch of problems
  * {@code min f(t) s.t. A t >= r, tl <= t <= tu}; {@link org.lde.engine.dual.ReferenceDualSolver} is the
  * float64 truth (exact breakpoint search for {@code K = 1}, accelerated projected dual ascent with

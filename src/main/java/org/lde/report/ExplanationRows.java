@@ -13,11 +13,19 @@ import org.lde.explain.VerifiedPoint;
 
 /**
  * One flat row of every number of an {@link Explanation} (certificate, statuses, norms, iterations,
- * passes, classes), in a fixed column order, for JSON lines and CSV. Doubles are written with
- * {@link Double#toString(double)} (shortest decimal that reads back to the same double), so a row
- * holds exactly the API's numbers; {@code NaN} and {@code +/-Infinity} become the strings
- * {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} in JSON (Jackson's default) and in CSV.
- * Absent values (no verified point) are {@code NaN} for numbers and {@code -1} for classes.
+ * passes, classes), in a fixed column order, for JSON lines and CSV. The certificate's columns carry the
+ * names of METHOD.md section 4: {@code r_lin} (the linearized dual bound at {@code x}, local),
+ * {@code r_lo} (the certified radius), {@code r_hi} (the verified upper bound), {@code r_lo_over_r_hi},
+ * {@code norm} (of {@code delta} for {@code r_lo, r_hi}), {@code verified}, {@code verified_by} (which
+ * float64 computation confirmed the point), {@code outcome}, and {@code linearized_status},
+ * {@code linearized_*} for the solve at {@code x} (which describes the linear model only).
+ *
+ * <p>Doubles are written with {@link Double#toString(double)} (shortest decimal that reads back to the
+ * same double), so a row holds exactly the API's numbers. In the row map an absent number (not computed,
+ * nothing verified) is {@code NaN} and an absent class {@code -1}. JSON has no NaN or Infinity: every
+ * non-finite number is written as {@code null} (an infinite {@code r_lin} and linearized values go with
+ * {@code linearized_status = INFEASIBLE_IN_BOX}, which tells them from missing ones). In CSV an absent
+ * number is an empty field, and infinities are {@code Infinity} / {@code -Infinity}.
  */
 public final class ExplanationRows {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,9 +60,20 @@ public final class ExplanationRows {
         m.put("mode", e.mode().name());
         m.put("objective", e.objective().name());
         m.put("kappa", e.kappa());
-        m.put("status", e.status().name());
+        m.put("outcome", c.outcome().name());
+        m.put("verified", c.verified());
+        m.put("verified_by", c.verifiedBy().label());
+        m.put("norm", c.norm().name());
+        m.put("r_lin", c.rLin());
+        m.put("r_lo", c.rLo());
+        m.put("r_hi", c.rHi());
+        m.put("r_lo_over_r_hi", c.rLoOverRHi());
+        m.put("linearized_status", c.linearizedStatus().name());
+        m.put("linearized_dual_value", c.linearizedDualValue());
+        m.put("linearized_primal_value", c.linearizedPrimalValue());
+        m.put("linearized_relative_gap", c.linearizedRelativeGap());
+        m.put("linearized_solver_iterations", c.linearizedIterations());
         m.put("stop_reason", e.stopReason().name());
-        m.put("verified", e.verified());
         m.put("adversarial_class", v.map(VerifiedPoint::outputClass).orElse(-1));
         m.put("adversarial_name", v.map(p -> classNames.get(p.outputClass())).orElse(""));
         m.put("adversarial_margin", v.map(VerifiedPoint::margin).orElse(Double.NaN));
@@ -62,13 +81,6 @@ public final class ExplanationRows {
         m.put("adversarial_delta_l2", v.map(VerifiedPoint::deltaL2).orElse(Double.NaN));
         m.put("adversarial_delta_linf", v.map(VerifiedPoint::deltaLinf).orElse(Double.NaN));
         m.put("adversarial_iteration", v.map(VerifiedPoint::iteration).orElse(-1));
-        m.put("dual_value", c.dualValue());
-        m.put("norm_lower_bound", c.normLowerBound());
-        m.put("primal_value", c.primalValue());
-        m.put("relative_gap", c.relativeGap());
-        m.put("solver_iterations", c.iterations());
-        m.put("r_hi", c.verifiedUpperBound());
-        m.put("r_lo", c.certifiedRadius());
         m.put("t_l2", l2(e.t().data()));
         m.put("delta_l2", l2(e.delta().data()));
         m.put("delta_linf", linf(e.delta().data()));
@@ -114,13 +126,31 @@ public final class ExplanationRows {
         return s;
     }
 
-    /** The row as one line of JSON (no line breaks). */
+    /** The row as one line of JSON (no line breaks); non-finite numbers are {@code null}. */
     public static String json(Map<String, Object> row) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> en : row.entrySet()) {
+            out.put(en.getKey(), finiteOrNull(en.getValue()));
+        }
         try {
-            return JSON.writeValueAsString(row);
+            return JSON.writeValueAsString(out);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
         }
+    }
+
+    private static Object finiteOrNull(Object o) {
+        if (o instanceof Double x) {
+            return Double.isFinite(x) ? x : null;
+        }
+        if (o instanceof List<?> l) {
+            List<Object> c = new ArrayList<>(l.size());
+            for (Object e : l) {
+                c.add(finiteOrNull(e));
+            }
+            return c;
+        }
+        return o;
     }
 
     /** The CSV header line of the rows' columns. */
@@ -130,7 +160,7 @@ public final class ExplanationRows {
 
     /**
      * The row as one CSV line (RFC 4180: fields with a comma, quote or line break are quoted, quotes
-     * doubled); lists are joined with {@code ;}.
+     * doubled); lists are joined with {@code ;}; an absent number ({@code NaN}) is an empty field.
      */
     public static String csv(Map<String, Object> row) {
         StringBuilder sb = new StringBuilder();
@@ -145,9 +175,11 @@ public final class ExplanationRows {
                     if (j.length() > 0) {
                         j.append(';');
                     }
-                    j.append(x);
+                    j.append(x instanceof Double dx && Double.isNaN(dx) ? "" : x);
                 }
                 s = j.toString();
+            } else if (o instanceof Double dx && Double.isNaN(dx)) {
+                s = "";
             } else {
                 s = String.valueOf(o);
             }

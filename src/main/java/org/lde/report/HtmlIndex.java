@@ -11,12 +11,19 @@ import java.util.Map;
 
 /** A self-contained {@code index.html} showing the panels of a run with their certificates. */
 public final class HtmlIndex {
+    /** What the certificate's numbers mean (METHOD.md section 4), for the page's description. */
+    public static final String LEGEND = "r_lo: the certified radius, no perturbation of that size (in the stated norm, "
+            + "inside the data domain) changes the decision (bounds on the network; computed with --certify). "
+            + "r_hi: the size of the smallest perturbation found that a float64 forward pass of the network confirms. "
+            + "So r_lo <= r_true <= r_hi. r_lin: the dual bound of the problem linearized at the input, a local "
+            + "estimate and not a bound on the network.";
     private HtmlIndex() {
     }
 
     /**
      * Writes {@code dir/index.html}: a title, a description paragraph, and per row its panel image and a
-     * table of its main numbers (classes, status, lower bound, verified upper bound, gap, passes), with
+     * table of its main numbers (classes; the interval r_lo <= r_true <= r_hi with r_lo "certified" or "not
+     * computed" and r_hi "verified" or "none verified"; the linearized r_lin, labelled local; passes), with
      * links to the JSON lines and CSV files.
      *
      * @return the path written
@@ -47,12 +54,16 @@ public final class HtmlIndex {
             row(sb, "predicted", r.get("predicted_name"));
             row(sb, "nearest competitor / target", r.get("chosen_name"));
             row(sb, "model", r.get("perturbation") + " " + r.get("mode") + " " + r.get("objective") + ", kappa " + r.get("kappa"));
-            row(sb, "status", r.get("status") + ", stopped: " + r.get("stop_reason"));
-            row(sb, "certified lower bound ||t|| (linearized, dual)", num(r.get("norm_lower_bound")));
-            row(sb, "verified upper bound r_hi", Boolean.TRUE.equals(r.get("verified"))
-                    ? num(r.get("r_hi")) + " (adversarial class " + r.get("adversarial_name") + ", margin "
-                    + num(r.get("adversarial_margin")) + ")" : "none verified");
-            row(sb, "relative gap", num(r.get("relative_gap")));
+            boolean verified = Boolean.TRUE.equals(r.get("verified"));
+            row(sb, "minimal perturbation", CertificateText.interval(String.valueOf(r.get("norm")), dbl(r.get("r_lo")), verified,
+                    dbl(r.get("r_hi")), dbl(r.get("r_lo_over_r_hi"))));
+            row(sb, "verified adversarial", verified ? "class " + r.get("adversarial_name") + ", margin "
+                    + num(r.get("adversarial_margin")) + " (confirmed by " + r.get("verified_by") + ")" : "none verified");
+            row(sb, "linearized dual bound", CertificateText.linearized(String.valueOf(r.get("linearized_status")),
+                    dbl(r.get("r_lin")), dbl(r.get("linearized_relative_gap")), verified, "DELETION".equals(r.get("perturbation"))));
+            row(sb, "outer loop stopped", "INFEASIBLE_IN_BOX".equals(r.get("stop_reason"))
+                    ? "INFEASIBLE_IN_BOX (the linearization at its current point has no solution in the box; a search "
+                    + "step, not a statement about the network)" : r.get("stop_reason"));
             row(sb, "completeness residual (dual / path)", num(r.get("dual_residual")) + " / " + num(r.get("path_residual")));
             row(sb, "outer iterations, forward / reverse passes", r.get("outer_iterations") + ", " + r.get("forward_passes")
                     + " / " + r.get("reverse_passes"));
@@ -71,6 +82,10 @@ public final class HtmlIndex {
 
     private static void row(StringBuilder sb, String k, Object v) {
         sb.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(String.valueOf(v))).append("</td></tr>\n");
+    }
+
+    private static double dbl(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     private static String num(Object o) {

@@ -18,7 +18,8 @@ import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
 /**
- * A PNG panel per explanation, four tiles side by side with a title each and the certificate below:
+ * A PNG panel per explanation, four tiles side by side with a title each and the certificate below
+ * (the interval {@code r_lo <= r_true <= r_hi} and the linearized {@code r_lin}, see {@link CertificateText}):
  * <ol>
  *   <li>the input (grey or RGB, the data domain {@code [lo, hi]} mapped to black..white), titled with the
  *       predicted class (and the true label when known);</li>
@@ -115,13 +116,11 @@ public final class Panels {
                 }
             }
             Certificate c = e.certificate();
-            String l1 = String.format(Locale.ROOT, "%s %s %s  status %s  stop %s  nearest/target: %s",
-                    e.perturbation(), e.mode(), e.objective(), c.status(), e.stopReason(), classNames.get(e.chosenClass()));
-            String l2 = String.format(Locale.ROOT, "||t|| >= %.4g (dual)   r_hi %.4g (verified)   gap %.2g   |lambda| %.4g",
-                    c.normLowerBound(), c.verifiedUpperBound(), c.relativeGap(), ExplanationRows.l2(e.lambda().data()));
-            String l3 = String.format(Locale.ROOT, "outer %d  forward %d  reverse %d  completeness: dual %.1e  path %.1e",
-                    e.outerIterations(), e.forwardPasses(), e.reversePasses(), e.dualContribution().relativeResidual(),
-                    e.pathAttribution().relativeResidual());
+            String l1 = String.format(Locale.ROOT, "%s %s %s  nearest/target %s  stop %s  outer %d  forward %d  reverse %d",
+                    e.perturbation(), e.mode(), e.objective(), classNames.get(e.chosenClass()), e.stopReason(),
+                    e.outerIterations(), e.forwardPasses(), e.reversePasses());
+            String l2 = CertificateText.interval(c);
+            String l3 = CertificateText.linearized(e);
             g.setColor(Color.BLACK);
             int y0 = top + h + PAD + 11;
             g.drawString(fit(g, l1, width - 2 * PAD), PAD, y0);

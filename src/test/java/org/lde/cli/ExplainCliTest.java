@@ -1,6 +1,7 @@
 package org.lde.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,13 +76,22 @@ class ExplainCliTest {
             assertEquals(labels[picked[i]], j.get("label").asInt());
             assertEquals(e.predictedClass(), j.get("predicted_class").asInt());
             assertEquals(e.chosenClass(), Integer.parseInt(c[header.indexOf("chosen_class")]));
-            assertEquals(e.status().name(), c[header.indexOf("status")]);
-            assertEquals(e.certificate().normLowerBound(), j.get("norm_lower_bound").asDouble());
-            assertEquals(e.certificate().normLowerBound(), Double.parseDouble(c[header.indexOf("norm_lower_bound")]));
-            assertEquals(e.certificate().relativeGap(), Double.parseDouble(c[header.indexOf("relative_gap")]));
-            assertEquals(e.certificate().verifiedUpperBound(), Double.parseDouble(c[header.indexOf("r_hi")]));
-            assertEquals(Double.toString(e.certificate().verifiedUpperBound()), j.get("r_hi").asText());
-            assertEquals("NaN", c[header.indexOf("r_lo")]);
+            assertEquals(e.linearizedStatus().name(), c[header.indexOf("linearized_status")]);
+            assertEquals(e.certificate().rLin(), j.get("r_lin").asDouble());
+            assertEquals(e.certificate().rLin(), Double.parseDouble(c[header.indexOf("r_lin")]));
+            assertEquals(e.certificate().linearizedRelativeGap(),
+                    Double.parseDouble(c[header.indexOf("linearized_relative_gap")]));
+            if (e.verified()) {
+                assertEquals(e.certificate().rHi(), Double.parseDouble(c[header.indexOf("r_hi")]));
+                assertEquals(e.certificate().rHi(), j.get("r_hi").asDouble());
+                assertEquals("float64-backend", j.get("verified_by").asText());
+            } else {
+                assertTrue(j.get("r_hi").isNull(), "a missing r_hi is null in JSON");
+                assertEquals("", c[header.indexOf("r_hi")]);
+            }
+            assertTrue(j.get("r_lo").isNull(), "r_lo not computed: null in JSON, not the string NaN");
+            assertTrue(j.get("r_lo_over_r_hi").isNull());
+            assertEquals("", c[header.indexOf("r_lo")]);
             assertEquals(e.forwardPasses(), j.get("forward_passes").asInt());
             assertEquals(e.reversePasses(), Integer.parseInt(c[header.indexOf("reverse_passes")]));
             assertEquals(e.outerIterations(), j.get("outer_iterations").asInt());
@@ -124,7 +134,7 @@ class ExplainCliTest {
         for (int i = 0; i < 2; i++) {
             JsonNode p = JSON.readTree(jl.get(i));
             JsonNode q = JSON.readTree(jl2.get(i));
-            assertEquals(p.get("norm_lower_bound").asDouble(), q.get("norm_lower_bound").asDouble());
+            assertEquals(p.get("r_lin").asDouble(), q.get("r_lin").asDouble());
             assertEquals(p.get("chosen_class").asInt(), q.get("chosen_class").asInt());
         }
 
@@ -170,5 +180,64 @@ class ExplainCliTest {
         assertTrue(r.err().contains("explained 3/3"), r.err());
         assertTrue(r.err().contains("sample:fmnist-cnn"), r.err());
         assertTrue(html.contains("have a verified adversarial point"), html);
+        // Honest labels (METHOD.md section 4): the interval, r_lo "not computed" without --certify, no NaN shown,
+        // r_lin never called certified.
+        assertTrue(html.contains("r_lo not computed &lt;= r_true &lt;= r_hi"), html);
+        assertFalse(html.contains("NaN"), html);
+        assertFalse(html.contains("certified lower bound"), html);
+        assertTrue(html.contains("linearized at x (local, not a network bound")
+                || html.contains("linearization at x infeasible in the box (local, not a network bound"), html);
+        for (int i = 0; i < 3; i++) {
+            JsonNode j = JSON.readTree(jl.get(i));
+            assertTrue(j.get("r_lo").isNull());
+            if (j.get("verified").asBoolean()) {
+                assertTrue(html.contains("r_hi " + String.format(java.util.Locale.ROOT, "%.4g", j.get("r_hi").asDouble())
+                        + " verified"), html);
+                assertTrue(html.contains("(confirmed by float64-backend)"), html);
+            } else {
+                assertTrue(j.get("r_hi").isNull());
+                assertTrue(html.contains("r_hi: none verified"), html);
+            }
+        }
+        assertFalse(r.out().contains("NaN"), r.out());
+        assertTrue(r.out().contains("r_lo not computed"), r.out());
+    }
+
+    @Test
+    void certifyNeedsACertifierAndShowsTheIntervalWhenItHasOne(@TempDir Path dir) throws Exception {
+        CliTest.Result r = CliTest.run("explain", SAMPLE, "--data", "sample:fashion-mnist", "--limit", "2", "--certify",
+                "--out", dir.resolve("none").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--certify") && r.err().contains("no radius certifier"), r.err());
+        assertFalse(Files.exists(dir.resolve("none")), "nothing written");
+        // With a certifier (a test double: half of the verified r_hi is not sound in general, so it returns 0
+        // here, the always-sound radius) the CLI prints and writes r_lo and r_lo / r_hi.
+        ExplainCommand cmd = new ExplainCommand();
+        new picocli.CommandLine(cmd).parseArgs(SAMPLE, "--data", "sample:fashion-mnist", "--indices", "0,1",
+                "--perturbation", "additive", "--iterations", "2");
+        Network net = ModelRef.open(SAMPLE);
+        LagrangeDualExplainer ex = LagrangeDualExplainer.builder().additive().maxOuterIterations(2)
+                .certify((be, x, labels, norm) -> new double[labels.length]).build();
+        Path out = dir.resolve("cert");
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        List<Explanation> all;
+        try {
+            System.setOut(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
+            all = ExplainCommand.run(net, ex, cmd.load(net), out, 2, cmd.options);
+        } finally {
+            System.setOut(old);
+        }
+        String printed = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("r_lo 0.000 certified <= r_true <= r_hi"), printed);
+        List<String> jl = lines(out.resolve("explanations.jsonl"));
+        for (int i = 0; i < 2; i++) {
+            JsonNode j = JSON.readTree(jl.get(i));
+            assertEquals(0.0, j.get("r_lo").asDouble());
+            assertEquals(all.get(i).certificate().rLo(), j.get("r_lo").asDouble());
+            if (all.get(i).verified()) {
+                assertEquals(0.0, j.get("r_lo_over_r_hi").asDouble());
+            }
+        }
     }
 }

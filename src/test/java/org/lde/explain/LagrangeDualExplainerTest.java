@@ -111,18 +111,18 @@ class LagrangeDualExplainerTest {
             Explanation e = out.get(n);
             assertEquals(y, e.predictedClass());
             assertEquals(bestJ, e.chosenClass());
-            assertEquals(DualStatus.SOLVED, e.status());
+            assertEquals(DualStatus.SOLVED, e.linearizedStatus());
             double[] delta = e.delta().data();
             for (int i = 0; i < d; i++) {
                 assertEquals(bestDelta[i], delta[i], 1e-10 * (1 + Math.abs(bestDelta[i])));
             }
-            assertEquals(bestNorm, e.certificate().normLowerBound(), 1e-9 * bestNorm);
-            assertTrue(Math.abs(e.certificate().relativeGap()) < 1e-9, "gap " + e.certificate().relativeGap());
+            assertEquals(bestNorm, e.certificate().rLin(), 1e-9 * bestNorm);
+            assertTrue(Math.abs(e.certificate().linearizedRelativeGap()) < 1e-9, "gap " + e.certificate().linearizedRelativeGap());
             // The verified point: the overshoot scales the total, a forward pass confirms the flip.
             assertTrue(e.verified());
             VerifiedPoint v = e.adversarial().orElseThrow();
             assertEquals(1.02 * bestNorm, v.norm(), 1e-9 * bestNorm);
-            assertEquals(1.02 * bestNorm, e.certificate().verifiedUpperBound(), 1e-9 * bestNorm);
+            assertEquals(1.02 * bestNorm, e.certificate().rHi(), 1e-9 * bestNorm);
             double[] fx = logits(net, v.input().data());
             assertNotEquals(y, argmax(fx));
             assertEquals(bestJ, v.outputClass());
@@ -136,7 +136,7 @@ class LagrangeDualExplainerTest {
             assertEquals(2, e.forwardPasses());
             assertEquals(1, e.reversePasses());
             assertEquals(c - 1, e.reverseSeeds());
-            assertTrue(Double.isNaN(e.certificate().certifiedRadius()));
+            assertTrue(Double.isNaN(e.certificate().rLo()));
         }
     }
 
@@ -168,7 +168,7 @@ class LagrangeDualExplainerTest {
                 best = Math.min(best, (f[y] - f[j]) / l1);
             }
             Explanation e = out.get(n);
-            assertEquals(best, e.certificate().normLowerBound(), 1e-9 * best);
+            assertEquals(best, e.certificate().rLin(), 1e-9 * best);
             double linf = 0;
             for (double v : e.delta().data()) {
                 linf = Math.max(linf, Math.abs(v));
@@ -205,7 +205,7 @@ class LagrangeDualExplainerTest {
             double aBig = w[j * d + big] - w[y * d + big];
             double want = (f[y] - f[j]) / Math.abs(aBig);
             Explanation e = out.get(n);
-            assertEquals(want, e.certificate().normLowerBound(), 1e-9 * want);
+            assertEquals(want, e.certificate().rLin(), 1e-9 * want);
             double[] delta = e.delta().data();
             for (int i = 0; i < d; i++) {
                 assertEquals(i == big ? Math.signum(aBig) * want : 0.0, delta[i], 1e-9 * want);
@@ -251,7 +251,7 @@ class LagrangeDualExplainerTest {
             List<Explanation> ladder = LagrangeDualExplainer.builder().additive().maxOuterIterations(2).alpha(1)
                     .candidateFactors(3, 1.01).tolerance(0).build().explain(be, x);
             for (int n = 0; n < 3; n++) {
-                double star = Math.sqrt(2 * one.get(n).certificate().primalValue());
+                double star = Math.sqrt(2 * one.get(n).certificate().linearizedPrimalValue());
                 Explanation e = ladder.get(n);
                 // Candidates 3 t* and 1.01 t* after the first solve; iterate z_1 = t* sits on the boundary;
                 // the last step gives 1.1 t*. The smallest verified is 1.01 t* (z_1 only if rounding verifies it).
@@ -279,10 +279,10 @@ class LagrangeDualExplainerTest {
             List<Explanation> w = b.build().explain(be, x, targets);
             List<Explanation> k = b.solver(cold).build().explain(be, x, targets);
             for (int n = 0; n < 4; n++) {
-                assertEquals(k.get(n).status(), w.get(n).status());
+                assertEquals(k.get(n).linearizedStatus(), w.get(n).linearizedStatus());
                 assertTrue(w.get(n).t().relativeError(k.get(n).t()) < 1e-6, "sample " + n);
-                assertEquals(k.get(n).certificate().dualValue(), w.get(n).certificate().dualValue(),
-                        1e-6 * Math.abs(k.get(n).certificate().dualValue()));
+                assertEquals(k.get(n).certificate().linearizedDualValue(), w.get(n).certificate().linearizedDualValue(),
+                        1e-6 * Math.abs(k.get(n).certificate().linearizedDualValue()));
                 assertEquals(3, w.get(n).constraintClasses().size());
             }
         }
@@ -304,11 +304,11 @@ class LagrangeDualExplainerTest {
         assertTrue(need < 0.3, "fixture: the domain must not bind, need " + need);
         try (Backend be = Backends.cpu(net)) {
             Explanation small = LagrangeDualExplainer.builder().additive().linfBudget(0.9 * need).build().explain(be, x).get(0);
-            assertEquals(DualStatus.INFEASIBLE_IN_BOX, small.status());
+            assertEquals(DualStatus.INFEASIBLE_IN_BOX, small.linearizedStatus());
             assertFalse(small.verified());
             Explanation big = LagrangeDualExplainer.builder().additive().linfBudget(1.5 * need).maxOuterIterations(1)
                     .alpha(1).overshoot(1).build().explain(be, x).get(0);
-            assertEquals(DualStatus.SOLVED, big.status());
+            assertEquals(DualStatus.SOLVED, big.linearizedStatus());
             for (double v : big.delta().data()) {
                 assertTrue(Math.abs(v) <= 1.5 * need + 1e-15);
             }
@@ -378,7 +378,7 @@ class LagrangeDualExplainerTest {
             double r = 0.3 - (f[j] - f[y]);
             Explanation e = out.get(n);
             if (maxReach < r) {
-                assertEquals(DualStatus.INFEASIBLE_IN_BOX, e.status());
+                assertEquals(DualStatus.INFEASIBLE_IN_BOX, e.linearizedStatus());
                 continue;
             }
             double[] want = bisect(a, r, tl, tu);
@@ -394,7 +394,7 @@ class LagrangeDualExplainerTest {
             DualProblem p = DualProblem.builder(new Tensor(Shape.of(1, 1, d), a), Tensor.of(Shape.of(1, 1), r))
                     .box(new Tensor(Shape.of(1, d), tl), new Tensor(Shape.of(1, d), tu)).build();
             double pStar = 0.5 * dot(got, got);
-            assertEquals(pStar, e.certificate().primalValue(), 1e-12);
+            assertEquals(pStar, e.certificate().linearizedPrimalValue(), 1e-12);
             Rng rng = new Rng(n);
             for (int k = 0; k < 50; k++) {
                 double lam = rng.uniform(0, 3 * e.lambda().data()[0] + 1);
@@ -427,12 +427,12 @@ class LagrangeDualExplainerTest {
         try (Backend be = Backends.cpu(net)) {
             e = ex.explain(be, x).get(0);
         }
-        assertEquals(DualStatus.INFEASIBLE_IN_BOX, e.status());
+        assertEquals(DualStatus.INFEASIBLE_IN_BOX, e.linearizedStatus());
         assertEquals(StopReason.INFEASIBLE_IN_BOX, e.stopReason());
         assertFalse(e.verified());
-        assertTrue(Double.isNaN(e.certificate().verifiedUpperBound()));
-        assertEquals(Double.POSITIVE_INFINITY, e.certificate().dualValue());
-        assertEquals(Double.POSITIVE_INFINITY, e.certificate().normLowerBound());
+        assertTrue(Double.isNaN(e.certificate().rHi()));
+        assertEquals(Double.POSITIVE_INFINITY, e.certificate().linearizedDualValue());
+        assertEquals(Double.POSITIVE_INFINITY, e.certificate().rLin());
         // The box maximizer of the certificate removes every feature (t = 1), which still leaves margin -10.
         for (double v : e.t().data()) {
             assertEquals(1.0, v);
@@ -474,8 +474,9 @@ class LagrangeDualExplainerTest {
                     assertEquals(xn[i] + dl[i], p[i], 1e-12);
                     assertTrue(p[i] >= Math.min(xn[i], bn[i]) - 1e-12 && p[i] <= Math.max(xn[i], bn[i]) + 1e-12);
                 }
-                assertTrue(e.certificate().verifiedUpperBound() >= e.certificate().normLowerBound() * 0.5,
-                        "verified norm vs linearized bound: " + e.certificate());
+                // r_hi is ||delta||_2 in input space (the deletion model's t is a fraction per feature).
+                assertEquals(v.deltaL2(), e.certificate().rHi(), 1e-12 * (1 + v.deltaL2()));
+                assertEquals(VerifiedBy.FLOAT64_BACKEND, v.verifiedBy());
             }
         }
         assertTrue(verified > 0, "no explanation verified on the random CNN");
@@ -529,8 +530,8 @@ class LagrangeDualExplainerTest {
                 assertTrue(b.lambda().relativeError(one.lambda()) < 1e-10);
                 assertTrue(b.dualContribution().map().relativeError(one.dualContribution().map()) < 1e-10);
                 assertTrue(b.pathAttribution().map().relativeError(one.pathAttribution().map()) < 1e-10);
-                assertEquals(one.certificate().dualValue(), b.certificate().dualValue(),
-                        1e-10 * Math.abs(one.certificate().dualValue()));
+                assertEquals(one.certificate().linearizedDualValue(), b.certificate().linearizedDualValue(),
+                        1e-10 * Math.abs(one.certificate().linearizedDualValue()));
                 assertEquals(one.verified(), b.verified());
             }
         }
@@ -551,10 +552,10 @@ class LagrangeDualExplainerTest {
                 Explanation b = e8.get(n);
                 if (a.verified()) {
                     assertTrue(b.verified(), "sample " + n + " lost its verified point");
-                    assertTrue(b.certificate().verifiedUpperBound() <= a.certificate().verifiedUpperBound() * (1 + 1e-9)
+                    assertTrue(b.certificate().rHi() <= a.certificate().rHi() * (1 + 1e-9)
                             || b.adversarial().get().iteration() > 0,
-                            "sample " + n + ": " + b.certificate().verifiedUpperBound() + " vs " + a.certificate().verifiedUpperBound());
-                    if (b.certificate().verifiedUpperBound() < a.certificate().verifiedUpperBound() * (1 - 1e-6)) {
+                            "sample " + n + ": " + b.certificate().rHi() + " vs " + a.certificate().rHi());
+                    if (b.certificate().rHi() < a.certificate().rHi() * (1 - 1e-6)) {
                         better++;
                     }
                 }
@@ -601,7 +602,7 @@ class LagrangeDualExplainerTest {
                 VerifiedPoint v = e.adversarial().orElseThrow();
                 double change = logits(net, v.input().data())[0] - logits(net, row(x, e.sample()))[0];
                 assertEquals(goal.sign() * 0.5 * 1.02, change, 1e-9);
-                assertEquals(0.5 / Math.sqrt(ww), e.certificate().normLowerBound(), 1e-9);
+                assertEquals(0.5 / Math.sqrt(ww), e.certificate().rLin(), 1e-9);
             }
         }
     }

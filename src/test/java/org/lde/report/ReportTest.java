@@ -1,6 +1,7 @@
 package org.lde.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,9 +33,12 @@ class ReportTest {
         row.put("b", "say \"hi\"");
         row.put("c", List.of(1.5, 2.0));
         row.put("d", Double.NaN);
-        assertEquals("a,b,c,d", ExplanationRows.csvHeader(row));
-        assertEquals("\"x,y\",\"say \"\"hi\"\"\",1.5;2.0,NaN", ExplanationRows.csv(row));
-        assertTrue(ExplanationRows.json(row).contains("\"d\":\"NaN\""), ExplanationRows.json(row));
+        row.put("e", Double.POSITIVE_INFINITY);
+        assertEquals("a,b,c,d,e", ExplanationRows.csvHeader(row));
+        assertEquals("\"x,y\",\"say \"\"hi\"\"\",1.5;2.0,,Infinity", ExplanationRows.csv(row));
+        // JSON has no NaN or Infinity: missing and non-finite numbers are null, never the string "NaN"
+        assertTrue(ExplanationRows.json(row).contains("\"d\":null,\"e\":null"), ExplanationRows.json(row));
+        assertFalse(ExplanationRows.json(row).contains("NaN"), ExplanationRows.json(row));
     }
 
     @Test

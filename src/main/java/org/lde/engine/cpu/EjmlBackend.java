@@ -129,6 +129,12 @@ public final class EjmlBackend implements Backend {
         return "ejml-f64";
     }
 
+    /** True: every pass of this backend is float64. */
+    @Override
+    public boolean float64() {
+        return true;
+    }
+
     @Override
     public Network network() {
         requireOpen();

@@ -35,8 +35,11 @@ import java.util.Objects;
  *       {@code t0 = (-1, 0)}, {@code phi(0) = -1 < 0} although {@code r = 0}, and
  *       {@code lambda* = 1, t* = (-1, 1)}. Also {@code p* >= 1/2||t0||^2 > 0} then, so the dual
  *       value is positive even for a constraint that 0 would satisfy.</li>
- *   <li>if {@code sum_i max(a_i tl_i, a_i tu_i) < r} the problem is {@link DualStatus#INFEASIBLE_IN_BOX}
- *       (certificate {@code mu = 1});</li>
+ *   <li>if {@code r - sum_i max(a_i tl_i, a_i tu_i)} beats rounding (the one rule of
+ *       {@link DualResults#certificateMargin}, shared with the kernel solver) the problem is
+ *       {@link DualStatus#INFEASIBLE_IN_BOX} (certificate {@code mu = 1}); a margin inside the rounding
+ *       band is not infeasibility: the walk below ends at the last breakpoint, the box corner, which
+ *       meets the constraint to rounding;</li>
  *   <li>otherwise sorts the positive breakpoints and walks the segments with the running value
  *       and slope of {@code phi} until the segment that contains the root; there it recomputes
  *       the root from that segment's active set {@code F} alone,
@@ -85,7 +88,9 @@ import java.util.Objects;
  *       increments approach such a {@code mu} (for plain projected ascent, {@code lambda_n / n}
  *       tends to the least-norm element of the closure of the range of the gradient map, which
  *       separates 0 from it). Each candidate is checked exactly; the check also runs up front on
- *       every single constraint. A certificate must beat rounding:
+ *       every single constraint. A certificate must beat rounding ({@link DualResults}, the rule every
+ *       solver shares; the result at given multipliers and its SOLVED test are
+ *       {@link DualResults#l2Result}):
  *       {@code mu^T r - sigma_box(A^T mu) > 1e-12 (|mu|^T |r| + sum_i |w_i| max(|tl_i|, |tu_i|))}.
  *       A diverging problem without a verified certificate ends as {@link DualStatus#MAX_ITER}.
  *       Limitation: with coordinates unbounded on both sides, a certificate needs
@@ -122,8 +127,6 @@ import java.util.Objects;
  * of {@code |t_i|} nearest {@code lambda a_i}.
  */
 public final class ReferenceDualSolver implements DualSolver {
-    private static final double CERT_TOL = 1e-12;
-
     private final DualSolverOptions options;
 
     public ReferenceDualSolver(DualSolverOptions options) {
@@ -205,71 +208,11 @@ public final class ReferenceDualSolver implements DualSolver {
 
     // ---------------------------------------------------------------- common result assembly
 
-    private DualSolution infeasible(Objective obj, double[] a, int k, int d, double[] r, double[] tl, double[] tu,
-                                    double[] mu, double margin, int iterations) {
-        double[] w = DualMath.multTransA(a, k, d, mu);
-        double[] t = DualMath.argmaxBox(w, tl, tu);
-        double viol = DualMath.maxViolation(a, k, d, r, t);
-        KktReport kkt = new KktReport(viol, DualMath.boxViolation(t, tl, tu), 0, Double.POSITIVE_INFINITY,
-                Double.POSITIVE_INFINITY);
-        return new DualSolution(DualStatus.INFEASIBLE_IN_BOX, obj, t, mu, new double[d], Double.POSITIVE_INFINITY,
-                Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, viol, margin, iterations, kkt);
-    }
-
-    /** {@code mu^T r - sigma_box(A^T mu)} if it beats rounding, else a value {@code <= 0}. */
-    static double certificateMargin(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] mu) {
-        double[] w = DualMath.multTransA(a, k, d, mu);
-        double sigma = DualMath.supportBox(w, tl, tu);
-        if (!(sigma < Double.POSITIVE_INFINITY)) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        double mr = 0;
-        double scale = 0;
-        for (int j = 0; j < k; j++) {
-            mr += mu[j] * r[j];
-            scale += Math.abs(mu[j] * r[j]);
-        }
-        for (int i = 0; i < d; i++) {
-            if (w[i] != 0) {
-                scale += Math.abs(w[i]) * Math.max(Math.abs(tl[i]), Math.abs(tu[i]));
-            }
-        }
-        double margin = mr - sigma;
-        return margin > CERT_TOL * scale ? margin : Math.min(margin, 0);
-    }
-
+    /** {@link DualResults#l2Result} with this solver's options; exact for the {@code K = 1} breakpoint search. */
     private DualSolution l2Result(DualStatus requested, double[] a, int k, int d, double[] r, double[] tl, double[] tu,
                                   double[] lambda, int iterations) {
-        double[] atl = DualMath.multTransA(a, k, d, lambda);
-        double[] t = new double[d];
-        double[] nu = new double[d];
-        for (int i = 0; i < d; i++) {
-            t[i] = DualMath.clip(atl[i], tl[i], tu[i]);
-            nu[i] = atl[i] - t[i];
-        }
-        double[] at = DualMath.mult(a, k, d, t);
-        double half = DualMath.halfSquaredNorm(t);
-        double g = half;
-        double viol = 0;
-        double compl = 0;
-        double dualViol = 0;
-        for (int j = 0; j < k; j++) {
-            g -= lambda[j] * (at[j] - r[j]);
-            viol = Math.max(viol, r[j] - at[j]);
-            compl = Math.max(compl, Math.abs(lambda[j] * (at[j] - r[j])));
-            dualViol = Math.max(dualViol, -lambda[j]);
-        }
-        boolean feas = DualMath.feasible(a, k, d, r, t, options.feasibilityTolerance());
-        double primal = feas ? half : Double.POSITIVE_INFINITY;
-        double gap = DualMath.relativeGap(primal, g);
-        DualStatus status = requested;
-        boolean exact = k == 1 && options.exactOneConstraint();
-        boolean atFloor = feas && Math.abs(half - g) <= DualMath.gapRoundingFloor(a, k, d, r, lambda, t, half);
-        if (requested == DualStatus.SOLVED && !(feas && (exact || atFloor || Math.abs(gap) <= options.gapTolerance()))) {
-            status = DualStatus.MAX_ITER;
-        }
-        KktReport kkt = new KktReport(viol, DualMath.boxViolation(t, tl, tu), dualViol, compl, 0);
-        return new DualSolution(status, Objective.L2, t, lambda, nu, g, primal, gap, viol, 0, iterations, kkt);
+        return DualResults.l2Result(requested, a, k, d, r, tl, tu, lambda, iterations, options,
+                k == 1 && options.exactOneConstraint());
     }
 
     // ---------------------------------------------------------------- L2, K = 1, exact
@@ -285,9 +228,9 @@ public final class ReferenceDualSolver implements DualSolver {
         if (phi0 >= 0) {
             return l2Result(DualStatus.SOLVED, a, 1, d, rr, tl, tu, new double[] {0}, 0);
         }
-        double reach = DualMath.supportBox(a, tl, tu);
-        if (reach < r) {
-            return infeasible(Objective.L2, a, 1, d, rr, tl, tu, new double[] {1}, r - reach, 0);
+        DualSolution none = DualResults.singleRowCertificate(Objective.L2, a, 1, d, rr, tl, tu, 0);
+        if (none != null) {
+            return none;
         }
         // breakpoints: b1 <= b2 per coordinate; active (slope a^2) for b1 < lambda < b2
         double[] pos = new double[2 * d];
@@ -382,13 +325,9 @@ public final class ReferenceDualSolver implements DualSolver {
             return l2Result(DualStatus.SOLVED, a, k, d, r, tl, tu, new double[k], 0);
         }
         // single-constraint infeasibility certificates
-        for (int j = 0; j < k; j++) {
-            double[] mu = new double[k];
-            mu[j] = 1;
-            double m = certificateMargin(a, k, d, r, tl, tu, mu);
-            if (m > 0) {
-                return infeasible(Objective.L2, a, k, d, r, tl, tu, mu, m, 0);
-            }
+        DualSolution none = DualResults.singleRowCertificate(Objective.L2, a, k, d, r, tl, tu, 0);
+        if (none != null) {
+            return none;
         }
         double lip = DualMath.largestEigenvalue(DualLinearAlgebra.gram(a, k, d), k);
         if (!(lip > 0)) {
@@ -456,19 +395,9 @@ public final class ReferenceDualSolver implements DualSolver {
                 }
                 xCheck = x.clone();
                 for (double[] cand : new double[][] {x, inc}) {
-                    double s = 0;
-                    for (double c : cand) {
-                        s += c;
-                    }
-                    if (s > 0) {
-                        double[] mu = new double[k];
-                        for (int j = 0; j < k; j++) {
-                            mu[j] = cand[j] / s;
-                        }
-                        double m = certificateMargin(a, k, d, r, tl, tu, mu);
-                        if (m > 0) {
-                            return infeasible(Objective.L2, a, k, d, r, tl, tu, mu, m, it);
-                        }
+                    DualSolution diverged = DualResults.directionCertificate(a, k, d, r, tl, tu, cand, it);
+                    if (diverged != null) {
+                        return diverged;
                     }
                 }
             }
@@ -513,7 +442,7 @@ public final class ReferenceDualSolver implements DualSolver {
         double[] cap = new double[d];
         double m0 = 0;
         double slope = 0;
-        double reach = DualMath.supportBox(a, tl, tu);
+        DualSolution none;
         int n = 0;
         double[] pos = new double[d];
         double[] dw = new double[d];
@@ -542,8 +471,8 @@ public final class ReferenceDualSolver implements DualSolver {
         if (m0 >= r) {
             sStar = s0;
             lambda = 0;
-        } else if (reach < r) {
-            return infeasible(Objective.LINF, a, 1, d, rr, tl, tu, new double[] {1}, r - reach, 0);
+        } else if ((none = DualResults.singleRowCertificate(Objective.LINF, a, 1, d, rr, tl, tu, 0)) != null) {
+            return none;
         } else {
             Integer[] order = new Integer[n];
             for (int e = 0; e < n; e++) {
@@ -656,9 +585,9 @@ public final class ReferenceDualSolver implements DualSolver {
         double lambda = 0;
         int passed = 0;
         if (deficit > 0) {
-            double reach = DualMath.supportBox(a, tl, tu);
-            if (reach < r) {
-                return infeasible(Objective.L1, a, 1, d, rr, tl, tu, new double[] {1}, r - reach, 0);
+            DualSolution none = DualResults.singleRowCertificate(Objective.L1, a, 1, d, rr, tl, tu, 0);
+            if (none != null) {
+                return none;
             }
             Integer[] order = new Integer[d];
             for (int i = 0; i < d; i++) {

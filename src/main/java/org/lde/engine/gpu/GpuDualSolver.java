@@ -14,13 +14,14 @@ import org.lde.device.KernelLibrary;
 import org.lde.engine.dual.Certificates;
 import org.lde.engine.dual.DualLinearAlgebra;
 import org.lde.engine.dual.DualProblem;
+import org.lde.engine.dual.DualResults;
 import org.lde.engine.dual.DualSolution;
 import org.lde.engine.dual.DualSolutions;
 import org.lde.engine.dual.DualSolver;
 import org.lde.engine.dual.DualSolverOptions;
 import org.lde.engine.dual.DualStatus;
-import org.lde.engine.dual.KktReport;
 import org.lde.engine.dual.Objective;
+import org.lde.engine.dual.ReferenceDualSolver;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -40,21 +41,24 @@ import org.lde.tensor.Tensor;
  * {@code p*} for any {@code lambda >= 0}, so the kernel's rounding never weakens the certificate),
  * the primal value {@code 1/2||t||^2} when {@code t} is feasible to
  * {@link DualSolverOptions#feasibilityTolerance()} (else {@code +Infinity}), the relative gap and the
- * KKT residuals ({@link Certificates#kkt}). The float32 {@code t} and {@code G} of the kernel are kept
+ * KKT residuals (all by {@link DualResults#l2Result}, the code the reference uses). The float32 {@code t} and {@code G} of the kernel are kept
  * in {@link DualKernelResult} for callers that stay on the device; they agree with the float64
  * recomputation to float32 rounding.
  *
  * <h2>Status</h2>
  * <ul>
  *   <li>{@code SOLVED}: the kernel stopped on its float32 test (feasible to the tolerance, relative
- *       gap at most the tolerance) and the float64 re-evaluation confirms both. A kernel stop that
- *       float64 does not confirm is reported as {@code MAX_ITER} with the float64 figures.</li>
- *   <li>{@code INFEASIBLE_IN_BOX}: the kernel found a row with {@code sum_i max(a_i tl_i, a_i tu_i) < r}
- *       (summed in float64 on the device; for {@code K = 1} this is the exact test), and the host
- *       re-checks that certificate in float64; or, for {@code K > 1} after {@code MAX_ITER}, the
- *       direction {@code mu = lambda/||lambda||_1} of the diverging ascent is a float64 certificate
- *       {@code mu^T r - sigma_box(A^T mu) > 1e-12 (|mu|^T |r| + sum_i |w_i| max(|tl_i|, |tu_i|))} (the
- *       reference's rule). The fields are as the reference writes them.</li>
+ *       gap at most the tolerance) and the float64 re-evaluation confirms it by the reference's rule
+ *       ({@link DualResults#l2Result}: feasible, and the gap within the tolerance or at its float64
+ *       rounding floor). A kernel stop that float64 does not confirm is reported as {@code MAX_ITER}
+ *       with the float64 figures.</li>
+ *   <li>{@code INFEASIBLE_IN_BOX}: by the one rule of {@link DualResults}, whatever the kernel's own
+ *       test said: a single row whose float64 certificate {@code mu = e_j} beats rounding
+ *       ({@code mu^T r - sigma_box(A^T mu) > 1e-12 (|mu|^T |r| + sum_i |w_i| max(|tl_i|, |tu_i|))};
+ *       for {@code K = 1} the exact test of METHOD.md section 3), or, for {@code K > 1} after
+ *       {@code MAX_ITER}, the direction {@code mu = lambda/||lambda||_1} of the diverging ascent. When the
+ *       kernel's row test fired but float64 does not confirm it beyond rounding (a knife edge), the float64
+ *       {@link ReferenceDualSolver} solves that problem, so that both solvers report the same.</li>
  *   <li>{@code MAX_ITER} otherwise (iteration limit; infeasible problems that no single row or the
  *       final direction certifies). The fields hold the last iterate, not the best one.</li>
  * </ul>
@@ -99,7 +103,6 @@ public final class GpuDualSolver implements DualSolver {
     /** Passing this thread count picks {@link #threadsFor(int)} per launch (the default). */
     public static final int AUTO_THREADS = 0;
 
-    private static final double CERT_TOL = 1e-12;
     /** The kernel stops at this share of the requested tolerances; the rest absorbs float32 vs float64. */
     static final double KERNEL_TOLERANCE_SHARE = 0.2;
 
@@ -280,39 +283,28 @@ public final class GpuDualSolver implements DualSolver {
         double[] r = p.rhs(b);
         double[] tl = p.lowerBounds(b);
         double[] tu = p.upperBounds(b);
-        switch (code) {
-            case STATUS_INFEASIBLE_IN_BOX: {
-                double margin = certificateMargin(a, k, d, r, tl, tu, lambda);
-                if (margin > 0) {
-                    return infeasible(a, k, d, r, tl, tu, lambda, margin, iterations);
-                }
-                // float64 does not confirm the device's float64 sum (a knife edge of rounding): no answer
-                return l2Result(p, b, DualStatus.MAX_ITER, a, k, d, r, tl, tu, new double[k], iterations);
-            }
-            case STATUS_SOLVED:
-                return refined(p, b, DualStatus.SOLVED, a, k, d, r, tl, tu, lambda, iterations);
-            case STATUS_MAX_ITER: {
-                if (k > 1) {
-                    double s = 0;
-                    for (double v : lambda) {
-                        s += v;
-                    }
-                    if (s > 0) {
-                        double[] mu = new double[k];
-                        for (int j = 0; j < k; j++) {
-                            mu[j] = lambda[j] / s;
-                        }
-                        double margin = certificateMargin(a, k, d, r, tl, tu, mu);
-                        if (margin > 0) {
-                            return infeasible(a, k, d, r, tl, tu, mu, margin, iterations);
-                        }
-                    }
-                }
-                return refined(p, b, DualStatus.MAX_ITER, a, k, d, r, tl, tu, lambda, iterations);
-            }
-            default:
-                throw new DeviceException(KERNEL + ": problem " + b + ": unknown status code " + code);
+        if (code != STATUS_SOLVED && code != STATUS_INFEASIBLE_IN_BOX && code != STATUS_MAX_ITER) {
+            throw new DeviceException(KERNEL + ": problem " + b + ": unknown status code " + code);
         }
+        // Infeasibility by the one rule of DualResults, whatever the kernel's float32/float64 test said:
+        // first the single rows (for K = 1 the exact test), then the direction of a diverging ascent.
+        DualSolution none = DualResults.singleRowCertificate(Objective.L2, a, k, d, r, tl, tu, iterations);
+        if (none != null) {
+            return none;
+        }
+        if (code == STATUS_INFEASIBLE_IN_BOX) {
+            // The kernel's row test fired but float64 does not confirm it beyond rounding (a knife edge):
+            // the float64 reference solves this one problem, so that both solvers report the same.
+            return new ReferenceDualSolver(options).solve(p.select(b), new Tensor(Shape.of(1, k), new double[k])).get(0);
+        }
+        if (code == STATUS_MAX_ITER && k > 1) {
+            DualSolution diverged = DualResults.directionCertificate(a, k, d, r, tl, tu, lambda, iterations);
+            if (diverged != null) {
+                return diverged;
+            }
+        }
+        return refined(code == STATUS_SOLVED ? DualStatus.SOLVED : DualStatus.MAX_ITER, a, k, d, r, tl, tu, lambda,
+                iterations);
     }
 
     /**
@@ -328,9 +320,9 @@ public final class GpuDualSolver implements DualSolver {
      * relative). Once the kernel has found the active set, one float64 solve removes that error; for
      * {@code K = 1} it is the exact root of the segment that contains {@code lambda}.
      */
-    private DualSolution refined(DualProblem p, int b, DualStatus requested, double[] a, int k, int d, double[] r,
+    private DualSolution refined(DualStatus requested, double[] a, int k, int d, double[] r,
                                  double[] tl, double[] tu, double[] lambda, int iterations) {
-        DualSolution plain = l2Result(p, b, requested, a, k, d, r, tl, tu, lambda, iterations);
+        DualSolution plain = l2Result(requested, a, k, d, r, tl, tu, lambda, iterations);
         if (!options.activeSetStep()) {
             return plain;
         }
@@ -338,100 +330,15 @@ public final class GpuDualSolver implements DualSolver {
         if (stepped.length != k) {
             return plain;
         }
-        DualSolution better = l2Result(p, b, requested, a, k, d, r, tl, tu, stepped, iterations);
+        DualSolution better = l2Result(requested, a, k, d, r, tl, tu, stepped, iterations);
         boolean feasible = better.primalValue() < Double.POSITIVE_INFINITY;
         return feasible && Math.abs(better.relativeGap()) < Math.abs(plain.relativeGap()) ? better : plain;
     }
 
-    private DualSolution l2Result(DualProblem p, int b, DualStatus requested, double[] a, int k, int d, double[] r,
-                                  double[] tl, double[] tu, double[] lambda, int iterations) {
-        double[] w = DualLinearAlgebra.multTransA(a, k, d, lambda);
-        double[] t = new double[d];
-        double[] nu = new double[d];
-        for (int i = 0; i < d; i++) {
-            t[i] = DualLinearAlgebra.clip(w[i], tl[i], tu[i]);
-            nu[i] = w[i] - t[i];
-        }
-        double half = 0;
-        for (double v : t) {
-            half += v * v;
-        }
-        half *= 0.5;
-        double g = Certificates.weakDualityBound(p, b, lambda);
-        boolean feasible = true;
-        double viol = 0;
-        for (int j = 0; j < k; j++) {
-            double s = 0;
-            double scale = Math.abs(r[j]);
-            for (int i = 0; i < d; i++) {
-                double q = a[j * d + i] * t[i];
-                s += q;
-                scale += Math.abs(q);
-            }
-            viol = Math.max(viol, r[j] - s);
-            if (!(r[j] - s <= options.feasibilityTolerance() * scale)) {
-                feasible = false;
-            }
-        }
-        double primal = feasible ? half : Double.POSITIVE_INFINITY;
-        double gap = Certificates.relativeGap(primal, g);
-        DualStatus status = requested;
-        if (requested == DualStatus.SOLVED && !(feasible && Math.abs(gap) <= options.gapTolerance())) {
-            status = DualStatus.MAX_ITER;
-        }
-        KktReport kkt = Certificates.kkt(p, b, t, lambda);
-        return new DualSolution(status, Objective.L2, t, lambda, nu, g, primal, gap, viol, 0, iterations, kkt);
-    }
-
-    private static DualSolution infeasible(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] mu,
-                                           double margin, int iterations) {
-        double[] w = DualLinearAlgebra.multTransA(a, k, d, mu);
-        double[] t = new double[d];
-        double box = 0;
-        for (int i = 0; i < d; i++) {
-            t[i] = w[i] > 0 ? tu[i] : (w[i] < 0 ? tl[i] : DualLinearAlgebra.clip(0, tl[i], tu[i]));
-        }
-        double viol = 0;
-        for (int j = 0; j < k; j++) {
-            double s = 0;
-            for (int i = 0; i < d; i++) {
-                s += a[j * d + i] * t[i];
-            }
-            viol = Math.max(viol, r[j] - s);
-        }
-        KktReport kkt = new KktReport(viol, box, 0, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
-        return new DualSolution(DualStatus.INFEASIBLE_IN_BOX, Objective.L2, t, mu, new double[d], Double.POSITIVE_INFINITY,
-                Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, viol, margin, iterations, kkt);
-    }
-
-    /**
-     * {@code mu^T r - sigma_box(A^T mu)} when it beats rounding (the reference's rule, relative
-     * {@code 1e-12}), else a value {@code <= 0}.
-     */
-    static double certificateMargin(double[] a, int k, int d, double[] r, double[] tl, double[] tu, double[] mu) {
-        double[] w = DualLinearAlgebra.multTransA(a, k, d, mu);
-        double sigma = 0;
-        double scale = 0;
-        for (int i = 0; i < d; i++) {
-            if (w[i] > 0) {
-                sigma += w[i] * tu[i];
-            } else if (w[i] < 0) {
-                sigma += w[i] * tl[i];
-            }
-            if (w[i] != 0) {
-                scale += Math.abs(w[i]) * Math.max(Math.abs(tl[i]), Math.abs(tu[i]));
-            }
-        }
-        if (!(sigma < Double.POSITIVE_INFINITY)) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        double mr = 0;
-        for (int j = 0; j < k; j++) {
-            mr += mu[j] * r[j];
-            scale += Math.abs(mu[j] * r[j]);
-        }
-        double margin = mr - sigma;
-        return margin > CERT_TOL * scale ? margin : Math.min(margin, 0);
+    /** {@link DualResults#l2Result} with this solver's options (an iterative solve: never exact). */
+    private DualSolution l2Result(DualStatus requested, double[] a, int k, int d, double[] r, double[] tl, double[] tu,
+                                  double[] lambda, int iterations) {
+        return DualResults.l2Result(requested, a, k, d, r, tl, tu, lambda, iterations, options, false);
     }
 
     private static void requireL2(DualProblem p) {
