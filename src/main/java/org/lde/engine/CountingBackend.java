@@ -17,9 +17,10 @@ import org.lde.tensor.Tensor;
  * <li>{@code forwardCalls}: calls of {@link #forward} and {@link #forwardRecorded} (batched
  *     passes, however many samples each holds), and {@code forwardSamples}: the samples in them;</li>
  * <li>{@code reverseCalls}: calls of {@link #reverse}, {@link #layerGradient} and
- *     {@link #solveLinearized} (a reverse pass fused with a dual solve), and
+ *     {@link #solveLinearized} (a reverse pass fused with a dual solve),
  *     {@code reverseRows}: the seed rows pulled back, {@code N * S} per call (each row is one
- *     vector-Jacobian product, the unit a "reverse pass per sample" counts).</li>
+ *     vector-Jacobian product), and {@code reverseSamples}: the samples in those calls, {@code N} per
+ *     call (one reverse pass per sample, whatever its number of seeds {@code S}).</li>
  * </ul>
  * Counters belong to this instance (not static); {@link #counts()} is a snapshot and
  * {@link #reset()} sets them to zero. Closing the decorator closes the backend underneath.
@@ -31,13 +32,16 @@ public final class CountingBackend implements Backend {
     private long forwardSamples;
     private long reverseCalls;
     private long reverseRows;
+    private long reverseSamples;
 
     /** Pass counts at one moment. */
-    public record Counts(long forwardCalls, long forwardSamples, long reverseCalls, long reverseRows) {
+    public record Counts(long forwardCalls, long forwardSamples, long reverseCalls, long reverseRows,
+                         long reverseSamples) {
         /** {@code this - earlier}, counter by counter. */
         public Counts minus(Counts earlier) {
             return new Counts(forwardCalls - earlier.forwardCalls, forwardSamples - earlier.forwardSamples,
-                    reverseCalls - earlier.reverseCalls, reverseRows - earlier.reverseRows);
+                    reverseCalls - earlier.reverseCalls, reverseRows - earlier.reverseRows,
+                    reverseSamples - earlier.reverseSamples);
         }
     }
 
@@ -52,7 +56,7 @@ public final class CountingBackend implements Backend {
 
     /** The counts so far. */
     public Counts counts() {
-        return new Counts(forwardCalls, forwardSamples, reverseCalls, reverseRows);
+        return new Counts(forwardCalls, forwardSamples, reverseCalls, reverseRows, reverseSamples);
     }
 
     /** Sets every counter to zero. */
@@ -61,6 +65,7 @@ public final class CountingBackend implements Backend {
         forwardSamples = 0;
         reverseCalls = 0;
         reverseRows = 0;
+        reverseSamples = 0;
     }
 
     @Override
@@ -99,6 +104,7 @@ public final class CountingBackend implements Backend {
         Tensor out = inner.reverse(recorded, seeds);
         reverseCalls++;
         reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
+        reverseSamples += seeds.shape().dim(0);
         return out;
     }
 
@@ -108,6 +114,7 @@ public final class CountingBackend implements Backend {
         LinearizedDual out = inner.solveLinearized(recorded, seeds, lin);
         reverseCalls++;
         reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
+        reverseSamples += seeds.shape().dim(0);
         return out;
     }
 
@@ -143,6 +150,7 @@ public final class CountingBackend implements Backend {
         Tensor out = inner.layerGradient(recorded, layer, seeds);
         reverseCalls++;
         reverseRows += (long) seeds.shape().dim(0) * seeds.shape().dim(1);
+        reverseSamples += seeds.shape().dim(0);
         return out;
     }
 

@@ -17,7 +17,7 @@ record ExplainerSettings(Perturbation perturbation, Baseline baseline, double bl
                          double kappa, int maxOuterIterations, double alpha, double overshoot, double tolerance,
                          boolean verifyCandidates, double[] candidateFactors, Optional<DualSolver> solver,
                          Optional<DualSolverOptions> solverOptions, AttributionKind attributionKind,
-                         Optional<RadiusCertifier> certifier) {
+                         Optional<RadiusCertifier> certifier, Optional<BoundarySearchOptions> boundarySearch) {
 
     ExplainerSettings {
         candidateFactors = candidateFactors.clone();

@@ -90,7 +90,8 @@ import org.lde.tensor.Tensor;
  * <h2>Structure</h2>
  * This class holds the options ({@link Builder}, checked in {@link ExplainerSettings}) and the public
  * calls. A call sets up the batch ({@link ExplainBatch}: input checks, boxes, margin rows), runs the
- * outer loop ({@link OuterLoop}, implemented by {@link LadderSearch}) with the {@link Verifier}, and
+ * outer loop ({@link OuterLoop}: {@link LadderSearch} by default, {@link BoundarySearch} with
+ * {@link Builder#boundarySearch}) with the {@link Verifier}, and
  * assembles each sample's attributions and certificate ({@link ExplanationAssembly}).
  *
  * <p>Instances are immutable and thread-safe (a {@link Backend} is not; use one per thread).
@@ -144,6 +145,7 @@ public final class LagrangeDualExplainer implements Attributor {
         private Optional<DualSolverOptions> solverOptions = Optional.empty();
         private AttributionKind attributionKind = AttributionKind.DUAL_CONTRIBUTION;
         private Optional<RadiusCertifier> certifier = Optional.empty();
+        private Optional<BoundarySearchOptions> boundarySearch = Optional.empty();
 
         private Builder() {
         }
@@ -277,6 +279,18 @@ public final class LagrangeDualExplainer implements Attributor {
         }
 
         /**
+         * Replaces the default outer loop (damped steps and the candidate ladder) by the boundary-tracking
+         * loop of {@link BoundarySearch}: FAB's biased projection steps on the linearized problems, with
+         * restarts and a final secant search on the segment to the best verified point, all walkers of all
+         * samples in each pass; {@code maxOuterIterations} iterations ({@code alpha}, {@code overshoot},
+         * {@code tolerance} and the candidate factors are not used).
+         */
+        public Builder boundarySearch(BoundarySearchOptions o) {
+            boundarySearch = Optional.of(Objects.requireNonNull(o, "boundary search options"));
+            return this;
+        }
+
+        /**
          * Computes the certified radius {@code r_lo} of every explanation with this certifier (METHOD.md
          * sections 4 and 7; default: none, and {@code r_lo} is {@code NaN}, "not computed"). It is asked once
          * per explain call, batched, for the samples whose explained decision is the predicted class, in the
@@ -304,7 +318,8 @@ public final class LagrangeDualExplainer implements Attributor {
         public LagrangeDualExplainer build() {
             return new LagrangeDualExplainer(new ExplainerSettings(perturbation, baseline, blurSigma, linfBudget, mode,
                     target, regressionGoal, objective, kappa, maxOuterIterations, alpha, overshoot, tolerance,
-                    verifyCandidates, candidateFactors, solver, solverOptions, attributionKind, certifier).validate());
+                    verifyCandidates, candidateFactors, solver, solverOptions, attributionKind, certifier,
+                    boundarySearch).validate());
         }
     }
 
@@ -376,8 +391,9 @@ public final class LagrangeDualExplainer implements Attributor {
 
     private List<Explanation> run(Backend backend, Tensor x, int[] classes) {
         ExplainBatch batch = ExplainBatch.of(cfg, backend, x, classes);
+        OuterLoop loop = cfg.boundarySearch().isPresent() ? new BoundarySearch() : new LadderSearch();
         try (Verifier verifier = new Verifier(batch, backend)) {
-            new LadderSearch().search(backend, batch, verifier);
+            loop.search(backend, batch, verifier);
         }
         cfg.certifier().ifPresent(c -> certify(c, backend, x, batch));
         ExplanationAssembly assembly = new ExplanationAssembly(batch);

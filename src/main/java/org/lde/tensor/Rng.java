@@ -11,6 +11,18 @@ public final class Rng {
         this.random = new SplittableRandom(seed);
     }
 
+    /**
+     * A generator for the stream {@code (a, b)} of a run seeded with {@code seed} (e.g. sample and restart):
+     * the three numbers are mixed (a SplitMix64 finalizer) so that neighbouring keys give unrelated streams.
+     */
+    public static Rng stream(long seed, long a, long b) {
+        long s = seed * 0x9E3779B97F4A7C15L + a * 0xC2B2AE3D27D4EB4FL + b * 0x165667B19E3779F9L;
+        s ^= s >>> 33;
+        s *= 0xFF51AFD7ED558CCDL;
+        s ^= s >>> 33;
+        return new Rng(s);
+    }
+
     public double uniform() {
         return random.nextDouble();
     }

@@ -33,6 +33,30 @@ public final class TestModels {
         return new Network(Shape.of(inputDims), layers, Task.CLASSIFICATION, List.of(), 0, 1);
     }
 
+    /** A linear 2-class model with {@code f_0 = 0} and {@code f_1 = w^T x + b}, on {@code [0, 1]^d}. */
+    public static Network binaryLinear(double[] w, double b) {
+        int d = w.length;
+        double[] wt = new double[2 * d];
+        System.arraycopy(w, 0, wt, d, d);
+        return linear(new Tensor(Shape.of(2, d), wt), Tensor.of(Shape.of(2), 0, b), d);
+    }
+
+    /**
+     * A ReLU network on {@code [0, 1]^2} with {@code f_0 = 0}, {@code f_1 = x1 + x2 + 2 relu(x1 - 0.3) - 0.9}:
+     * from {@code (0.2, 0.2)} the linearization predicts the boundary at L2 distance {@code 0.5 / sqrt 2}, the
+     * minimal L2 perturbation lies on the other piece, {@code 3 x1 + x2 = 1.5}, at distance
+     * {@code 0.7 / sqrt 10} (point {@code (0.41, 0.27)}).
+     */
+    public static Network twoPieceRelu() {
+        Tensor w1 = Tensor.of(Shape.of(3, 2), 1, 0, 0, 1, 1, 0);
+        Tensor b1 = Tensor.of(Shape.of(3), 0, 0, -0.3);
+        Tensor w2 = Tensor.of(Shape.of(2, 3), 0, 0, 0, 1, 1, 2);
+        Tensor b2 = Tensor.of(Shape.of(2), 0, -0.9);
+        List<Layer> layers = List.of(new Dense("fc1", 2, 3, w1, b1), new org.lde.model.ReLU("relu"),
+                new Dense("fc2", 3, 2, w2, b2));
+        return new Network(Shape.of(2), layers, Task.CLASSIFICATION, List.of(), 0, 1);
+    }
+
     /** A random linear classifier with weights in [-1, 1]. */
     public static Network randomLinear(long seed, int classes, int... inputDims) {
         Rng rng = new Rng(seed);
