@@ -40,7 +40,10 @@ class DynamicSharedLimitTest {
             "  add.s32 %r5, %r3, %r4;",
             "  add.s32 %r6, %r1, 1;",
             "  st.shared.u32 [%r5], %r6;",
-            "  st.shared.u32 [fixed], %r6;",
+            "  shl.b32 %r10, %r1, 2;",                 // each thread its own word of the static array (no race)
+            "  mov.u32 %r11, fixed;",
+            "  add.s32 %r10, %r11, %r10;",
+            "  st.shared.u32 [%r10], %r6;",
             "  bar.sync 0;",
             "  mul.lo.s32 %r7, %r1, %r9;",
             "  shl.b32 %r7, %r7, 2;",
