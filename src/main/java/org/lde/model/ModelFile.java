@@ -82,6 +82,8 @@ public final class ModelFile {
             "flatten", "dense");
     /** Largest header accepted (the limit of the reference safetensors implementation). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
+    /** Largest model file read (the largest Java byte array); larger files are refused with a {@link ModelFileException}. */
+    public static final int MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private static final String METADATA = "__metadata__";
     private static final JsonMapper JSON = ModelJson.JSON;
@@ -206,20 +208,52 @@ public final class ModelFile {
      * @throws UncheckedIOException naming the file when it cannot be read
      */
     public static Network load(Path path) {
-        byte[] bytes;
+        long size;
         try {
-            bytes = Files.readAllBytes(path);
+            size = Files.size(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model file '" + path + "': " + e, e);
+        }
+        if (size > MAX_FILE_BYTES) {
+            throw tooLarge(path.toString(), size + " bytes");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path)) {
+            bytes = readAtMost(in, path.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model file '" + path + "': " + e, e);
         }
         return fromBytes(bytes, path.toString());
     }
 
+    /** The whole stream, or a {@link ModelFileException} as soon as it passes {@link #MAX_FILE_BYTES}. */
+    private static byte[] readAtMost(InputStream in, String source) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_FILE_BYTES);
+        if (in.read() >= 0) {
+            throw tooLarge(source, "more than " + MAX_FILE_BYTES + " bytes");
+        }
+        return bytes;
+    }
+
+    private static ModelFileException tooLarge(String source, String size) {
+        return new ModelFileException(source, "the file has " + size + "; LDE reads model files of at most "
+                + MAX_FILE_BYTES + " bytes (2 GiB, the largest Java array), so this model is refused");
+    }
+
     /**
      * {@link #load(Path)} followed by {@link Network#folded()}: what backends and the CLI use.
      */
     public static Network open(Path path) {
-        return load(path).folded();
+        return folded(load(path), path.toString());
+    }
+
+    /** {@link Network#folded()}, its errors (a fold that overflows to infinity) naming the source. */
+    private static Network folded(Network n, String source) {
+        try {
+            return n.folded();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(source, e.getMessage(), e);
+        }
     }
 
     /**
@@ -229,7 +263,7 @@ public final class ModelFile {
     public static Network read(InputStream in, String sourceName) {
         byte[] bytes;
         try {
-            bytes = in.readAllBytes();
+            bytes = readAtMost(in, sourceName);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model file '" + sourceName + "': " + e, e);
         }
@@ -265,7 +299,7 @@ public final class ModelFile {
 
     /** {@link #loadResource(String)} followed by {@link Network#folded()}. */
     public static Network openResource(String classpathResourcePath) {
-        return loadResource(classpathResourcePath).folded();
+        return folded(loadResource(classpathResourcePath), "classpath:" + classpathResourcePath);
     }
 
     /**
@@ -274,7 +308,14 @@ public final class ModelFile {
      * @throws ModelFileException naming {@code sourceName} and the problem
      */
     public static Network fromBytes(byte[] bytes, String sourceName) {
-        return new ArchitectureReader(new SafetensorsHeader(bytes, sourceName)).build();
+        try {
+            return new ArchitectureReader(new SafetensorsHeader(bytes, sourceName)).build();
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (IllegalArgumentException | IllegalStateException | ArithmeticException | IndexOutOfBoundsException e) {
+            // the readers check what they know of; anything else the content provokes still names the file
+            throw new ModelFileException(sourceName, "invalid content: " + e, e);
+        }
     }
 
     /** The architecture JSON (compact, fixed key order) that {@link #toBytes(Network)} stores. */

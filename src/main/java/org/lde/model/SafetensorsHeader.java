@@ -2,6 +2,9 @@ package org.lde.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -96,7 +99,7 @@ final class SafetensorsHeader {
         dataLength = bytes.length - dataStart;
         JsonNode root;
         try {
-            root = JSON.readTree(bytes, 8, (int) n);
+            root = JSON.readTree(utf8Header((int) n));
         } catch (IOException e) {
             throw fail("the header is not valid JSON: " + jsonMessage(e));
         }
@@ -125,6 +128,29 @@ final class SafetensorsHeader {
             throw fail("metadata '" + ARCHITECTURE_KEY + "' is not valid JSON: " + jsonMessage(e));
         }
         return arch;
+    }
+
+    /**
+     * The header bytes decoded strictly as UTF-8, which safetensors requires: a byte-order mark,
+     * UTF-16 or UTF-32 (which Jackson would otherwise detect and accept) and malformed bytes are errors.
+     */
+    private String utf8Header(int n) {
+        if (n >= 3 && (bytes[8] & 0xff) == 0xEF && (bytes[9] & 0xff) == 0xBB && (bytes[10] & 0xff) == 0xBF) {
+            throw fail("the header starts with a UTF-8 byte-order mark; safetensors headers are UTF-8 without one");
+        }
+        for (int i = 8; i < 8 + n; i++) {
+            int b = bytes[i] & 0xff;
+            if (b == 0 || (i < 10 && (b == 0xFE || b == 0xFF))) {
+                throw fail("the header has byte 0x" + String.format("%02X", b) + " at offset " + i
+                        + ", which UTF-8 JSON never has: safetensors headers are UTF-8 (not UTF-16 or UTF-32)");
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, 8, n)).toString();
+        } catch (CharacterCodingException e) {
+            throw fail("the header is not valid UTF-8 (" + e + "); safetensors headers are UTF-8");
+        }
     }
 
     // ---- header entries
