@@ -68,6 +68,9 @@ public final class Datasets {
             throw new IllegalArgumentException("the sample limit must be at least 1, got " + limit);
         }
         Dataset d = loadLimited(spec, limit, classes);
+        if (d.size() == 0) {
+            throw new DataFormatException("data set '" + spec + "' holds no samples (" + d.source() + "); nothing to do");
+        }
         if (d.size() > limit) {
             d = d.subset(0, limit);
         }

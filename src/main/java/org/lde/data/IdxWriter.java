@@ -1,5 +1,6 @@
 package org.lde.data;
 
+import org.lde.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -53,11 +54,7 @@ public final class IdxWriter {
     /** Writes u8 {@code data} with dimensions {@code dims} to {@code file}. */
     public static void write(Path file, int[] dims, byte[] data, boolean gzip) {
         byte[] bytes = toBytes(dims, data, gzip);
-        try {
-            Files.write(file, bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
-        }
+        AtomicFiles.writeBytes(file, bytes);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.lde.data;
 
+import org.lde.io.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -161,7 +162,7 @@ public final class SampleDataMaker {
     }
 
     private static void write(Path file, byte[] bytes, List<String> report) throws IOException {
-        Files.write(file, bytes);
+        AtomicFiles.writeBytes(file, bytes);
         try {
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
             report.add(sha + "  " + file.getFileName() + "  (" + bytes.length + " bytes)");

@@ -1,5 +1,6 @@
 package org.lde.report;
 
+import org.lde.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,7 @@ public final class HtmlIndex {
         Path out = dir.resolve("index.html");
         try {
             Files.createDirectories(dir);
-            Files.writeString(out, sb.toString(), StandardCharsets.UTF_8);
+            AtomicFiles.writeString(out, sb);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write '" + out + "': " + e.getMessage(), e);
         }

@@ -135,13 +135,7 @@ public final class Panels {
 
     /** Renders and writes the panel as PNG. */
     public static void write(BufferedImage panel, Path file) {
-        try {
-            if (!ImageIO.write(panel, "png", file.toFile())) {
-                throw new IllegalStateException("no PNG writer available");
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write panel '" + file + "': " + ex.getMessage(), ex);
-        }
+        PngImages.writeAtomically(panel, file);
     }
 
     private static String kindTitle(AttributionKind k) {

@@ -148,12 +148,6 @@ public final class Plots {
     /** Renders the plot at 760 x 420 pixels and writes it as a PNG file. */
     public static void writePng(LinePlot plot, Path file) {
         BufferedImage img = render(plot, 760, 420);
-        try {
-            if (!ImageIO.write(img, "png", file.toFile())) {
-                throw new IllegalStateException("no PNG writer available");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write plot " + file + ": " + e.getMessage(), e);
-        }
+        PngImages.writeAtomically(img, file);
     }
 }

@@ -1,5 +1,6 @@
 package org.lde.report;
 
+import org.lde.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
@@ -88,10 +89,15 @@ public final class PngImages {
                 img.getRaster().setSample(x, y, 0, (int) Math.round(255 * (raw - lo) / (hi - lo)));
             }
         }
-        try {
-            ImageIO.write(img, "png", file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write '" + file + "': " + e.getMessage(), e);
-        }
+        writeAtomically(img, file);
+    }
+
+    /** Writes {@code img} as a PNG file through {@link AtomicFiles} (never a truncated file). */
+    static void writeAtomically(BufferedImage img, Path file) {
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IllegalStateException("no PNG writer available");
+            }
+        });
     }
 }

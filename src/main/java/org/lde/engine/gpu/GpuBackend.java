@@ -130,11 +130,11 @@ public final class GpuBackend implements Backend {
             for (int i = 0; i < l; i++) {
                 Layer layer = layers.get(i);
                 if (layer instanceof Dense d) {
-                    weight[i] = upload(d.weight());
-                    bias[i] = upload(d.bias());
+                    weight[i] = upload(d.weight().data(), "layer '" + d.name() + "' weight");
+                    bias[i] = upload(d.bias().data(), "layer '" + d.name() + "' bias");
                 } else if (layer instanceof Conv2d c) {
-                    weight[i] = upload(c.weight());
-                    bias[i] = upload(c.bias());
+                    weight[i] = upload(c.weight().data(), "layer '" + c.name() + "' weight");
+                    bias[i] = upload(c.bias().data(), "layer '" + c.name() + "' bias");
                 }
                 if (weight[i] != null) {
                     params.add(weight[i]);
@@ -194,10 +194,12 @@ public final class GpuBackend implements Backend {
     }
 
     private DeviceBuffer upload(double[] data) {
-        float[] f = new float[data.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) data[i];
-        }
+        return upload(data, "uploaded values");
+    }
+
+    /** Uploads as float32; a finite value that overflows float32 is an error naming {@code what} and the element. */
+    private DeviceBuffer upload(double[] data, String what) {
+        float[] f = GpuDualSolver.toFloat32(data, what);
         DeviceBuffer b = alloc(f.length);
         try {
             if (f.length > 0) {
@@ -278,7 +280,7 @@ public final class GpuBackend implements Backend {
     public Tensor forward(Tensor x) {
         requireOpen();
         int n = BackendChecks.checkInput(x, net.inputShape());
-        DeviceBuffer a = upload(x);
+        DeviceBuffer a = upload(x.data(), "input x");
         try {
             int l = layers.size();
             for (int i = 0; i < l; i++) {
@@ -316,7 +318,7 @@ public final class GpuBackend implements Backend {
         DeviceBuffer[] argmax = new DeviceBuffer[l];
         Pass pass = new Pass(n, acts, argmax, version);
         try {
-            acts[0] = upload(x);
+            acts[0] = upload(x.data(), "input x");
             for (int i = 0; i < l; i++) {
                 if (layers.get(i) instanceof MaxPool2d) {
                     argmax[i] = alloc((long) n * outSize[i]);
