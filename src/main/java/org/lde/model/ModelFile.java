@@ -11,12 +11,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
+import org.lde.io.AtomicFiles;
 import org.lde.tensor.Shape;
 
 /**
@@ -104,28 +103,10 @@ public final class ModelFile {
      */
     public static void save(Network network, Path path) {
         byte[] bytes = toBytes(network);
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model file '" + path + "': " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is the one to report
-                }
-            }
+            AtomicFiles.writeBytes(path, bytes);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write model file '" + path + "': " + e.getCause(), e.getCause());
         }
     }
 

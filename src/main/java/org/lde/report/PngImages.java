@@ -34,11 +34,12 @@ public final class PngImages {
             if (!Files.isRegularFile(f)) {
                 throw new IllegalArgumentException("PNG file '" + f + "' does not exist");
             }
+            PngChunks.check(f, h, w); // signature, CRCs and size before ImageIO allocates anything
             BufferedImage img;
             try {
                 img = ImageIO.read(f.toFile());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read PNG '" + f + "': " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("PNG '" + f + "' cannot be decoded: " + e.getMessage(), e);
             }
             if (img == null) {
                 throw new IllegalArgumentException("'" + f + "' is not a readable PNG image");
