@@ -1,6 +1,5 @@
 package org.lde.cli;
 
-import org.lde.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -23,6 +22,7 @@ import org.lde.engine.CountingBackend;
 import org.lde.explain.Attributor;
 import org.lde.explain.baseline.Baselines;
 import org.lde.explain.baseline.Batched;
+import org.lde.io.AtomicFiles;
 import org.lde.metrics.AopcOptions;
 import org.lde.metrics.AopcResult;
 import org.lde.metrics.Aopc;

@@ -1,14 +1,14 @@
 package org.lde.cli;
 
-import org.lde.io.AtomicFiles;
-import java.io.PrintWriter;
 import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.engine.Backend;
+import org.lde.io.AtomicFiles;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 import org.lde.train.Evaluation;

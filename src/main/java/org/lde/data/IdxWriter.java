@@ -1,15 +1,14 @@
 package org.lde.data;
 
-import org.lde.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.lde.io.AtomicFiles;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 

@@ -1,6 +1,5 @@
 package org.lde.data;
 
-import org.lde.io.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.lde.io.AtomicFiles;
 
 /**
  * Makes the embedded sample data from the original sources (run by

@@ -1,8 +1,7 @@
 package org.lde.report;
 
-import org.lde.io.AtomicFiles;
-import java.io.OutputStreamWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.lde.explain.AttributionKind;
 import org.lde.explain.Explanation;
+import org.lde.io.AtomicFiles;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 

@@ -1,14 +1,13 @@
 package org.lde.report;
 
-import org.lde.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.lde.io.AtomicFiles;
 
 /** A self-contained {@code index.html} showing the panels of a run with their certificates. */
 public final class HtmlIndex {

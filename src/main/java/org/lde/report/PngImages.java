@@ -1,14 +1,13 @@
 package org.lde.report;
 
-import org.lde.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.lde.io.AtomicFiles;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 

@@ -71,11 +71,7 @@ class HostileInputFuzzTest {
         double seconds = Double.parseDouble(System.getProperty("lde.fuzz.seconds", "12"));
         long seed = Long.parseLong(System.getProperty("lde.fuzz.seed", "20261203"));
         List<Seed> seeds = seeds();
-        ExecutorService ex = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "fuzz-case");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService ex = newCaseThread();
         try {
             for (String kind : List.of("model", "idx", "csv", "png")) {
                 List<Seed> mine = seeds.stream().filter(s -> s.kind.equals(kind)).toList();
@@ -93,7 +89,7 @@ class HostileInputFuzzTest {
                         outcome = "HANG";
                         failures.add(kind + " " + s.name + " case seed " + caseSeed + ": no result in " + CASE_TIMEOUT_S + " s");
                         ex.shutdownNow();
-                        ex = Executors.newSingleThreadExecutor();
+                        ex = newCaseThread(); // the hung thread is a daemon and is left behind
                     } catch (java.util.concurrent.ExecutionException e) {
                         outcome = "FAIL " + e.getCause().getClass().getSimpleName();
                         failures.add(kind + " " + s.name + " case seed " + caseSeed + ": " + e.getCause());
@@ -116,6 +112,14 @@ class HostileInputFuzzTest {
         for (String kind : List.of("model", "idx", "csv", "png")) {
             assertTrue(counts.containsKey(kind), "no " + kind + " case ran");
         }
+    }
+
+    private static ExecutorService newCaseThread() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fuzz-case");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     // ---------------------------------------------------------------------------------------------
