@@ -101,6 +101,18 @@ final class CliChecks {
         }
     }
 
+    /** Attributions {@code [N, ...]} of {@code method} must be finite before any metric uses them. */
+    static void finiteAttributions(Tensor phi, String method) {
+        double[] d = phi.data();
+        int per = d.length / Math.max(1, phi.shape().dim(0));
+        for (int j = 0; j < d.length; j++) {
+            if (!Double.isFinite(d[j])) {
+                throw new IllegalArgumentException("method " + method + " gives a non-finite attribution " + d[j] + " for sample "
+                        + (j / Math.max(1, per)) + ", element " + (j % Math.max(1, per)) + "; nothing was written");
+            }
+        }
+    }
+
     private static void finite(double[] d, String what, int sample) {
         for (int j = 0; j < d.length; j++) {
             if (!Double.isFinite(d[j])) {

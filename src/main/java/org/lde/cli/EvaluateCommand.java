@@ -313,6 +313,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 System.err.printf("[%d/%d] %s: attributions...%n", mi + 1, names.size(), name);
                 Efficiency.Timed timed = Efficiency.measure(backend, method, x, pred);
                 Tensor phi = timed.attributions();
+                CliChecks.finiteAttributions(phi, name);
                 Map<String, AopcResult> aopc = new LinkedHashMap<>();
                 for (AopcOptions.Order o : orders) {
                     aopc.put(o.name().toLowerCase(Locale.ROOT), Aopc.evaluate(backend, name, x, phi, opts, o));
