@@ -121,18 +121,35 @@ public final class Network {
         if (n < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + n);
         }
-        long largest = inputShape.size();
-        String where = "the input " + inputShape;
-        for (int i = 0; i < layers.size(); i++) {
+        checkRows(n, "a batch of " + n + " samples", "sample", "for the batch", "samples per batch", 0, layers.size());
+    }
+
+    /**
+     * Checks that {@code rows} rows of every activation from the input of layer {@code from} (the network's
+     * input when {@code from == 0}) through the outputs of layers {@code from .. to - 1} fit in one array:
+     * {@code rows} times the largest of them must be at most {@link #MAX_VALUES}. The message reads
+     * "{@code <what> does not fit: <layer> has <k> values per <row>, <total> <forAll>, more than the
+     * <MAX_VALUES> one array holds (at most <MAX_VALUES / k> <atMost>)"}, as {@link #checkBatch} does.
+     *
+     * @throws IllegalArgumentException naming the layer with the largest activation and the sizes
+     */
+    public void checkRows(long rows, String what, String row, String forAll, String atMost, int from, int to) {
+        Shape first = from == 0 ? inputShape : shapes.get(from - 1);
+        long largest = first.size();
+        String where = from == 0 ? "the input " + inputShape
+                : "layer '" + layers.get(from - 1).name() + "' (" + layers.get(from - 1).kind() + ", output " + first + ")";
+        for (int i = from; i < to; i++) {
             if (shapes.get(i).size() > largest) {
                 largest = shapes.get(i).size();
                 where = "layer '" + layers.get(i).name() + "' (" + layers.get(i).kind() + ", output " + shapes.get(i) + ")";
             }
         }
-        if ((long) n * largest > MAX_VALUES) {
-            throw new IllegalArgumentException("a batch of " + n + " samples does not fit: " + where + " has " + largest
-                    + " values per sample, " + ((long) n * largest) + " for the batch, more than the " + MAX_VALUES
-                    + " one array holds (at most " + (MAX_VALUES / largest) + " samples per batch)");
+        if (rows > MAX_VALUES / largest) {
+            String total = Math.multiplyHigh(rows, largest) == 0 && rows * largest >= 0 ? Long.toString(rows * largest)
+                    : new java.math.BigInteger(Long.toString(rows)).multiply(java.math.BigInteger.valueOf(largest)).toString();
+            throw new IllegalArgumentException(what + " does not fit: " + where + " has " + largest + " values per " + row
+                    + ", " + total + " " + forAll + ", more than the " + MAX_VALUES + " one array holds (at most "
+                    + (MAX_VALUES / largest) + " " + atMost + ")");
         }
     }
 

@@ -279,7 +279,7 @@ public final class GpuBackend implements Backend {
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         DeviceBuffer a = upload(x.data(), "input x");
         try {
             int l = layers.size();
@@ -312,7 +312,7 @@ public final class GpuBackend implements Backend {
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         int l = layers.size();
         DeviceBuffer[] acts = new DeviceBuffer[l + 1];
         DeviceBuffer[] argmax = new DeviceBuffer[l];
@@ -378,6 +378,7 @@ public final class GpuBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        BackendChecks.checkReverseSize(net, pass.n, s, 0, true);
         DeviceBuffer dy = upload(seeds);
         return reverseFrom(pass, dy, s, 0);
     }
@@ -639,6 +640,7 @@ public final class GpuBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         int i = BackendChecks.layerIndex(net, aliases, layer);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        BackendChecks.checkReverseSize(net, pass.n, s, i + 1, true);
         DeviceBuffer dy = upload(seeds);
         return reverseFrom(pass, dy, s, i + 1);
     }
@@ -812,7 +814,7 @@ public final class GpuBackend implements Backend {
         Optim opt = checkOptim(state);
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(loss, "loss");
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         Object t = checkTargets(targets, n, loss);
         try (Recorded recorded = forwardRecorded(x)) {
             Pass pass = (Pass) recorded;
