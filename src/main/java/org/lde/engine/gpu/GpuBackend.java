@@ -130,11 +130,11 @@ public final class GpuBackend implements Backend {
             for (int i = 0; i < l; i++) {
                 Layer layer = layers.get(i);
                 if (layer instanceof Dense d) {
-                    weight[i] = upload(d.weight());
-                    bias[i] = upload(d.bias());
+                    weight[i] = upload(d.weight().data(), "layer '" + d.name() + "' weight");
+                    bias[i] = upload(d.bias().data(), "layer '" + d.name() + "' bias");
                 } else if (layer instanceof Conv2d c) {
-                    weight[i] = upload(c.weight());
-                    bias[i] = upload(c.bias());
+                    weight[i] = upload(c.weight().data(), "layer '" + c.name() + "' weight");
+                    bias[i] = upload(c.bias().data(), "layer '" + c.name() + "' bias");
                 }
                 if (weight[i] != null) {
                     params.add(weight[i]);
@@ -194,10 +194,12 @@ public final class GpuBackend implements Backend {
     }
 
     private DeviceBuffer upload(double[] data) {
-        float[] f = new float[data.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) data[i];
-        }
+        return upload(data, "uploaded values");
+    }
+
+    /** Uploads as float32; a finite value that overflows float32 is an error naming {@code what} and the element. */
+    private DeviceBuffer upload(double[] data, String what) {
+        float[] f = GpuDualSolver.toFloat32(data, what);
         DeviceBuffer b = alloc(f.length);
         try {
             if (f.length > 0) {
@@ -305,8 +307,8 @@ public final class GpuBackend implements Backend {
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
-        DeviceBuffer a = upload(x);
+        int n = BackendChecks.checkInput(x, net);
+        DeviceBuffer a = upload(x.data(), "input x");
         Throwable failure = null;
         try {
             int l = layers.size();
@@ -342,13 +344,13 @@ public final class GpuBackend implements Backend {
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         int l = layers.size();
         DeviceBuffer[] acts = new DeviceBuffer[l + 1];
         DeviceBuffer[] argmax = new DeviceBuffer[l];
         Pass pass = new Pass(n, acts, argmax, version);
         try {
-            acts[0] = upload(x);
+            acts[0] = upload(x.data(), "input x");
             for (int i = 0; i < l; i++) {
                 if (layers.get(i) instanceof MaxPool2d) {
                     argmax[i] = alloc((long) n * outSize[i]);
@@ -408,6 +410,7 @@ public final class GpuBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        BackendChecks.checkReverseSize(net, pass.n, s, 0, true);
         DeviceBuffer dy = upload(seeds);
         return reverseFrom(pass, dy, s, 0);
     }
@@ -677,6 +680,7 @@ public final class GpuBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         int i = BackendChecks.layerIndex(net, aliases, layer);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        BackendChecks.checkReverseSize(net, pass.n, s, i + 1, true);
         DeviceBuffer dy = upload(seeds);
         return reverseFrom(pass, dy, s, i + 1);
     }
@@ -854,7 +858,7 @@ public final class GpuBackend implements Backend {
         Optim opt = checkOptim(state);
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(loss, "loss");
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         Object t = checkTargets(targets, n, loss);
         try (Recorded recorded = forwardRecorded(x)) {
             Pass pass = (Pass) recorded;
