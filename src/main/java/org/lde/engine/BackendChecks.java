@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import org.lde.engine.dual.DualLinearization;
-import org.lde.engine.cpu.Window2d;
 import org.lde.model.AvgPool2d;
 import org.lde.model.BatchNorm2d;
 import org.lde.model.Conv2d;
