@@ -70,10 +70,10 @@ import org.lde.tensor.Tensor;
  *
  * <p><b>Where the code is.</b> This class keeps the public API, the argument checks (in the
  * reference's order), the recorded passes, the optimizer states and closing; the work is delegated to
- * package-private classes: {@link GpuLayerPlan} (layer geometry, parameter upload, host copy),
- * {@link GpuBuffers} (uploads, downloads, buffers retired until the device has finished with them),
- * {@link GpuPasses} (forward, recorded and reverse passes), {@link GpuLinearizedStep} (the fused step of
- * {@link #solveLinearized}) and {@link GpuTraining} (parameter gradients, losses, optimizer updates).
+ * package-private classes: {@code GpuLayerPlan} (layer geometry, parameter upload, host copy),
+ * {@code GpuBuffers} (uploads, downloads, buffers retired until the device has finished with them),
+ * {@code GpuPasses} (forward, recorded and reverse passes), {@code GpuLinearizedStep} (the fused step of
+ * {@link #solveLinearized}) and {@code GpuTraining} (parameter gradients, losses, optimizer updates).
  */
 public final class GpuBackend implements Backend {
     private final Device device;
