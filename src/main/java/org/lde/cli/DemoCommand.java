@@ -45,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
                     + ", the demo images are " + ds.sampleShape());
         }
+        CliChecks.outputFolder("--out", out);
+        options.validate(net);
         LagrangeDualExplainer ex = options.build();
         List<String> sources = new ArrayList<>();
         for (int i = 0; i < count; i++) {

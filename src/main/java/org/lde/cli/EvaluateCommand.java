@@ -22,6 +22,7 @@ import org.lde.engine.CountingBackend;
 import org.lde.explain.Attributor;
 import org.lde.explain.baseline.Baselines;
 import org.lde.explain.baseline.Batched;
+import org.lde.io.AtomicFiles;
 import org.lde.metrics.AopcOptions;
 import org.lde.metrics.AopcResult;
 import org.lde.metrics.Aopc;
@@ -215,6 +216,27 @@ final class EvaluateCommand implements Callable<Integer> {
         return mean;
     }
 
+    /** Every count and size option in range before anything is read (the metric classes check their own). */
+    private void validateRanges() {
+        CliChecks.outputFolder("--out", out);
+        CliChecks.count("--limit", limit, 1, Integer.MAX_VALUE);
+        CliChecks.count("--patch", patch, 1, 1 << 16);
+        CliChecks.count("--steps", steps, 1, CliChecks.MAX_COUNT);
+        CliChecks.count("--step-patches", stepPatches, 0, Integer.MAX_VALUE);
+        CliChecks.count("--deletion-steps", deletionSteps, 1, CliChecks.MAX_COUNT);
+        CliChecks.count("--infidelity-samples", infidelitySamples, 0, CliChecks.MAX_COUNT);
+        CliChecks.count("--sensitivity-samples", sensitivitySamples, 0, CliChecks.MAX_COUNT);
+        CliChecks.number("--infidelity-sigma", infidelitySigma, 0, 1e6);
+        CliChecks.number("--sensitivity-radius", sensitivityRadius, 0, 1e6);
+        CliChecks.count("--attack-steps", attackSteps, 1, CliChecks.MAX_COUNT);
+        if (linfEps != null) {
+            CliChecks.positive("--linf-eps", linfEps, 1e6);
+        }
+        if (l2Eps != null) {
+            CliChecks.positive("--l2-eps", l2Eps, 1e6);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Map<String, Supplier<Attributor>> registry = methods();
@@ -227,11 +249,12 @@ final class EvaluateCommand implements Callable<Integer> {
         if (infidelitySamples < 0 || sensitivitySamples < 0) {
             throw new IllegalArgumentException("--infidelity-samples and --sensitivity-samples must be >= 0");
         }
+        validateRanges();
         Network net = ModelRef.open(model);
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
         }
-        Dataset ds = Datasets.load(data);
+        Dataset ds = Datasets.load(data, limit, net.classNames());
         if (limit < 1 || limit > ds.size()) {
             throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + ds.size() + "] for " + data);
         }
@@ -263,7 +286,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         // Validate the grid before any long computation.
         opts.resolvedStepPatches(new org.lde.metrics.PatchGrid(net.inputShape(), patch).count());
-        Files.createDirectories(out);
+        net.checkBatch(Math.min(512, limit));
         List<Row> rows = new ArrayList<>();
         Map<String, Object> robustness = new LinkedHashMap<>();
         double accuracy = Double.NaN;
@@ -274,7 +297,9 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "]; max-sensitivity perturbs them without clipping");
         }
         try (CountingBackend backend = new CountingBackend(backendOption.open(net))) {
-            int[] pred = Evaluation.argmax(Batched.logits(backend, x, 512));
+            Tensor logits = Batched.logits(backend, x, 512);
+            CliChecks.finiteLogits(logits, 0, model, backend.name());
+            int[] pred = Evaluation.argmax(logits);
             if (ds.hasLabels()) {
                 accuracy = Evaluation.accuracy(backend, x, Arrays.copyOf(ds.labels(), limit), 512);
             }
@@ -289,6 +314,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 System.err.printf("[%d/%d] %s: attributions...%n", mi + 1, names.size(), name);
                 Efficiency.Timed timed = Efficiency.measure(backend, method, x, pred);
                 Tensor phi = timed.attributions();
+                CliChecks.finiteAttributions(phi, name);
                 Map<String, AopcResult> aopc = new LinkedHashMap<>();
                 for (AopcOptions.Order o : orders) {
                     aopc.put(o.name().toLowerCase(Locale.ROOT), Aopc.evaluate(backend, name, x, phi, opts, o));
@@ -321,6 +347,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         cleanAccuracy = accuracy;
         printTable(rows, orders, opts, robustness);
+        Files.createDirectories(out); // only now: a run that fails earlier leaves nothing behind
         writeCsv(rows, orders, opts, dopts, out.resolve("evaluate.csv"));
         writeJson(rows, opts, dopts, robustness, skipped, accuracy, out.resolve("evaluate.json"));
         if (orders.contains(AopcOptions.Order.MORF)) {
@@ -396,7 +423,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private void writeCsv(List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts, DeletionInsertion.Options dopts, Path file)
             throws IOException {
-        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+        AtomicFiles.write(file, stream -> {
+            PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8));
             StringBuilder h = new StringBuilder("method");
             for (AopcOptions.Order o : orders) {
                 h.append(",aopc_").append(lower(o)).append(",aopc_").append(lower(o)).append("_se");
@@ -427,7 +455,8 @@ final class EvaluateCommand implements Callable<Integer> {
                         .append(',').append(sensitivitySamples).append(',').append(sensitivityRadius);
                 w.println(b);
             }
-        }
+            w.flush();
+        });
     }
 
     private static String csv(String s) {
@@ -509,7 +538,8 @@ final class EvaluateCommand implements Callable<Integer> {
         root.put("methods", ms);
         root.put("notApplicable", skipped);
         root.put("robustAccuracy", robustness);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+        AtomicFiles.write(file, stream -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, root));
     }
 
     private static String lower(Enum<?> e) {

@@ -65,7 +65,12 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        CliChecks.outputFolder("--out", out);
+        if (limit != null) {
+            CliChecks.count("--limit", limit, 1, Integer.MAX_VALUE);
+        }
         Network net = ModelRef.open(model);
+        options.validate(net);
         LagrangeDualExplainer ex = options.build();
         Inputs in = load(net);
         run(net, ex, in, out, batch, options);
@@ -74,16 +79,22 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** Explains in batches, writes the report, prints one line per image; returns the explanations. */
     static List<Explanation> run(Network net, LagrangeDualExplainer ex, Inputs in, Path out, int batch, ExplainerOptions opts) {
-        if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
-        }
+        CliChecks.count("--batch", batch, 1, CliChecks.MAX_COUNT);
         int n = in.x().shape().dim(0);
+        if (n == 0) {
+            throw new IllegalArgumentException("no images to explain; nothing was written");
+        }
+        net.checkBatch(Math.min(batch, n));
         List<Explanation> all = new ArrayList<>(n);
         long t0 = System.nanoTime();
         try (Backend backend = opts.backendOption.open(net)) {
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
-                all.addAll(ex.explain(backend, in.x().slice(from, to)));
+                Tensor xs = in.x().slice(from, to);
+                CliChecks.finiteLogits(backend.forward(xs), from, "", backend.name());
+                List<Explanation> part = ex.explain(backend, xs);
+                CliChecks.finiteExplanations(part, from);
+                all.addAll(part);
                 System.err.printf("explained %d/%d images (%.1f s)%n", to, n, (System.nanoTime() - t0) / 1e9);
             }
         }
@@ -167,8 +178,11 @@ final class ExplainCommand implements Callable<Integer> {
             labels = new int[png.size()];
             Arrays.fill(labels, -1);
         } else if (idx != null) {
-            IdxArray a = IdxReader.readImages(idx);
+            IdxArray a = IdxReader.readImages(idx, indices != null || limit == null ? Integer.MAX_VALUE : limit);
             int[] dims = a.dims();
+            if (dims[0] == 0) {
+                throw new IllegalArgumentException("IDX file '" + idx + "' holds no images; nothing to explain");
+            }
             if (want.rank() != 3 || want.dim(0) != 1 || dims[1] != want.dim(1) || dims[2] != want.dim(2)) {
                 throw new IllegalArgumentException("IDX file '" + idx + "' holds " + dims[1] + "x" + dims[2]
                         + " images; the model takes " + want);
@@ -185,7 +199,7 @@ final class ExplainCommand implements Callable<Integer> {
             labels = new int[dims[0]];
             Arrays.fill(labels, -1);
         } else {
-            Dataset ds = Datasets.load(data);
+            Dataset ds = Datasets.load(data, indices != null || limit == null ? Integer.MAX_VALUE : limit, net.classNames());
             if (!ds.sampleShape().equals(want)) {
                 throw new IllegalArgumentException("model " + model + " takes inputs of shape " + want + " but " + data
                         + " has samples of shape " + ds.sampleShape());

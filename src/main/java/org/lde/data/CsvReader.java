@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
@@ -30,12 +29,16 @@ import org.lde.tensor.Tensor;
  * value must be a decimal number ({@code 12}, {@code -0.5}, {@code 1.5e-3}; spaces around it are
  * allowed); an empty field, {@code NaN}, {@code Inf}, a value that overflows a double, or anything
  * else is an error naming file, line and column (1-based line; column both by number, 1-based, and
- * by name). An empty or blank line is an error too (the file may end with a newline).
+ * by name). An empty or blank line is an error too (the file may end with a newline), and so is a
+ * line longer than {@link #MAX_LINE_CHARS} characters (so an endless input such as {@code /dev/zero}
+ * ends in an error, not an exhausted heap).
  *
- * <p>One column is the label (default: the last one): for classification its values must be
- * integers; the distinct values, sorted, become classes {@code 0..K-1} whose names are the values'
- * text (e.g. {@code "0", "1"}), unless explicit class names are given, in which case the values must
- * already be {@code 0..K-1}. For regression the label column is the target ({@code [N, 1]}). The
+ * <p>One column is the label (default: the last one). For classification, labels keep their
+ * meaning and are never renumbered: without class names a label is a non-negative integer class
+ * index, taken as written (classes {@code "0".."max"}); with class names (the model's, in the CLI) a
+ * label is matched first by name (it equals a class name) and otherwise as a declared index
+ * {@code 0..K-1}; anything else is an error naming the line and the value. The data set's source
+ * states the mapping used. For regression the label column is the target ({@code [N, 1]}). The
  * other columns, in file order, are the features: inputs {@code [N, F]}, feature names from the
  * header. For z-score standardisation see {@link Standardization}.
  */
@@ -115,9 +118,14 @@ public final class CsvReader {
 
     /** Reads {@code file}; the data set is named after the file name without {@code .csv}/{@code .gz}. */
     public static Dataset read(Path file, Options options) {
+        return read(file, options, Integer.MAX_VALUE);
+    }
+
+    /** {@link #read(Path, Options)} reading only the first {@code limit} data lines (the rest is not read). */
+    public static Dataset read(Path file, Options options, int limit) {
         String base = file.getFileName().toString().replaceFirst("\\.gz$", "").replaceFirst("\\.csv$", "");
         try (InputStream in = DataStreams.open(file)) {
-            return read(in, file.toString(), base, "csv " + file, options);
+            return read(in, file.toString(), base, "csv " + file, options, limit);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -128,11 +136,23 @@ public final class CsvReader {
      * messages.
      */
     static Dataset read(InputStream in, String where, String name, String source, Options options) {
+        return read(in, where, name, source, options, Integer.MAX_VALUE);
+    }
+
+    /** The longest line read (in characters): an endless input without line ends is an error, not an exhausted heap. */
+    public static final int MAX_LINE_CHARS = 1 << 22;
+    /** The most classes a label column may declare by integer codes (each code up to this minus one). */
+    public static final int MAX_CLASSES = 1 << 16;
+
+    static Dataset read(InputStream in, String where, String name, String source, Options options, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException(where + ": limit must be at least 1, got " + limit);
+        }
         Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
         BufferedReader br = new BufferedReader(reader, 1 << 16);
         try {
-            String headerLine = br.readLine();
+            String headerLine = readLine(br, where, 1);
             if (headerLine == null) {
                 throw new DataFormatException(where + ": file is empty (expected a header line)");
             }
@@ -165,7 +185,7 @@ public final class CsvReader {
             List<double[]> rows = new ArrayList<>();
             List<String> labelText = new ArrayList<>();
             int lineNo = 1;
-            for (String line; (line = br.readLine()) != null; ) {
+            for (String line; rows.size() < limit && (line = readLine(br, where, lineNo + 1)) != null; ) {
                 lineNo++;
                 if (line.isBlank()) {
                     throw new DataFormatException(where + ": line " + lineNo + " is empty (every line after the header must be a sample)");
@@ -204,57 +224,124 @@ public final class CsvReader {
                 }
                 return Dataset.regression(name, inputs, Tensor.of(Shape.of(n, 1), t), features, src + " (regression target)");
             }
-            long[] codes = new long[n];
-            for (int i = 0; i < n; i++) {
-                String s = labelText.get(i);
-                if (s.isEmpty()) {
-                    throw new DataFormatException(where + ": line " + (i + 2) + ", column " + (label + 1) + " ('" + labelName
-                            + "'): missing class label");
-                }
-                if (!INTEGER.matcher(s).matches()) {
-                    throw new DataFormatException(where + ": line " + (i + 2) + ", column " + (label + 1) + " ('" + labelName
-                            + "'): class label '" + s + "' is not an integer");
-                }
-                try {
-                    codes[i] = Long.parseLong(s);
-                } catch (NumberFormatException e) {
-                    throw new DataFormatException(where + ": line " + (i + 2) + ", column " + (label + 1) + " ('" + labelName
-                            + "'): class label '" + s + "' is out of range");
-                }
-            }
             int[] labels = new int[n];
-            List<String> classNames;
-            if (!options.classNames().isEmpty()) {
-                int k = options.classNames().size();
-                for (int i = 0; i < n; i++) {
-                    if (codes[i] < 0 || codes[i] >= k) {
-                        throw new DataFormatException(where + ": line " + (i + 2) + ", column " + (label + 1) + " ('" + labelName
-                                + "'): class label " + codes[i] + " is outside 0.." + (k - 1) + " (" + k + " class names given)");
-                    }
-                    labels[i] = (int) codes[i];
+            List<String> classNames = options.classNames();
+            String mapping = classNames.isEmpty() ? labelsByCode(labelText, labels, where, label, labelName)
+                    : labelsByClass(labelText, labels, classNames, where, label, labelName);
+            if (classNames.isEmpty()) {
+                int k = 0;
+                for (int l : labels) {
+                    k = Math.max(k, l + 1);
                 }
-                classNames = options.classNames();
-            } else {
-                TreeSet<Long> distinct = new TreeSet<>();
-                for (long c : codes) {
-                    distinct.add(c);
+                List<String> codes = new ArrayList<>();
+                for (int i = 0; i < k; i++) {
+                    codes.add(Integer.toString(i));
                 }
-                Map<Long, Integer> index = new HashMap<>();
-                classNames = new ArrayList<>();
-                for (long c : distinct) {
-                    index.put(c, classNames.size());
-                    classNames.add(Long.toString(c));
-                }
-                for (int i = 0; i < n; i++) {
-                    labels[i] = index.get(codes[i]);
-                }
+                classNames = codes;
             }
-            return Dataset.classification(name, inputs, labels, classNames, features, src + " (classes " + classNames + ")");
+            return Dataset.classification(name, inputs, labels, classNames, features, src + " (" + mapping + ")");
         } catch (CharacterCodingException e) {
             throw new DataFormatException(where + ": not valid UTF-8 text: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(where + ": read failed: " + e.getMessage(), e);
         }
+    }
+
+    /** One line, at most {@link #MAX_LINE_CHARS} characters; null at the end of the input. */
+    private static String readLine(BufferedReader br, String where, int lineNo) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+            int c = br.read();
+            if (c < 0) {
+                return sb.length() == 0 ? null : sb.toString();
+            }
+            if (c == '\n') {
+                int last = sb.length() - 1;
+                return last >= 0 && sb.charAt(last) == '\r' ? sb.substring(0, last) : sb.toString();
+            }
+            if (sb.length() >= MAX_LINE_CHARS) {
+                throw new DataFormatException(where + ": line " + lineNo + " is longer than " + MAX_LINE_CHARS
+                        + " characters (an endless input, or not a CSV file?)");
+            }
+            sb.append((char) c);
+        }
+    }
+
+    /**
+     * Without class names, a label is its own class index: a non-negative integer code, taken as it
+     * is (never renumbered by the values present).
+     */
+    private static String labelsByCode(List<String> text, int[] labels, String where, int label, String labelName) {
+        for (int i = 0; i < labels.length; i++) {
+            String at = where + ": line " + (i + 2) + ", column " + (label + 1) + " ('" + labelName + "'): ";
+            String s = text.get(i);
+            if (s.isEmpty()) {
+                throw new DataFormatException(at + "missing class label");
+            }
+            if (!INTEGER.matcher(s).matches()) {
+                throw new DataFormatException(at + "class label '" + s + "' is not an integer class index "
+                        + "(labels by name need the model's class names)");
+            }
+            long c;
+            try {
+                c = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                c = Long.MAX_VALUE;
+            }
+            if (c < 0 || c >= MAX_CLASSES) {
+                throw new DataFormatException(at + "class label '" + s + "' is not a class index in 0.." + (MAX_CLASSES - 1));
+            }
+            labels[i] = (int) c;
+        }
+        return "labels are class indices as written";
+    }
+
+    /**
+     * With class names (usually the model's), a label names its class: first by name (the label
+     * equals a class name), otherwise by declared index {@code 0..K-1}. Anything else is an error.
+     */
+    private static String labelsByClass(List<String> text, int[] labels, List<String> classes, String where, int label,
+                                        String labelName) {
+        Map<String, Integer> byName = new HashMap<>();
+        for (int k = classes.size() - 1; k >= 0; k--) {
+            byName.put(classes.get(k), k);
+        }
+        java.util.TreeMap<String, Integer> used = new java.util.TreeMap<>();
+        for (int i = 0; i < labels.length; i++) {
+            String s = text.get(i);
+            Integer k = byName.get(s);
+            if (k == null && INTEGER.matcher(s).matches()) {
+                try {
+                    long c = Long.parseLong(s);
+                    k = c >= 0 && c < classes.size() ? (int) c : null;
+                } catch (NumberFormatException e) {
+                    k = null;
+                }
+            }
+            if (k == null) {
+                throw new DataFormatException(where + ": line " + (i + 2) + ", column " + (label + 1) + " ('" + labelName
+                        + "'): class label '" + s + "' is neither one of the " + classes.size() + " class names "
+                        + abbreviate(classes.toString()) + " nor a class index 0.." + (classes.size() - 1));
+            }
+            labels[i] = k;
+            used.put(s, k);
+        }
+        StringBuilder m = new StringBuilder("labels matched to classes by name, else by index:");
+        int shown = 0;
+        for (Map.Entry<String, Integer> e : used.entrySet()) {
+            if (shown++ == 20) {
+                m.append(" ...");
+                break;
+            }
+            m.append(' ').append('\'').append(e.getKey()).append("' -> ").append(e.getValue()).append(" '")
+                    .append(classes.get(e.getValue())).append('\'').append(',');
+        }
+        m.setLength(m.length() - (m.charAt(m.length() - 1) == ',' ? 1 : 0));
+        return m.toString();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 197) + "...";
     }
 
     private static int labelColumn(List<String> header, Options o, String where) {

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /** Opening files and resources, transparently un-gzipping them (detected by content, not name). */
 final class DataStreams {
@@ -61,14 +60,60 @@ final class DataStreams {
         in.reset();
         if (b0 == GZIP_MAGIC_0 && b1 == GZIP_MAGIC_1) {
             try {
-                return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
-            } catch (IOException e) {
+                return new BufferedInputStream(new StrictGzipInputStream(in, name), 1 << 16);
+            } catch (IOException | RuntimeException e) {
                 in.close();
-                throw new DataFormatException(name + ": starts with the gzip magic 1f 8b but its gzip header is invalid: "
-                        + e.getMessage(), e);
+                throw e;
             }
         }
         return in;
+    }
+
+    /**
+     * The size in bytes of {@code file} when it is a regular, uncompressed file (so that a header's
+     * declared size can be checked against it before anything is allocated), otherwise -1 (gzip
+     * content, devices, pipes).
+     */
+    static long plainSize(Path file) {
+        try {
+            return Files.isRegularFile(file) && !isGzip(file) ? Files.size(file) : -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads up to {@code want} bytes, allocating only as they arrive (so a header that declares
+     * more than the stream holds never costs more memory than the bytes that are there).
+     */
+    static byte[] readUpTo(InputStream in, long want) throws IOException {
+        byte[] data = new byte[(int) Math.min(want, 1 << 20)];
+        int n = 0;
+        while (n < want) {
+            if (n == data.length) {
+                data = java.util.Arrays.copyOf(data, (int) Math.min(want, 2L * data.length));
+            }
+            int r = in.read(data, n, data.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        return n == data.length ? data : java.util.Arrays.copyOf(data, n);
+    }
+
+    /** Reads and discards up to {@code count} bytes; returns how many there were. */
+    static long skipUpTo(InputStream in, long count) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long done = 0;
+        while (done < count) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, count - done));
+            if (r < 0) {
+                break;
+            }
+            done += r;
+        }
+        return done;
     }
 
     /** True if the file starts with the gzip magic bytes. */

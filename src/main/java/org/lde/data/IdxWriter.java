@@ -4,11 +4,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.lde.io.AtomicFiles;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -53,11 +53,7 @@ public final class IdxWriter {
     /** Writes u8 {@code data} with dimensions {@code dims} to {@code file}. */
     public static void write(Path file, int[] dims, byte[] data, boolean gzip) {
         byte[] bytes = toBytes(dims, data, gzip);
-        try {
-            Files.write(file, bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
-        }
+        AtomicFiles.writeBytes(file, bytes);
     }
 
     /**

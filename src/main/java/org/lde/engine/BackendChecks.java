@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import org.lde.engine.dual.DualLinearization;
-import org.lde.engine.cpu.Window2d;
 import org.lde.model.AvgPool2d;
 import org.lde.model.BatchNorm2d;
 import org.lde.model.Conv2d;
@@ -105,6 +104,39 @@ public final class BackendChecks {
         }
         x.requireFinite("input x");
         return s.dim(0);
+    }
+
+    /**
+     * Checks a batch of inputs for {@code net}: as {@link #checkInput(Tensor, Shape)}, and then that the
+     * batch of {@code N} fits ({@link Network#checkBatch}: {@code N} times the largest activation at most
+     * {@link Network#MAX_VALUES}, else a message naming the layer and the largest batch that fits).
+     * Returns {@code N}.
+     */
+    public static int checkInput(Tensor x, Network net) {
+        int n = checkInput(x, net.inputShape());
+        net.checkBatch(n);
+        return n;
+    }
+
+    /**
+     * Checks that a reverse pass of {@code n} samples with {@code s} seeds each, pulled back to the input
+     * of layer {@code downTo} (0: the network's input), fits in arrays: the result {@code [N, S, size]}
+     * must hold at most {@link Network#MAX_VALUES} values, and so must the gradient rows carried at once
+     * through every layer from the output down to {@code downTo}: all {@code N S} rows when
+     * {@code wholeBatchAtOnce}, else the {@code S} rows of one sample (a backend that splits the samples
+     * into groups). Fails with {@link Network#checkRows}'s message naming the layer and the most rows
+     * that fit.
+     */
+    public static void checkReverseSize(Network net, int n, int s, int downTo, boolean wholeBatchAtOnce) {
+        long rows = (long) n * s;
+        String what = "a reverse pass of N = " + n + " samples x S = " + s + " seeds (" + rows + " rows)";
+        net.checkRows(rows, what, "row", "for the result", "rows (N x S) per pass", downTo, downTo);
+        if (wholeBatchAtOnce) {
+            net.checkRows(rows, what, "row", "for the pass", "rows (N x S) per pass", downTo, net.layers().size());
+        } else {
+            net.checkRows(s, "S = " + s + " seeds of one sample", "row", "for one sample", "seeds per sample", downTo,
+                    net.layers().size());
+        }
     }
 
     /**

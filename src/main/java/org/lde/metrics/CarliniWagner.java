@@ -30,13 +30,22 @@ public final class CarliniWagner {
     private final double kappa;
 
     public CarliniWagner(int binarySteps, int iterations, double learningRate, double initialConst, double kappa) {
-        if (binarySteps < 1 || iterations < 1) {
-            throw new IllegalArgumentException("CW needs >= 1 binary steps and iterations, got " + binarySteps + ", " + iterations);
+        if (binarySteps < 1) {
+            throw new IllegalArgumentException("CW binarySteps (the number of binary-search steps on c) must be >= 1, got "
+                    + binarySteps);
         }
-        if (!(learningRate > 0) || !(initialConst > 0) || !(kappa >= 0) || !Double.isFinite(learningRate)
-                || !Double.isFinite(initialConst) || !Double.isFinite(kappa)) {
-            throw new IllegalArgumentException("CW learning rate and initial constant must be positive and kappa >= 0, got "
-                    + learningRate + ", " + initialConst + ", " + kappa);
+        if (iterations < 1) {
+            throw new IllegalArgumentException("CW iterations (the number of Adam steps per binary-search step) must be >= 1,"
+                    + " got " + iterations);
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("CW learningRate must be positive and finite, got " + learningRate);
+        }
+        if (!(initialConst > 0) || !Double.isFinite(initialConst)) {
+            throw new IllegalArgumentException("CW initialConst c_0 must be positive and finite, got " + initialConst);
+        }
+        if (!(kappa >= 0) || !Double.isFinite(kappa)) {
+            throw new IllegalArgumentException("CW kappa must be finite and >= 0, got " + kappa);
         }
         this.binarySteps = binarySteps;
         this.iterations = iterations;

@@ -40,14 +40,9 @@ public final class Pgd {
      */
     public Pgd(Norm norm, double eps, double stepSize, int steps, boolean randomStart, long seed) {
         this.norm = Objects.requireNonNull(norm, "norm");
-        if (!(eps >= 0) || !Double.isFinite(eps)) {
-            throw new IllegalArgumentException("PGD budget eps must be finite and >= 0, got " + eps);
-        }
+        checkBudgetAndSteps(eps, steps);
         if (!(stepSize > 0) || !Double.isFinite(stepSize)) {
-            throw new IllegalArgumentException("PGD step size must be positive and finite, got " + stepSize);
-        }
-        if (steps < 1) {
-            throw new IllegalArgumentException("PGD steps must be >= 1, got " + steps);
+            throw new IllegalArgumentException("PGD step size alpha must be positive and finite, got " + stepSize);
         }
         this.eps = eps;
         this.stepSize = stepSize;
@@ -58,7 +53,18 @@ public final class Pgd {
 
     /** {@code steps} steps of size {@code 2.5 eps / steps}, random start, seed 1. */
     public static Pgd of(Norm norm, double eps, int steps) {
+        checkBudgetAndSteps(eps, steps); // before the step size is derived from them
         return new Pgd(norm, eps, eps > 0 ? 2.5 * eps / steps : 1e-3, steps, true, 1);
+    }
+
+    /** The budget (finite, {@code >= 0}) and the count of steps ({@code >= 1}), each named in its own message. */
+    private static void checkBudgetAndSteps(double eps, int steps) {
+        if (!(eps >= 0) || !Double.isFinite(eps)) {
+            throw new IllegalArgumentException("PGD budget eps must be finite and >= 0, got " + eps);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("PGD steps (the number of gradient steps) must be >= 1, got " + steps);
+        }
     }
 
     public String describe() {

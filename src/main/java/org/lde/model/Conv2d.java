@@ -35,12 +35,11 @@ public record Conv2d(String name, int inChannels, int outChannels, int kernelH, 
         if (s.rank() != 3 || s.dim(0) != inChannels) {
             throw Layer.shapeError(this, "[" + inChannels + ", H, W]", s);
         }
-        int oh = (s.dim(1) + 2 * padH - kernelH) / strideH + 1;
-        int ow = (s.dim(2) + 2 * padW - kernelW) / strideW + 1;
-        if (s.dim(1) + 2 * padH < kernelH || s.dim(2) + 2 * padW < kernelW) {
+        if (s.dim(1) + 2L * padH < kernelH || s.dim(2) + 2L * padW < kernelW) {
             throw Layer.shapeError(this, "a padded image at least as large as the " + kernelH + "x" + kernelW + " kernel", s);
         }
-        return Shape.of(outChannels, oh, ow);
+        return Shape.of(outChannels, Pooling.outputDim(this, s, s.dim(1), padH, kernelH, strideH),
+                Pooling.outputDim(this, s, s.dim(2), padW, kernelW, strideW));
     }
 
     @Override

@@ -1,9 +1,6 @@
 package org.lde.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,22 +11,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
+import org.lde.io.AtomicFiles;
 import org.lde.tensor.Shape;
-import org.lde.tensor.Tensor;
 
 /**
  * Reads and writes LDE model files: <a href="https://github.com/huggingface/safetensors">safetensors</a>
@@ -94,14 +81,11 @@ public final class ModelFile {
             "flatten", "dense");
     /** Largest header accepted (the limit of the reference safetensors implementation). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
+    /** Largest model file read (the largest Java byte array); larger files are refused with a {@link ModelFileException}. */
+    public static final int MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private static final String METADATA = "__metadata__";
-    private static final String NUM_BATCHES_TRACKED = "num_batches_tracked";
-    /** Configured once here and never changed afterwards (Jackson mappers are thread-safe then). */
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final JsonMapper JSON = ModelJson.JSON;
 
     private ModelFile() {
     }
@@ -119,28 +103,10 @@ public final class ModelFile {
      */
     public static void save(Network network, Path path) {
         byte[] bytes = toBytes(network);
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model file '" + path + "': " + e, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is the one to report
-                }
-            }
+            AtomicFiles.writeBytes(path, bytes);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write model file '" + path + "': " + e.getCause(), e.getCause());
         }
     }
 
@@ -223,20 +189,52 @@ public final class ModelFile {
      * @throws UncheckedIOException naming the file when it cannot be read
      */
     public static Network load(Path path) {
-        byte[] bytes;
+        long size;
         try {
-            bytes = Files.readAllBytes(path);
+            size = Files.size(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model file '" + path + "': " + e, e);
+        }
+        if (size > MAX_FILE_BYTES) {
+            throw tooLarge(path.toString(), size + " bytes");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path)) {
+            bytes = readAtMost(in, path.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model file '" + path + "': " + e, e);
         }
         return fromBytes(bytes, path.toString());
     }
 
+    /** The whole stream, or a {@link ModelFileException} as soon as it passes {@link #MAX_FILE_BYTES}. */
+    private static byte[] readAtMost(InputStream in, String source) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_FILE_BYTES);
+        if (in.read() >= 0) {
+            throw tooLarge(source, "more than " + MAX_FILE_BYTES + " bytes");
+        }
+        return bytes;
+    }
+
+    private static ModelFileException tooLarge(String source, String size) {
+        return new ModelFileException(source, "the file has " + size + "; LDE reads model files of at most "
+                + MAX_FILE_BYTES + " bytes (2 GiB, the largest Java array), so this model is refused");
+    }
+
     /**
      * {@link #load(Path)} followed by {@link Network#folded()}: what backends and the CLI use.
      */
     public static Network open(Path path) {
-        return load(path).folded();
+        return folded(load(path), path.toString());
+    }
+
+    /** {@link Network#folded()}, its errors (a fold that overflows to infinity) naming the source. */
+    private static Network folded(Network n, String source) {
+        try {
+            return n.folded();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(source, e.getMessage(), e);
+        }
     }
 
     /**
@@ -246,7 +244,7 @@ public final class ModelFile {
     public static Network read(InputStream in, String sourceName) {
         byte[] bytes;
         try {
-            bytes = in.readAllBytes();
+            bytes = readAtMost(in, sourceName);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model file '" + sourceName + "': " + e, e);
         }
@@ -282,7 +280,7 @@ public final class ModelFile {
 
     /** {@link #loadResource(String)} followed by {@link Network#folded()}. */
     public static Network openResource(String classpathResourcePath) {
-        return loadResource(classpathResourcePath).folded();
+        return folded(loadResource(classpathResourcePath), "classpath:" + classpathResourcePath);
     }
 
     /**
@@ -291,7 +289,14 @@ public final class ModelFile {
      * @throws ModelFileException naming {@code sourceName} and the problem
      */
     public static Network fromBytes(byte[] bytes, String sourceName) {
-        return new Reader(bytes, sourceName).read();
+        try {
+            return new ArchitectureReader(new SafetensorsHeader(bytes, sourceName)).build();
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (IllegalArgumentException | IllegalStateException | ArithmeticException | IndexOutOfBoundsException e) {
+            // the readers check what they know of; anything else the content provokes still names the file
+            throw new ModelFileException(sourceName, "invalid content: " + e, e);
+        }
     }
 
     /** The architecture JSON (compact, fixed key order) that {@link #toBytes(Network)} stores. */
@@ -353,435 +358,6 @@ public final class ModelFile {
         return "flat index " + flat + " (index " + Arrays.toString(idx) + ")";
     }
 
-    // ------------------------------------------------------------------------------------------
-    // reading
-
-    /** Element types of safetensors; the readable ones carry a decoder. */
-    private enum DType {
-        F64(8), F32(4), F16(2), BF16(2), I64(8),
-        BOOL(1), U8(1), I8(1), I16(2), U16(2), I32(4), U32(4), U64(8), F8_E5M2(1), F8_E4M3(1);
-
-        final int bytes;
-
-        DType(int bytes) {
-            this.bytes = bytes;
-        }
-
-        boolean isFloat() {
-            return this == F64 || this == F32 || this == F16 || this == BF16;
-        }
-
-        static DType parse(String s) {
-            for (DType d : values()) {
-                if (d.name().equals(s)) {
-                    return d;
-                }
-            }
-            return null;
-        }
-    }
-
-    /** One header entry, validated against itself and the data section length. */
-    private record Entry(String name, DType dtype, Shape shape, long begin, long end) {
-    }
-
-    /** Reads one file; a new instance per call (no shared state). */
-    private static final class Reader {
-        private final byte[] bytes;
-        private final String src;
-        private long dataStart;
-        private long dataLength;
-
-        Reader(byte[] bytes, String src) {
-            this.bytes = bytes;
-            this.src = src;
-        }
-
-        ModelFileException fail(String problem) {
-            return new ModelFileException(src, problem);
-        }
-
-        Network read() {
-            if (bytes.length < 8) {
-                throw fail("the file has " + bytes.length
-                        + " bytes, fewer than the 8-byte header length that starts a safetensors file");
-            }
-            long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (n < 0 || n > MAX_HEADER_BYTES) {
-                throw fail("header length " + Long.toUnsignedString(n) + " is absurd (at most " + MAX_HEADER_BYTES
-                        + " bytes allowed); this is not a safetensors file");
-            }
-            if (n > bytes.length - 8L) {
-                throw fail("header length " + n + " is larger than the " + (bytes.length - 8L)
-                        + " bytes that follow it (truncated file, or not a safetensors file)");
-            }
-            dataStart = 8 + n;
-            dataLength = bytes.length - dataStart;
-            JsonNode root;
-            try {
-                root = JSON.readTree(bytes, 8, (int) n);
-            } catch (IOException e) {
-                throw fail("the header is not valid JSON: " + jsonMessage(e));
-            }
-            if (root == null || root.isMissingNode()) {
-                throw fail("the header is empty (expected a JSON object)");
-            }
-            if (!root.isObject()) {
-                throw fail("the header must be a JSON object, got " + typeName(root));
-            }
-            JsonNode metaNode = null;
-            Map<String, Entry> entries = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, JsonNode>> it = root.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> f = it.next();
-                if (f.getKey().equals(METADATA)) {
-                    metaNode = f.getValue();
-                } else {
-                    entries.put(f.getKey(), entry(f.getKey(), f.getValue()));
-                }
-            }
-            checkLayout(entries);
-            String archText = architectureText(metaNode);
-            JsonNode arch;
-            try {
-                arch = JSON.readTree(archText);
-            } catch (IOException e) {
-                throw fail("metadata '" + ARCHITECTURE_KEY + "' is not valid JSON: " + jsonMessage(e));
-            }
-            return build(arch, entries);
-        }
-
-        // ---- header entries
-
-        Entry entry(String name, JsonNode node) {
-            String w = "tensor '" + name + "'";
-            if (!node.isObject()) {
-                throw fail(w + ": header entry must be an object with dtype, shape and data_offsets, got " + typeName(node));
-            }
-            for (Iterator<String> k = node.fieldNames(); k.hasNext(); ) {
-                String key = k.next();
-                if (!key.equals("dtype") && !key.equals("shape") && !key.equals("data_offsets")) {
-                    throw fail(w + ": unknown header field '" + key + "' (expected dtype, shape, data_offsets)");
-                }
-            }
-            JsonNode dt = node.get("dtype");
-            if (dt == null || !dt.isTextual()) {
-                throw fail(w + ": 'dtype' is " + (dt == null ? "missing" : "not a string but " + typeName(dt)));
-            }
-            DType dtype = DType.parse(dt.textValue());
-            if (dtype == null) {
-                throw fail(w + ": unknown dtype '" + dt.textValue() + "'; safetensors dtypes are "
-                        + Arrays.toString(DType.values()) + ", of which LDE reads F64, F32, F16, BF16");
-            }
-            JsonNode sh = node.get("shape");
-            if (sh == null || !sh.isArray()) {
-                throw fail(w + ": 'shape' is " + (sh == null ? "missing" : "not an array but " + typeName(sh)));
-            }
-            int[] dims = new int[sh.size()];
-            long count = 1;
-            for (int i = 0; i < dims.length; i++) {
-                JsonNode d = sh.get(i);
-                if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
-                    throw fail(w + ": shape " + sh + " must hold non-negative integers, entry " + i + " is " + d);
-                }
-                dims[i] = d.intValue();
-                count *= dims[i];
-                if (count > Integer.MAX_VALUE) {
-                    throw fail(w + ": shape " + sh + " has too many elements");
-                }
-            }
-            Shape shape = Shape.of(dims);
-            JsonNode off = node.get("data_offsets");
-            if (off == null || !off.isArray() || off.size() != 2) {
-                throw fail(w + ": 'data_offsets' must be an array [begin, end], got " + (off == null ? "nothing" : off));
-            }
-            long[] be = new long[2];
-            for (int i = 0; i < 2; i++) {
-                JsonNode d = off.get(i);
-                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.longValue() < 0) {
-                    throw fail(w + ": data_offsets " + off + " must be two non-negative integers");
-                }
-                be[i] = d.longValue();
-            }
-            if (be[1] < be[0]) {
-                throw fail(w + ": data_offsets " + off + " end before they begin");
-            }
-            long need = count * dtype.bytes;
-            if (be[1] - be[0] != need) {
-                throw fail(w + ": data_offsets " + off + " span " + (be[1] - be[0]) + " bytes, but dtype " + dtype
-                        + " and shape " + shape + " need " + need + " bytes");
-            }
-            if (be[1] > dataLength) {
-                throw fail(w + ": data_offsets " + off + " go past the end of the data section, which has only "
-                        + dataLength + " bytes: the data section is truncated or the offsets are out of range");
-            }
-            return new Entry(name, dtype, shape, be[0], be[1]);
-        }
-
-        /** Offsets must tile the data section exactly: no overlap, no holes, nothing after the end. */
-        void checkLayout(Map<String, Entry> entries) {
-            List<Entry> sorted = new ArrayList<>(entries.values());
-            sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-            long pos = 0;
-            Entry prev = null;
-            for (Entry e : sorted) {
-                if (e.begin() < pos) {
-                    throw fail("tensors '" + prev.name() + "' (bytes [" + prev.begin() + ", " + prev.end() + ")) and '"
-                            + e.name() + "' (bytes [" + e.begin() + ", " + e.end() + ")) overlap");
-                }
-                if (e.begin() > pos) {
-                    throw fail("bytes [" + pos + ", " + e.begin() + ") of the data section belong to no tensor "
-                            + "(safetensors forbids holes); next tensor is '" + e.name() + "'");
-                }
-                pos = e.end();
-                if (e.end() > e.begin()) {
-                    prev = e;
-                }
-            }
-            if (pos != dataLength) {
-                throw fail("the data section has " + dataLength + " bytes but the tensors end at byte " + pos + ": "
-                        + (dataLength - pos) + " bytes after the last tensor belong to no tensor");
-            }
-        }
-
-        String architectureText(JsonNode meta) {
-            if (meta == null) {
-                throw fail("the header has no '" + METADATA + "'; an LDE model stores its architecture there under '"
-                        + ARCHITECTURE_KEY + "'");
-            }
-            if (!meta.isObject()) {
-                throw fail("'" + METADATA + "' must be an object of strings, got " + typeName(meta));
-            }
-            List<String> keys = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                keys.add(f.getKey());
-                if (!f.getValue().isTextual()) {
-                    throw fail("'" + METADATA + "' value of '" + f.getKey() + "' must be a string (safetensors rule), got "
-                            + typeName(f.getValue()));
-                }
-                if (f.getKey().startsWith("lde.") && !f.getKey().equals(ARCHITECTURE_KEY)
-                        && !f.getKey().equals(VERSION_KEY)) {
-                    throw fail("unknown metadata key '" + f.getKey() + "' (LDE format version " + FORMAT_VERSION
-                            + " knows " + VERSION_KEY + " and " + ARCHITECTURE_KEY + ")");
-                }
-            }
-            JsonNode v = meta.get(VERSION_KEY);
-            if (v != null && !v.textValue().equals(FORMAT_VERSION)) {
-                throw fail("unsupported " + VERSION_KEY + " '" + v.textValue() + "'; this reader knows version "
-                        + FORMAT_VERSION);
-            }
-            JsonNode a = meta.get(ARCHITECTURE_KEY);
-            if (a == null) {
-                throw fail("'" + METADATA + "' has no '" + ARCHITECTURE_KEY + "' (keys present: " + keys + ")");
-            }
-            return a.textValue();
-        }
-
-        // ---- architecture
-
-        Network build(JsonNode arch, Map<String, Entry> entries) {
-            Obj top = new Obj(this, "architecture", arch, Set.of("input", "task", "classes", "domain", "layers"));
-            int[] input = top.intArray("input", -1, 1);
-            Task task = Task.CLASSIFICATION;
-            if (top.has("task")) {
-                String t = top.text("task");
-                if (t.equals("classification")) {
-                    task = Task.CLASSIFICATION;
-                } else if (t.equals("regression")) {
-                    task = Task.REGRESSION;
-                } else {
-                    throw top.error("field 'task' must be \"classification\" or \"regression\", got \"" + t + "\"");
-                }
-            }
-            List<String> classes = top.has("classes") ? top.textArray("classes") : List.of();
-            double lo = 0;
-            double hi = 1;
-            if (top.has("domain")) {
-                double[] dom = top.numberArray("domain", 2);
-                lo = dom[0];
-                hi = dom[1];
-            }
-            JsonNode layersNode = top.required("layers");
-            if (!layersNode.isArray()) {
-                throw top.error("field 'layers' must be an array, got " + typeName(layersNode));
-            }
-            if (layersNode.isEmpty()) {
-                throw top.error("field 'layers' is empty");
-            }
-            Map<String, String> owner = new TreeMap<>();
-            List<Layer> layers = new ArrayList<>();
-            Set<String> used = new HashSet<>();
-            for (int i = 0; i < layersNode.size(); i++) {
-                Layer l = layer(i, layersNode.get(i), entries, used, owner);
-                layers.add(l);
-            }
-            List<String> unused = new ArrayList<>();
-            for (Entry e : entries.values()) {
-                if (!used.contains(e.name())) {
-                    unused.add("'" + e.name() + "' (" + e.dtype() + " " + e.shape() + ")");
-                }
-            }
-            if (!unused.isEmpty()) {
-                throw fail(unused.size() + " tensor(s) in the file are used by no layer: " + String.join(", ", unused)
-                        + "; layers use " + owner.keySet());
-            }
-            try {
-                return new Network(Shape.of(input), layers, task, classes, lo, hi);
-            } catch (IllegalArgumentException e) {
-                throw new ModelFileException(src, "invalid network: " + e.getMessage(), e);
-            }
-        }
-
-        Layer layer(int i, JsonNode node, Map<String, Entry> entries, Set<String> used, Map<String, String> owner) {
-            String where0 = "architecture: layers[" + i + "]";
-            if (!node.isObject()) {
-                throw fail(where0 + " must be an object, got " + typeName(node));
-            }
-            JsonNode kindNode = node.get("kind");
-            JsonNode nameNode = node.get("name");
-            if (nameNode == null || !nameNode.isTextual()) {
-                throw fail(where0 + ": field 'name' is " + (nameNode == null ? "missing" : "not a string but "
-                        + typeName(nameNode)) + " (every layer needs a name)");
-            }
-            String name = nameNode.textValue();
-            String where1 = where0 + " '" + name + "'";
-            if (kindNode == null || !kindNode.isTextual()) {
-                throw fail(where1 + ": field 'kind' is " + (kindNode == null ? "missing" : "not a string but "
-                        + typeName(kindNode)) + "; known kinds are " + LAYER_KINDS);
-            }
-            String kind = kindNode.textValue();
-            Set<String> allowed;
-            switch (kind) {
-                case "conv2d":
-                    allowed = Set.of("name", "kind", "in_channels", "out_channels", "kernel", "stride", "padding");
-                    break;
-                case "batchnorm2d":
-                    allowed = Set.of("name", "kind", "num_features", "eps");
-                    break;
-                case "maxpool2d":
-                case "avgpool2d":
-                    allowed = Set.of("name", "kind", "kernel", "stride", "padding");
-                    break;
-                case "dense":
-                    allowed = Set.of("name", "kind", "in_features", "out_features");
-                    break;
-                case "relu":
-                case "flatten":
-                    allowed = Set.of("name", "kind");
-                    break;
-                default:
-                    throw fail(where1 + ": unknown layer kind '" + kind + "'; known kinds are " + LAYER_KINDS);
-            }
-            Obj o = new Obj(this, where1 + " (" + kind + ")", node, allowed);
-            String where = "layer '" + name + "' (" + kind + ")";
-            try {
-                switch (kind) {
-                    case "conv2d": {
-                        int cin = o.positiveInt("in_channels");
-                        int cout = o.positiveInt("out_channels");
-                        int[] k = o.intArray("kernel", 2, 1);
-                        int[] s = o.intArray("stride", 2, 1);
-                        int[] p = o.intArray("padding", 2, 0);
-                        Tensor w = tensor(entries, used, owner, where, name + ".weight", Shape.of(cout, cin, k[0], k[1]));
-                        Tensor b = tensor(entries, used, owner, where, name + ".bias", Shape.of(cout));
-                        return new Conv2d(name, cin, cout, k[0], k[1], s[0], s[1], p[0], p[1], w, b);
-                    }
-                    case "batchnorm2d": {
-                        int c = o.positiveInt("num_features");
-                        double eps = o.number("eps");
-                        Shape cs = Shape.of(c);
-                        Tensor w = tensor(entries, used, owner, where, name + ".weight", cs);
-                        Tensor b = tensor(entries, used, owner, where, name + ".bias", cs);
-                        Tensor m = tensor(entries, used, owner, where, name + ".running_mean", cs);
-                        Tensor v = tensor(entries, used, owner, where, name + ".running_var", cs);
-                        String nbt = name + "." + NUM_BATCHES_TRACKED;
-                        Entry e = entries.get(nbt);
-                        if (e != null) {
-                            if (e.dtype() != DType.I64 || e.shape().rank() != 0) {
-                                throw fail("tensor '" + nbt + "' must be PyTorch's I64 scalar (shape []), got "
-                                        + e.dtype() + " " + e.shape());
-                            }
-                            used.add(nbt); // PyTorch's training counter: accepted and ignored
-                            owner.put(nbt, name);
-                        }
-                        return new BatchNorm2d(name, c, w, b, m, v, eps);
-                    }
-                    case "maxpool2d":
-                    case "avgpool2d": {
-                        int[] k = o.intArray("kernel", 2, 1);
-                        int[] s = o.intArray("stride", 2, 1);
-                        int[] p = o.intArray("padding", 2, 0);
-                        return kind.equals("maxpool2d") ? new MaxPool2d(name, k[0], k[1], s[0], s[1], p[0], p[1])
-                                : new AvgPool2d(name, k[0], k[1], s[0], s[1], p[0], p[1]);
-                    }
-                    case "dense": {
-                        int in = o.positiveInt("in_features");
-                        int out = o.positiveInt("out_features");
-                        Tensor w = tensor(entries, used, owner, where, name + ".weight", Shape.of(out, in));
-                        Tensor b = tensor(entries, used, owner, where, name + ".bias", Shape.of(out));
-                        return new Dense(name, in, out, w, b);
-                    }
-                    case "relu":
-                        return new ReLU(name);
-                    default: // "flatten"; other kinds were rejected above
-                        return new Flatten(name);
-                }
-            } catch (ModelFileException e) {
-                throw e;
-            } catch (IllegalArgumentException e) {
-                throw new ModelFileException(src, where1 + ": " + e.getMessage(), e);
-            }
-        }
-
-        Tensor tensor(Map<String, Entry> entries, Set<String> used, Map<String, String> owner, String where,
-                      String key, Shape expected) {
-            String prevOwner = owner.put(key, where);
-            if (prevOwner != null) {
-                throw fail("tensor '" + key + "' would be used by both " + prevOwner + " and " + where);
-            }
-            Entry e = entries.get(key);
-            if (e == null) {
-                throw fail("missing tensor '" + key + "' (shape " + expected + ") for " + where);
-            }
-            if (!e.shape().equals(expected)) {
-                throw fail("tensor '" + key + "' has shape " + e.shape() + " in the file, but " + where + " needs "
-                        + expected);
-            }
-            if (!e.dtype().isFloat()) {
-                throw fail("tensor '" + key + "' has dtype " + e.dtype() + "; weights must be F64, F32, F16 or BF16");
-            }
-            used.add(key);
-            int n = expected.sizeInt();
-            double[] d = new double[n];
-            ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            int base = Math.toIntExact(dataStart + e.begin());
-            for (int i = 0; i < n; i++) {
-                double v;
-                switch (e.dtype()) {
-                    case F64:
-                        v = bb.getDouble(base + 8 * i);
-                        break;
-                    case F32:
-                        v = bb.getFloat(base + 4 * i); // float -> double widening is exact
-                        break;
-                    case F16:
-                        v = halfToDouble(bb.getShort(base + 2 * i) & 0xffff);
-                        break;
-                    default: // BF16
-                        v = Float.intBitsToFloat((bb.getShort(base + 2 * i) & 0xffff) << 16);
-                        break;
-                }
-                if (!Double.isFinite(v)) {
-                    throw fail("tensor '" + key + "' contains " + v + " at " + indexText(expected, i)
-                            + "; weights must be finite");
-                }
-                d[i] = v;
-            }
-            return new Tensor(expected, d);
-        }
-    }
-
     /** IEEE binary16 bits to the exactly equal double. */
     static double halfToDouble(int h) {
         int exp = (h >>> 10) & 0x1f;
@@ -795,139 +371,5 @@ public final class ModelFile {
             v = (1024 + mant) * Math.scalb(1.0, exp - 25);
         }
         return (h & 0x8000) != 0 ? -v : v;
-    }
-
-    private static String jsonMessage(IOException e) {
-        if (e instanceof JsonProcessingException j) {
-            String loc = j.getLocation() == null ? "" : " (line " + j.getLocation().getLineNr() + ", column "
-                    + j.getLocation().getColumnNr() + ")";
-            return j.getOriginalMessage() + loc;
-        }
-        return e.toString();
-    }
-
-    private static String typeName(JsonNode n) {
-        return n.getNodeType().name().toLowerCase() + " " + abbreviate(n.toString());
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
-    }
-
-    /** A JSON object whose keys are checked against the allowed ones; errors name {@code where}. */
-    private static final class Obj {
-        private final Reader r;
-        private final String where;
-        private final JsonNode node;
-
-        Obj(Reader r, String where, JsonNode node, Set<String> allowed) {
-            this.r = r;
-            this.where = where;
-            this.node = node;
-            if (!node.isObject()) {
-                throw error("must be a JSON object, got " + typeName(node));
-            }
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!allowed.contains(k)) {
-                    throw error("unknown field '" + k + "' (allowed: " + new java.util.TreeSet<>(allowed) + ")");
-                }
-            }
-        }
-
-        ModelFileException error(String problem) {
-            return r.fail(where + ": " + problem);
-        }
-
-        boolean has(String key) {
-            return node.has(key);
-        }
-
-        JsonNode required(String key) {
-            JsonNode v = node.get(key);
-            if (v == null) {
-                throw error("missing field '" + key + "'");
-            }
-            return v;
-        }
-
-        String text(String key) {
-            JsonNode v = required(key);
-            if (!v.isTextual()) {
-                throw error("field '" + key + "' must be a string, got " + typeName(v));
-            }
-            return v.textValue();
-        }
-
-        int positiveInt(String key) {
-            JsonNode v = required(key);
-            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-                throw error("field '" + key + "' must be an integer, got " + typeName(v));
-            }
-            if (v.intValue() <= 0) {
-                throw error("field '" + key + "' must be positive, got " + v.intValue());
-            }
-            return v.intValue();
-        }
-
-        double number(String key) {
-            JsonNode v = required(key);
-            if (!v.isNumber()) {
-                throw error("field '" + key + "' must be a number, got " + typeName(v));
-            }
-            return v.doubleValue();
-        }
-
-        /** An array of {@code length} integers (any length when -1), each at least {@code min}. */
-        int[] intArray(String key, int length, int min) {
-            JsonNode v = required(key);
-            String what = (length < 0 ? "a non-empty array of" : "an array of " + length) + " integers >= " + min;
-            if (!v.isArray() || (length >= 0 && v.size() != length) || v.isEmpty()) {
-                throw error("field '" + key + "' must be " + what + ", got " + v);
-            }
-            int[] out = new int[v.size()];
-            for (int i = 0; i < out.length; i++) {
-                JsonNode e = v.get(i);
-                if (!e.isIntegralNumber() || !e.canConvertToInt()) {
-                    throw error("field '" + key + "' must be " + what + ", got " + v);
-                }
-                if (e.intValue() < min) {
-                    throw error("field '" + key + "' must be " + what + ", got " + v + " (negative or zero size "
-                            + e.intValue() + " at position " + i + ")");
-                }
-                out[i] = e.intValue();
-            }
-            return out;
-        }
-
-        double[] numberArray(String key, int length) {
-            JsonNode v = required(key);
-            if (!v.isArray() || v.size() != length) {
-                throw error("field '" + key + "' must be an array of " + length + " numbers, got " + v);
-            }
-            double[] out = new double[length];
-            for (int i = 0; i < length; i++) {
-                if (!v.get(i).isNumber()) {
-                    throw error("field '" + key + "' must be an array of " + length + " numbers, got " + v);
-                }
-                out[i] = v.get(i).doubleValue();
-            }
-            return out;
-        }
-
-        List<String> textArray(String key) {
-            JsonNode v = required(key);
-            if (!v.isArray()) {
-                throw error("field '" + key + "' must be an array of strings, got " + typeName(v));
-            }
-            List<String> out = new ArrayList<>();
-            for (JsonNode e : v) {
-                if (!e.isTextual()) {
-                    throw error("field '" + key + "' must be an array of strings, got " + v);
-                }
-                out.add(e.textValue());
-            }
-            return out;
-        }
     }
 }

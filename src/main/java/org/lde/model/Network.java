@@ -17,6 +17,9 @@ import org.lde.tensor.Tensor;
  * shared with the layers (training updates them in place); {@link #copy()} is deep.
  */
 public final class Network {
+    /** The most values one activation, parameter or batch of activations may hold (the largest Java array). */
+    public static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
     private final Shape inputShape;
     private final List<Layer> layers;
     private final List<Shape> shapes; // shapes.get(i) = output of layer i; input is inputShape
@@ -34,6 +37,10 @@ public final class Network {
         }
         if (inputShape.size() == 0) {
             throw new IllegalArgumentException("input shape " + inputShape + " has no elements");
+        }
+        if (inputShape.size() > MAX_VALUES) {
+            throw new IllegalArgumentException("input shape " + inputShape + " has " + inputShape.size()
+                    + " values per sample, more than the " + MAX_VALUES + " that one array holds");
         }
         if (!(lo < hi) || !Double.isFinite(lo) || !Double.isFinite(hi)) {
             throw new IllegalArgumentException("data domain [" + lo + ", " + hi + "] must be finite with lo < hi");
@@ -53,6 +60,16 @@ public final class Network {
                         + "(it is folded into it), but follows " + (prev == null ? "the input" : "'" + prev.name() + "' (" + prev.kind() + ")"));
             }
             s = l.outputShape(s);
+            if (s.size() > MAX_VALUES) {
+                throw new IllegalArgumentException("layer '" + l.name() + "' (" + l.kind() + ") gives output shape " + s
+                        + " = " + s.size() + " values per sample, more than the " + MAX_VALUES + " that one array holds");
+            }
+            for (Layer.Parameter p : l.parameters()) {
+                if (p.value().size() > MAX_VALUES) {
+                    throw new IllegalArgumentException("layer '" + l.name() + "' (" + l.kind() + "): parameter " + p.name()
+                            + " of shape " + p.value().shape() + " has more than " + MAX_VALUES + " values");
+                }
+            }
             out.add(s);
             prev = l;
         }
@@ -92,6 +109,48 @@ public final class Network {
     /** Number of input features {@code d}. */
     public int inputSize() {
         return inputShape.sizeInt();
+    }
+
+    /**
+     * Checks that a batch of {@code n} samples fits: {@code n} times the largest activation (input
+     * included) must be at most {@link #MAX_VALUES}, the most one array holds.
+     *
+     * @throws IllegalArgumentException naming the layer with the largest activation and the sizes
+     */
+    public void checkBatch(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + n);
+        }
+        checkRows(n, "a batch of " + n + " samples", "sample", "for the batch", "samples per batch", 0, layers.size());
+    }
+
+    /**
+     * Checks that {@code rows} rows of every activation from the input of layer {@code from} (the network's
+     * input when {@code from == 0}) through the outputs of layers {@code from .. to - 1} fit in one array:
+     * {@code rows} times the largest of them must be at most {@link #MAX_VALUES}. The message reads
+     * "{@code <what> does not fit: <layer> has <k> values per <row>, <total> <forAll>, more than the
+     * <MAX_VALUES> one array holds (at most <MAX_VALUES / k> <atMost>)"}, as {@link #checkBatch} does.
+     *
+     * @throws IllegalArgumentException naming the layer with the largest activation and the sizes
+     */
+    public void checkRows(long rows, String what, String row, String forAll, String atMost, int from, int to) {
+        Shape first = from == 0 ? inputShape : shapes.get(from - 1);
+        long largest = first.size();
+        String where = from == 0 ? "the input " + inputShape
+                : "layer '" + layers.get(from - 1).name() + "' (" + layers.get(from - 1).kind() + ", output " + first + ")";
+        for (int i = from; i < to; i++) {
+            if (shapes.get(i).size() > largest) {
+                largest = shapes.get(i).size();
+                where = "layer '" + layers.get(i).name() + "' (" + layers.get(i).kind() + ", output " + shapes.get(i) + ")";
+            }
+        }
+        if (rows > MAX_VALUES / largest) {
+            String total = Math.multiplyHigh(rows, largest) == 0 && rows * largest >= 0 ? Long.toString(rows * largest)
+                    : new java.math.BigInteger(Long.toString(rows)).multiply(java.math.BigInteger.valueOf(largest)).toString();
+            throw new IllegalArgumentException(what + " does not fit: " + where + " has " + largest + " values per " + row
+                    + ", " + total + " " + forAll + ", more than the " + MAX_VALUES + " one array holds (at most "
+                    + (MAX_VALUES / largest) + " " + atMost + ")");
+        }
     }
 
     /** Number of outputs {@code C}. */
@@ -203,6 +262,7 @@ public final class Network {
                         w.data()[o * per + k] *= s;
                     }
                     b.data()[o] = (b.data()[o] - bn.runningMean().data()[o]) * s + bn.bias().data()[o];
+                    requireFiniteFold(bn, c, o, s, w.data(), o * per, per, b.data()[o]);
                 }
                 out.add(new Conv2d(c.name(), c.inChannels(), c.outChannels(), c.kernelH(), c.kernelW(),
                         c.strideH(), c.strideW(), c.padH(), c.padW(), w, b));
@@ -211,6 +271,25 @@ public final class Network {
             }
         }
         return new Network(inputShape, out, task, classNames, lo, hi);
+    }
+
+    /** After folding output channel {@code o}: its scale, weights and bias must be finite. */
+    private static void requireFiniteFold(BatchNorm2d bn, Conv2d c, int o, double scale, double[] w, int from, int count,
+                                          double bias) {
+        int bad = -1;
+        for (int k = from; k < from + count && bad < 0; k++) {
+            if (!Double.isFinite(w[k])) {
+                bad = k;
+            }
+        }
+        if (bad < 0 && Double.isFinite(scale) && Double.isFinite(bias)) {
+            return;
+        }
+        String what = bad >= 0 ? "weight " + c.name() + ".weight at flat index " + bad + " = " + w[bad]
+                : !Double.isFinite(scale) ? "scale gamma/sqrt(var + eps) = " + scale : "bias " + c.name() + ".bias[" + o + "] = " + bias;
+        throw new IllegalArgumentException("layer '" + bn.name() + "' (batchnorm2d) folded into '" + c.name()
+                + "' gives a non-finite " + what + " for channel " + o + " (gamma " + bn.weight().data()[o] + ", running_var "
+                + bn.runningVar().data()[o] + ", eps " + bn.eps() + "): the folded network would compute NaN or infinity");
     }
 
     /** A deep copy (all parameter tensors copied). */

@@ -12,7 +12,7 @@ final class Pooling {
         Layer.requirePositive(name, "kernel width", kw);
         Layer.requirePositive(name, "stride height", sh);
         Layer.requirePositive(name, "stride width", sw);
-        if (ph < 0 || pw < 0 || 2 * ph > kh || 2 * pw > kw) {
+        if (ph < 0 || pw < 0 || 2L * ph > kh || 2L * pw > kw) {
             throw new IllegalArgumentException("layer '" + name + "': padding " + ph + "x" + pw
                     + " must be >= 0 and at most half the kernel " + kh + "x" + kw);
         }
@@ -22,11 +22,24 @@ final class Pooling {
         if (s.rank() != 3) {
             throw Layer.shapeError(l, "[C, H, W]", s);
         }
-        if (s.dim(1) + 2 * ph < kh || s.dim(2) + 2 * pw < kw) {
+        if (s.dim(1) + 2L * ph < kh || s.dim(2) + 2L * pw < kw) {
             throw Layer.shapeError(l, "a padded image at least as large as the " + kh + "x" + kw + " window", s);
         }
-        int oh = (s.dim(1) + 2 * ph - kh) / sh + 1;
-        int ow = (s.dim(2) + 2 * pw - kw) / sw + 1;
-        return Shape.of(s.dim(0), oh, ow);
+        return Shape.of(s.dim(0), outputDim(l, s, s.dim(1), ph, kh, sh), outputDim(l, s, s.dim(2), pw, kw, sw));
+    }
+
+    /**
+     * {@code (size + 2 pad - kernel) / stride + 1} in long arithmetic.
+     *
+     * @throws IllegalArgumentException naming the layer when the result does not fit an int
+     */
+    static int outputDim(Layer l, Shape in, int size, int pad, int kernel, int stride) {
+        long o = (size + 2L * pad - kernel) / stride + 1;
+        if (o > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("layer '" + l.name() + "' (" + l.kind() + "): input " + in + " with padding "
+                    + pad + ", kernel " + kernel + " and stride " + stride + " gives an output size of " + o
+                    + ", more than an int holds");
+        }
+        return (int) o;
     }
 }

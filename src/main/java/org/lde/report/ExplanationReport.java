@@ -1,6 +1,7 @@
 package org.lde.report;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.lde.explain.AttributionKind;
 import org.lde.explain.Explanation;
+import org.lde.io.AtomicFiles;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 
@@ -71,20 +73,24 @@ public final class ExplanationReport {
             }
             Path jsonl = dir.resolve(JSONL);
             Path csv = dir.resolve(CSV);
-            try (Writer w = Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8)) {
+            AtomicFiles.write(jsonl, out -> {
+                Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
                 for (Map<String, Object> r : rows) {
                     w.write(ExplanationRows.json(r));
                     w.write('\n');
                 }
-            }
-            try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+                w.flush();
+            });
+            AtomicFiles.write(csv, out -> {
+                Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
                 w.write(ExplanationRows.csvHeader(rows.get(0)));
                 w.write('\n');
                 for (Map<String, Object> r : rows) {
                     w.write(ExplanationRows.csv(r));
                     w.write('\n');
                 }
-            }
+                w.flush();
+            });
             return new Written(rows, jsonl, csv, panels);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the report into '" + dir + "': " + e.getMessage(), e);

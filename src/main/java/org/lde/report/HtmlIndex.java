@@ -2,12 +2,12 @@ package org.lde.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.lde.io.AtomicFiles;
 
 /** A self-contained {@code index.html} showing the panels of a run with their certificates. */
 public final class HtmlIndex {
@@ -73,7 +73,7 @@ public final class HtmlIndex {
         Path out = dir.resolve("index.html");
         try {
             Files.createDirectories(dir);
-            Files.writeString(out, sb.toString(), StandardCharsets.UTF_8);
+            AtomicFiles.writeString(out, sb);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write '" + out + "': " + e.getMessage(), e);
         }

@@ -5,12 +5,9 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.lde.explain.AttributionKind;
 import org.lde.explain.Certificate;
 import org.lde.explain.Explanation;
@@ -134,13 +131,7 @@ public final class Panels {
 
     /** Renders and writes the panel as PNG. */
     public static void write(BufferedImage panel, Path file) {
-        try {
-            if (!ImageIO.write(panel, "png", file.toFile())) {
-                throw new IllegalStateException("no PNG writer available");
-            }
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write panel '" + file + "': " + ex.getMessage(), ex);
-        }
+        PngImages.writeAtomically(panel, file);
     }
 
     private static String kindTitle(AttributionKind k) {

@@ -6,15 +6,12 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import javax.imageio.ImageIO;
 
 /**
  * Line plots as PNG, drawn with {@code java.awt} into an off-screen {@link BufferedImage} (no
@@ -190,12 +187,6 @@ public final class Plots {
     /** Renders the plot at 760 x 420 pixels and writes it as a PNG file. */
     public static void writePng(LinePlot plot, Path file) {
         BufferedImage img = render(plot, 760, 420);
-        try {
-            if (!ImageIO.write(img, "png", file.toFile())) {
-                throw new IllegalStateException("no PNG writer available");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write plot " + file + ": " + e.getMessage(), e);
-        }
+        PngImages.writeAtomically(img, file);
     }
 }

@@ -3,11 +3,11 @@ package org.lde.report;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.lde.io.AtomicFiles;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -33,11 +33,12 @@ public final class PngImages {
             if (!Files.isRegularFile(f)) {
                 throw new IllegalArgumentException("PNG file '" + f + "' does not exist");
             }
+            PngChunks.check(f, h, w); // signature, CRCs and size before ImageIO allocates anything
             BufferedImage img;
             try {
                 img = ImageIO.read(f.toFile());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read PNG '" + f + "': " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("PNG '" + f + "' cannot be decoded: " + e.getMessage(), e);
             }
             if (img == null) {
                 throw new IllegalArgumentException("'" + f + "' is not a readable PNG image");
@@ -88,10 +89,15 @@ public final class PngImages {
                 img.getRaster().setSample(x, y, 0, (int) Math.round(255 * (raw - lo) / (hi - lo)));
             }
         }
-        try {
-            ImageIO.write(img, "png", file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write '" + file + "': " + e.getMessage(), e);
-        }
+        writeAtomically(img, file);
+    }
+
+    /** Writes {@code img} as a PNG file through {@link AtomicFiles} (never a truncated file). */
+    static void writeAtomically(BufferedImage img, Path file) {
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IllegalStateException("no PNG writer available");
+            }
+        });
     }
 }

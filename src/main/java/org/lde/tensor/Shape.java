@@ -16,7 +16,12 @@ public final class Shape {
             if (dims[i] < 0) {
                 throw new IllegalArgumentException("negative dimension " + dims[i] + " at axis " + i + " of " + Arrays.toString(dims));
             }
-            s = Math.multiplyExact(s, dims[i]);
+            long next = s * dims[i];
+            if (dims[i] != 0 && next / dims[i] != s) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has more than " + Long.MAX_VALUE
+                        + " elements (the product of its dimensions overflows a long)");
+            }
+            s = next;
         }
         this.dims = dims;
         this.size = s;

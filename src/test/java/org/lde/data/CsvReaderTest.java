@@ -30,14 +30,15 @@ class CsvReaderTest {
     }
 
     @Test
-    void classificationOnLastColumnMapsSortedCodes() throws IOException {
+    void classificationLabelsAreClassIndicesNeverRenumbered() throws IOException {
         Path f = csv("t.csv", "a,b,cls\n1,2.5,7\n-3,1e-2,3\n0.5,.25,7\n");
         Dataset d = CsvReader.read(f);
         assertEquals("t", d.name());
         assertEquals(Shape.of(3, 2), d.inputs().shape());
         assertArrayEquals(new double[] {1, 2.5, -3, 0.01, 0.5, 0.25}, d.inputs().data());
-        assertEquals(List.of("3", "7"), d.classNames());
-        assertArrayEquals(new int[] {1, 0, 1}, d.labels());
+        assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7"), d.classNames());
+        assertArrayEquals(new int[] {7, 3, 7}, d.labels());
+        assertTrue(d.source().contains("labels are class indices as written"), d.source());
         assertEquals(List.of("a", "b"), d.featureNames());
         assertFalse(d.hasTargets());
     }
@@ -72,7 +73,8 @@ class CsvReaderTest {
         assertEquals(List.of("no", "yes"), d.classNames());
         Path g = csv("c2.csv", "a,t\n1,0\n2,2\n");
         String m = message(() -> CsvReader.read(g, CsvReader.Options.defaults().classNames(List.of("no", "yes"))));
-        assertTrue(m.contains(g + ": line 3, column 2 ('t'): class label 2 is outside 0..1"), m);
+        assertTrue(m.contains(g + ": line 3, column 2 ('t'): class label '2' is neither one of the 2 class names [no, yes]"
+                + " nor a class index 0..1"), m);
     }
 
     @Test

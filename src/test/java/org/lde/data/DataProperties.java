@@ -65,7 +65,7 @@ class DataProperties {
                 expected[i * features + j] = v;
                 sb.append(j == 0 ? "" : ",").append(v); // Double.toString: e.g. 1.0E-5, parsed back exactly
             }
-            labels[i] = i % 2 == 0 ? 5 : -2;
+            labels[i] = i % 2 == 0 ? 5 : 2;
             sb.append(',').append(labels[i]).append('\n');
         }
         Dataset d = CsvReader.read(new ByteArrayInputStream(sb.toString().getBytes(StandardCharsets.UTF_8)), "mem", "t", "t",

@@ -98,7 +98,8 @@ class DatasetsTest {
         Dataset last = Datasets.load("csv:" + f);
         assertEquals(List.of("y", "a"), last.featureNames());
         Dataset byName = Datasets.load("csv:" + f + ":y");
-        assertEquals(List.of("2", "4"), byName.classNames());
+        assertEquals(List.of("0", "1", "2", "3", "4"), byName.classNames());
+        assertArrayEquals(new int[] {2, 4}, byName.labels());
         Dataset byIndex = Datasets.load("csv:" + f + ":0:regression");
         assertArrayEquals(new double[] {2, 4}, byIndex.targets().data());
         assertFalse(byIndex.hasLabels());

@@ -108,6 +108,73 @@ class NpmMnistReaderTest {
         assertTrue(m.contains("package.json does not exist"), m);
     }
 
+    /** The digit file {@code d.json} holding {@code valid} valid samples, then {@code tail} (which breaks the file). */
+    private static void validThen(Path pkg, int d, int valid, String tail) throws IOException {
+        StringBuilder sb = new StringBuilder("{\"data\": [");
+        for (int v = 0; v < valid * 784; v++) {
+            sb.append(v == 0 ? "" : ",").append(v % 784 == 0 ? "0.004" : "0");
+        }
+        Files.writeString(pkg.resolve("src/digits/" + d + ".json"), sb + tail);
+    }
+
+    @Test
+    void theLimitStopsReadingBeforeTheRestOfTheFile() throws IOException {
+        Path pkg = fakePackage();
+        // digit 0: one valid sample, then a broken rest that would fail (or fill memory) if read
+        validThen(pkg, 0, 1, ",0,0,\"" + "x".repeat(100_000) + "\"");
+        Dataset one = NpmMnistReader.read(pkg, NpmMnistReader.Part.ALL, 1);
+        assertEquals(1, one.size());
+        assertEquals(1 / 255.0, one.inputs().get(0, 0, 0, 0));
+        assertTrue(one.source().contains("at most the first 1"), one.source());
+        String m = assertThrows(DataFormatException.class, () -> NpmMnistReader.read(pkg, NpmMnistReader.Part.ALL, 2)).getMessage();
+        assertTrue(m.startsWith(pkg.resolve("src/digits/0.json") + ": line 1, column "), m);
+        assertTrue(m.contains("value 786 (sample 1, pixel 2) is VALUE_STRING 'xxx") && m.contains("(100000 characters)"), m);
+        assertTrue(m.length() < 400, "the hostile token is not echoed whole: " + m.length() + " characters");
+        // train: a sample is known to be a train sample once 100 more follow it; nothing further is read
+        validThen(pkg, 0, 101, ",");
+        assertEquals(1, NpmMnistReader.read(pkg, NpmMnistReader.Part.TRAIN, 1).size());
+        assertThrows(DataFormatException.class, () -> NpmMnistReader.read(pkg, NpmMnistReader.Part.TRAIN, 2));
+        // test: the last 100 of each digit file used; files after the limit are never opened
+        Files.delete(pkg.resolve("src/digits/2.json"));
+        Files.writeString(pkg.resolve("src/digits/0.json"), Files.readString(pkg.resolve("src/digits/3.json")));
+        Dataset test = NpmMnistReader.read(pkg, NpmMnistReader.Part.TEST, 150);
+        assertArrayEquals(new int[] {100, 50, 0, 0, 0, 0, 0, 0, 0, 0}, test.classCounts());
+        m = assertThrows(DataFormatException.class, () -> NpmMnistReader.read(pkg, NpmMnistReader.Part.TEST, 201)).getMessage();
+        assertTrue(m.startsWith(pkg.resolve("src/digits/2.json") + ": no such file"), m);
+        assertThrows(IllegalArgumentException.class, () -> NpmMnistReader.read(pkg, NpmMnistReader.Part.ALL, 0));
+    }
+
+    @Test
+    void hostileJsonIsAnErrorNamingTheFile() throws IOException {
+        Path pkg = fakePackage();
+        Path f = pkg.resolve("src/digits/0.json");
+        String[][] cases = {
+            {"{\"data\": [" + "9".repeat(5000) + "]}", "invalid JSON at line 1, column "},
+            {"{\"data\": [" + "[".repeat(5000), "(sample 0, pixel 0) is START_ARRAY, expected a number"},
+            {"{\"data\": [0, NaN]}", "invalid JSON at line 1, column "},
+            {"{\"data\": [1e400]}", "is not byte/255"},
+            {"{\"data\": [0,", "invalid JSON at line 1, column "},
+            {"", "expected the top-level object {\"data\": [...]}, found the end of the file"},
+            {"\u0000\u00ff\u00fe", "not UTF-8 text"},
+            {"\u0000\u0000\u0000{\u0000\u0000\u0000\"", "invalid JSON at line 1, column "},
+            {"{\"" + "d".repeat(1000) + "\": []}", "unexpected field \"ddd"},
+            {"{\"" + "d".repeat(100_000) + "\": []}", "invalid JSON at line 1, column "},
+            {"{\"data\": []}", "\"data\" holds 0 values"},
+            {"{\"data\": [" + "0,".repeat(783) + "0], \"more\": 1}", "expected the end of the object after \"data\""},
+            {"{\"data\": [" + "0,".repeat(783) + "0]} {}", "unexpected content START_OBJECT after the top-level object"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(f, c[0], java.nio.charset.StandardCharsets.ISO_8859_1);
+            String m = assertThrows(DataFormatException.class, () -> NpmMnistReader.read(pkg), c[1]).getMessage();
+            assertTrue(m.startsWith(f + ": ") && m.contains(c[1]), m);
+            assertTrue(m.length() < 600, m);
+        }
+        Files.writeString(pkg.resolve("package.json"), "{\"name\": \"mnist\", \"version\": \"1\", \"x\": \""
+                + "y".repeat((int) NpmMnistReader.MAX_PACKAGE_JSON_BYTES) + "\"}");
+        String m = assertThrows(DataFormatException.class, () -> NpmMnistReader.read(pkg)).getMessage();
+        assertTrue(m.startsWith(pkg.resolve("package.json") + ": ") && m.contains("more than the 1048576"), m);
+    }
+
     @Test
     void realPackageTestPartIsTheEmbeddedSample() {
         Path pkg = realPackage();

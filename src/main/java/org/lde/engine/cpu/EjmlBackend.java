@@ -15,6 +15,7 @@ import org.lde.engine.OptimizerSpec;
 import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
+import org.lde.engine.Window2d;
 import org.lde.model.AvgPool2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
@@ -147,7 +148,7 @@ public final class EjmlBackend implements Backend {
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         double[] a = x.data();
         for (int i = 0; i < layers.size(); i++) {
             a = forwardLayer(i, a, n, null);
@@ -158,7 +159,7 @@ public final class EjmlBackend implements Backend {
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         int l = layers.size();
         double[][] acts = new double[l + 1][];
         int[][] argmax = new int[l][];
@@ -253,6 +254,7 @@ public final class EjmlBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        BackendChecks.checkReverseSize(net, pass.n, s, 0, false);
         double[] g = backwardInGroups(pass, seeds.data(), s, 0);
         return new Tensor(net.inputShape().withBatch(s).withBatch(pass.n), g);
     }
@@ -271,6 +273,7 @@ public final class EjmlBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         int i = BackendChecks.layerIndex(net, aliases, layer);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
+        BackendChecks.checkReverseSize(net, pass.n, s, i + 1, false);
         double[] g = backwardInGroups(pass, seeds.data(), s, i + 1);
         return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
     }

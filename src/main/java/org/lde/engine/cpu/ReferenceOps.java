@@ -1,5 +1,7 @@
 package org.lde.engine.cpu;
 
+import org.lde.engine.Window2d;
+
 /**
  * Float64 reference operations on raw row-major arrays: the building blocks of
  * {@link EjmlBackend} and the references the CUDA kernels are checked against. Each method

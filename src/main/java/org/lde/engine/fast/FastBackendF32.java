@@ -15,7 +15,7 @@ import org.lde.engine.OptimizerSpec;
 import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
-import org.lde.engine.cpu.Window2d;
+import org.lde.engine.Window2d;
 import org.lde.model.AvgPool2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;

@@ -2,7 +2,7 @@
 package org.lde.engine.fast;
 
 import java.util.Arrays;
-import org.lde.engine.cpu.Window2d;
+import org.lde.engine.Window2d;
 
 /**
  * The array kernels of the fast backend on float64 (float64 in the generated {@code FastOpsF64}),

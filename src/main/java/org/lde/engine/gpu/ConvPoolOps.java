@@ -3,7 +3,7 @@ package org.lde.engine.gpu;
 import java.util.Objects;
 import org.lde.device.DeviceBuffer;
 import org.lde.device.KernelLibrary;
-import org.lde.engine.cpu.Window2d;
+import org.lde.engine.Window2d;
 import org.lde.engine.gpu.ConvKernels.ConvGeometry;
 import org.lde.engine.gpu.ConvKernels.PoolGeometry;
 

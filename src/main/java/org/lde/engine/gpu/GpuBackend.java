@@ -1,5 +1,8 @@
 package org.lde.engine.gpu;
 
+import static org.lde.engine.gpu.GpuBuffers.closeQuietly;
+import static org.lde.engine.gpu.GpuBuffers.download;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -10,7 +13,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.lde.device.Device;
 import org.lde.device.DeviceBuffer;
-import org.lde.device.DeviceException;
 import org.lde.device.Devices;
 import org.lde.device.KernelLibrary;
 import org.lde.engine.Backend;
@@ -21,20 +23,14 @@ import org.lde.engine.OptimizerSpec;
 import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
-import org.lde.engine.cpu.Window2d;
 import org.lde.engine.dual.DualLinearization;
 import org.lde.engine.dual.DualProblem;
 import org.lde.engine.dual.DualSolutions;
 import org.lde.engine.dual.DualSolverOptions;
 import org.lde.engine.dual.LinearizedDual;
 import org.lde.engine.dual.Objective;
-import org.lde.model.Conv2d;
-import org.lde.model.Dense;
-import org.lde.model.Flatten;
 import org.lde.model.Layer;
-import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
-import org.lde.model.ReLU;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -71,28 +67,29 @@ import org.lde.tensor.Tensor;
  * parameters the device holds (float32 values, widened), downloaded when they are asked for after a
  * {@link #step}. Recorded passes are tied to the parameter version they were made with, as in the
  * reference. Not thread-safe (a {@link Device} is used from one thread).
+ *
+ * <p><b>Where the code is.</b> This class keeps the public API, the argument checks (in the
+ * reference's order), the recorded passes, the optimizer states and closing; the work is delegated to
+ * package-private classes: {@code GpuLayerPlan} (layer geometry, parameter upload, host copy),
+ * {@code GpuBuffers} (uploads, downloads, buffers retired until the device has finished with them),
+ * {@code GpuPasses} (forward, recorded and reverse passes), {@code GpuLinearizedStep} (the fused step of
+ * {@link #solveLinearized}) and {@code GpuTraining} (parameter gradients, losses, optimizer updates).
  */
 public final class GpuBackend implements Backend {
     private final Device device;
     private final boolean ownsDevice;
     private final KernelLibrary library;
     private final GpuKernels k;
-    private final ConvPoolOps conv;
+    private final GpuLayerPlan plan;
+    private final GpuBuffers buffers;
+    private final GpuPasses ops;
+    private final GpuLinearizedStep linearized;
+    private final GpuTraining training;
     private final Network net;
-    private final List<Layer> layers;
-    private final Window2d[] windows;
-    private final int[] inSize;
-    private final int[] outSize;
     private final int classes;
     private final Map<String, String> aliases;
-    private final DeviceBuffer[] weight;   // per layer: device weight (Dense, Conv2d), else null
-    private final DeviceBuffer[] bias;     // per layer: device bias, else null
-    private final List<DeviceBuffer> params = new ArrayList<>(); // trainableParameters() order
     private final Set<Pass> passes = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<Optim> optims = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final List<DeviceBuffer> retired = new ArrayList<>(); // freed at the next settle()
-    private long version;
-    private boolean hostStale;
     private boolean closed;
 
     /**
@@ -109,42 +106,21 @@ public final class GpuBackend implements Backend {
         Objects.requireNonNull(network, "network");
         this.device = Objects.requireNonNull(device, "device");
         this.ownsDevice = ownsDevice;
-        this.net = network.folded().copy();
-        this.aliases = BackendChecks.foldedAliases(network);
-        this.layers = net.layers();
-        int l = layers.size();
-        windows = BackendChecks.windows(net, "GpuBackend");
-        inSize = new int[l];
-        outSize = new int[l];
-        weight = new DeviceBuffer[l];
-        bias = new DeviceBuffer[l];
-        for (int i = 0; i < l; i++) {
-            inSize[i] = net.inputShape(i).sizeInt();
-            outSize[i] = net.outputShape(i).sizeInt();
-        }
-        this.classes = net.outputSize();
+        this.plan = new GpuLayerPlan(network);
+        this.net = plan.net;
+        this.aliases = plan.aliases;
+        this.classes = plan.classes;
         this.library = new KernelLibrary(device);
         this.k = new GpuKernels(library);
-        this.conv = new ConvPoolOps(library);
+        ConvPoolOps conv = new ConvPoolOps(library);
+        this.buffers = new GpuBuffers(device);
+        this.ops = new GpuPasses(device, k, conv, plan, buffers);
+        this.linearized = new GpuLinearizedStep(device, library, k, buffers, ops);
+        this.training = new GpuTraining(device, k, conv, plan, buffers, ops);
         try {
-            for (int i = 0; i < l; i++) {
-                Layer layer = layers.get(i);
-                if (layer instanceof Dense d) {
-                    weight[i] = upload(d.weight());
-                    bias[i] = upload(d.bias());
-                } else if (layer instanceof Conv2d c) {
-                    weight[i] = upload(c.weight());
-                    bias[i] = upload(c.bias());
-                }
-                if (weight[i] != null) {
-                    params.add(weight[i]);
-                    params.add(bias[i]);
-                }
-            }
-            hostStale = true; // the host mirror still holds float64 values: read back what the device holds
-            syncHost();
+            plan.uploadParameters(buffers);
         } catch (RuntimeException e) {
-            freeParameters();
+            plan.freeParameters();
             library.close();
             throw e;
         }
@@ -178,125 +154,8 @@ public final class GpuBackend implements Backend {
     @Override
     public Network network() {
         requireOpen();
-        syncHost();
+        plan.syncHost();
         return net;
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // buffers
-
-    private DeviceBuffer alloc(long floats) {
-        return device.allocate(4L * Math.max(1, floats));
-    }
-
-    private DeviceBuffer upload(Tensor t) {
-        return upload(t.data());
-    }
-
-    private DeviceBuffer upload(double[] data) {
-        float[] f = new float[data.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) data[i];
-        }
-        DeviceBuffer b = alloc(f.length);
-        try {
-            if (f.length > 0) {
-                b.write(f);
-            }
-        } catch (RuntimeException e) {
-            b.close();
-            throw e;
-        }
-        return b;
-    }
-
-    private DeviceBuffer uploadInts(int[] data) {
-        DeviceBuffer b = alloc(data.length);
-        try {
-            if (data.length > 0) {
-                b.write(data);
-            }
-        } catch (RuntimeException e) {
-            b.close();
-            throw e;
-        }
-        return b;
-    }
-
-    private static double[] download(DeviceBuffer b, int count) {
-        float[] f = new float[count];
-        if (count > 0) {
-            b.read(f, 0, 0, count);
-        }
-        double[] d = new double[count];
-        for (int i = 0; i < count; i++) {
-            d[i] = f[i];
-        }
-        return d;
-    }
-
-    /**
-     * Frees {@code b} at the next {@link #settle()}: a kernel launched (asynchronously) before may still
-     * read it, and cuMemFree is not guaranteed to wait for it.
-     */
-    private void retire(DeviceBuffer b) {
-        retired.add(b);
-    }
-
-    /** Waits for the launched work, then frees the retired buffers. */
-    private void settle() {
-        settle(null);
-    }
-
-    /**
-     * Waits for the launched work, then frees the retired buffers. When {@code failure} is not null (the
-     * caller's {@code finally} runs because of it) every error here is added to it as suppressed and
-     * nothing is thrown: a kernel fault makes the synchronization and every later free fail too, and
-     * those must not replace the error that caused them. Otherwise the first error is thrown after all
-     * buffers were released, with the others suppressed.
-     */
-    private void settle(Throwable failure) {
-        if (retired.isEmpty()) {
-            return;
-        }
-        Throwable first = failure;
-        try {
-            device.synchronize();
-        } catch (RuntimeException e) {
-            first = suppressInto(first, e);
-        }
-        for (DeviceBuffer b : retired) {
-            try {
-                b.close();
-            } catch (RuntimeException e) {
-                first = suppressInto(first, e);
-            }
-        }
-        retired.clear();
-        if (failure == null && first instanceof RuntimeException e) {
-            throw e;
-        }
-    }
-
-    private static Throwable suppressInto(Throwable first, RuntimeException e) {
-        if (first == null) {
-            return e;
-        }
-        first.addSuppressed(e);
-        return first;
-    }
-
-    private static void closeQuietly(DeviceBuffer b, RuntimeException pending) {
-        if (b == null) {
-            return;
-        }
-        try {
-            b.close();
-        } catch (RuntimeException e) {
-            if (pending != null) {
-                pending.addSuppressed(e);
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -305,99 +164,26 @@ public final class GpuBackend implements Backend {
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
-        DeviceBuffer a = upload(x);
-        Throwable failure = null;
-        try {
-            int l = layers.size();
-            for (int i = 0; i < l; i++) {
-                DeviceBuffer y;
-                if (layers.get(i) instanceof Dense d && i + 1 < l && layers.get(i + 1) instanceof ReLU) {
-                    y = alloc((long) n * d.out());
-                    try {
-                        k.denseForward(a, weight[i], bias[i], y, n, d.in(), d.out(), true);
-                    } catch (RuntimeException e) {
-                        closeQuietly(y, e);
-                        throw e;
-                    }
-                    i++; // the ReLU is fused
-                } else {
-                    y = forwardLayer(i, a, n, null);
-                }
-                if (y != a) {
-                    retire(a);
-                    a = y;
-                }
-            }
-            return new Tensor(Shape.of(n, classes), download(a, n * classes));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            throw e;
-        } finally {
-            retire(a);
-            settle(failure);
-        }
+        int n = BackendChecks.checkInput(x, net);
+        return ops.forward(x, n);
     }
 
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
-        int l = layers.size();
+        int n = BackendChecks.checkInput(x, net);
+        int l = plan.layers.size();
         DeviceBuffer[] acts = new DeviceBuffer[l + 1];
         DeviceBuffer[] argmax = new DeviceBuffer[l];
-        Pass pass = new Pass(n, acts, argmax, version);
+        Pass pass = new Pass(n, acts, argmax, plan.version);
         try {
-            acts[0] = upload(x);
-            for (int i = 0; i < l; i++) {
-                if (layers.get(i) instanceof MaxPool2d) {
-                    argmax[i] = alloc((long) n * outSize[i]);
-                }
-                acts[i + 1] = forwardLayer(i, acts[i], n, argmax[i]);
-            }
-            device.synchronize(); // the pass is complete when it is returned (closing it may free its buffers at once)
+            ops.record(pass, x);
         } catch (RuntimeException e) {
             pass.free();
             throw e;
         }
         passes.add(pass);
         return pass;
-    }
-
-    /**
-     * Output of layer {@code i} for {@code n} samples held in {@code in}: a new buffer (Flatten
-     * returns {@code in}). {@code argmax}: where a max-pool records its arg-maxes (null: a scratch
-     * buffer is used and retired; the caller settles).
-     */
-    private DeviceBuffer forwardLayer(int i, DeviceBuffer in, int n, DeviceBuffer argmax) {
-        Layer layer = layers.get(i);
-        if (layer instanceof Flatten) {
-            return in;
-        }
-        DeviceBuffer y = alloc((long) n * outSize[i]);
-        try {
-            if (layer instanceof Dense d) {
-                k.denseForward(in, weight[i], bias[i], y, n, d.in(), d.out(), false);
-            } else if (layer instanceof ReLU) {
-                k.reluForward(in, y, n * inSize[i]);
-            } else if (layer instanceof Conv2d c) {
-                conv.conv2dForward(in, weight[i], bias[i], y, n, windows[i], c.outChannels());
-            } else if (layer instanceof MaxPool2d) {
-                if (argmax != null) {
-                    conv.maxPool2dForward(in, y, argmax, n, windows[i]);
-                } else {
-                    DeviceBuffer scratch = alloc((long) n * outSize[i]);
-                    retire(scratch); // freed after the launch has run (at the caller's settle())
-                    conv.maxPool2dForward(in, y, scratch, n, windows[i]);
-                }
-            } else {
-                conv.avgPool2dForward(in, y, n, windows[i]);
-            }
-        } catch (RuntimeException e) {
-            closeQuietly(y, e);
-            throw e;
-        }
-        return y;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -408,8 +194,9 @@ public final class GpuBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
-        DeviceBuffer dy = upload(seeds);
-        return reverseFrom(pass, dy, s, 0);
+        BackendChecks.checkReverseSize(net, pass.n, s, 0, true);
+        DeviceBuffer dy = buffers.upload(seeds);
+        return ops.reverseFrom(pass, dy, s, 0);
     }
 
     /**
@@ -419,14 +206,14 @@ public final class GpuBackend implements Backend {
     public Tensor jacobian(Recorded recorded) {
         requireOpen();
         Pass pass = checkPass(recorded, true);
-        DeviceBuffer dy = alloc((long) pass.n * classes * classes);
+        DeviceBuffer dy = buffers.alloc((long) pass.n * classes * classes);
         try {
             k.seedsIdentity(dy, pass.n, classes);
         } catch (RuntimeException e) {
             closeQuietly(dy, e);
             throw e;
         }
-        return reverseFrom(pass, dy, classes, 0);
+        return ops.reverseFrom(pass, dy, classes, 0);
     }
 
     /**
@@ -450,108 +237,21 @@ public final class GpuBackend implements Backend {
             checkClass(a[i]);
             checkClass(b[i]);
         }
-        DeviceBuffer dy = alloc((long) pass.n * classes);
-        try (DeviceBuffer da = uploadInts(a); DeviceBuffer db = uploadInts(b)) {
+        DeviceBuffer dy = buffers.alloc((long) pass.n * classes);
+        try (DeviceBuffer da = buffers.uploadInts(a); DeviceBuffer db = buffers.uploadInts(b)) {
             k.seedsMargin(da, db, dy, pass.n, classes);
             device.synchronize(); // da and db are freed next
         } catch (RuntimeException e) {
             closeQuietly(dy, e);
             throw e;
         }
-        return reverseFrom(pass, dy, 1, 0);
+        return ops.reverseFrom(pass, dy, 1, 0);
     }
 
     private void checkClass(int c) {
         if (c < 0 || c >= classes) {
             throw new IllegalArgumentException("class index " + c + " outside [0, " + classes + ")");
         }
-    }
-
-    /** Pulls the seed rows {@code dy} (taken over: freed here) back to the input of layer {@code downTo}; downloads. */
-    private Tensor reverseFrom(Pass pass, DeviceBuffer dy, int s, int downTo) {
-        DeviceBuffer g = null;
-        Throwable failure = null;
-        try {
-            DeviceBuffer seeds = dy;
-            dy = null; // reverseOnDevice() takes it over
-            g = reverseOnDevice(pass, seeds, s, downTo);
-            int row = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
-            Shape shape = (downTo == 0 ? net.inputShape() : net.outputShape(downTo - 1)).withBatch(s).withBatch(pass.n);
-            return new Tensor(shape, download(g, pass.n * s * row));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            throw e;
-        } finally {
-            if (g != null) {
-                retire(g);
-            }
-            closeQuietly(dy, null); // not yet handed over: a check failed
-            settle(failure);
-        }
-    }
-
-    /**
-     * Pulls the seed rows {@code dy} (taken over) back to the input of layer {@code downTo} and returns
-     * the gradient rows {@code [N S, size]} in device memory (the caller owns them; retire them).
-     */
-    private DeviceBuffer reverseOnDevice(Pass pass, DeviceBuffer dy, int s, int downTo) {
-        long rows = (long) pass.n * s;
-        for (int i = downTo; i < layers.size(); i++) {
-            if (layers.get(i) instanceof Conv2d && rows > ConvKernels.MAX_GRID_YZ) {
-                closeQuietly(dy, null);
-                throw new IllegalArgumentException("a reverse pass through convolution '" + layers.get(i).name()
-                        + "' takes at most " + ConvKernels.MAX_GRID_YZ + " gradient rows (N S), got " + pass.n + " x "
-                        + s + " = " + rows + "; split the batch");
-            }
-        }
-        return backward(pass, dy, s, downTo, layers.size() - 1);
-    }
-
-    /**
-     * Pulls gradient rows {@code dy: [N S, outSize[last]]} back through layers {@code last .. downTo}
-     * in one batched pass; returns the gradient w.r.t. the input of layer {@code downTo}. {@code dy} is
-     * taken over (freed here, or returned when no layer changes it).
-     */
-    private DeviceBuffer backward(Pass pass, DeviceBuffer dy, int s, int downTo, int last) {
-        try {
-            for (int i = last; i >= downTo; i--) {
-                DeviceBuffer dx = backwardLayer(i, pass, dy, pass.n * s, s);
-                if (dx != dy) {
-                    retire(dy);
-                    dy = dx;
-                }
-            }
-            return dy;
-        } catch (RuntimeException e) {
-            closeQuietly(dy, e);
-            throw e;
-        }
-    }
-
-    /** Gradient rows w.r.t. the input of layer {@code i} from rows w.r.t. its output; a new buffer (Flatten: {@code dy}). */
-    private DeviceBuffer backwardLayer(int i, Pass pass, DeviceBuffer dy, int rows, int s) {
-        Layer layer = layers.get(i);
-        if (layer instanceof Flatten) {
-            return dy;
-        }
-        DeviceBuffer dx = alloc((long) rows * inSize[i]);
-        try {
-            if (layer instanceof Dense d) {
-                k.gemmNN(rows, d.in(), d.out(), dy, weight[i], dx);
-            } else if (layer instanceof ReLU) {
-                k.reluBackwardSeeded(pass.acts[i], dy, dx, rows, s, inSize[i]);
-            } else if (layer instanceof Conv2d c) {
-                conv.conv2dBackwardData(dy, weight[i], dx, rows, windows[i], c.outChannels());
-            } else if (layer instanceof MaxPool2d) {
-                conv.maxPool2dBackward(dy, pass.argmax[i], dx, rows, s, windows[i]);
-            } else {
-                conv.avgPool2dBackward(dy, dx, rows, windows[i]);
-            }
-        } catch (RuntimeException e) {
-            closeQuietly(dx, e);
-            throw e;
-        }
-        return dx;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -605,62 +305,7 @@ public final class GpuBackend implements Backend {
         if (lin.objective() != Objective.L2) {
             return Backend.super.solveLinearized(recorded, seeds, lin);
         }
-        GpuDualSolver solver = new GpuDualSolver(library, lin.options().orElse(dualDefaults()));
-        int n = pass.n;
-        int rows = Math.multiplyExact(n, s);
-        int values = Math.multiplyExact(rows, d);
-        int b = lin.problems();
-        int kk = lin.constraints();
-        DeviceBuffer g = reverseOnDevice(pass, upload(seeds), s, 0);
-        Throwable failure = null;
-        try (DeviceBuffer scale = upload(lin.scale());
-             DeviceBuffer t = upload(lin.t());
-             DeviceBuffer m = upload(lin.margins());
-             DeviceBuffer lo = upload(lin.lower());
-             DeviceBuffer hi = upload(lin.upper());
-             DeviceBuffer r = alloc(rows);
-             DeviceBuffer eta = alloc(b);
-             DeviceBuffer l0 = upload(lin.lambda0());
-             DualDeviceOutputs out = DualDeviceOutputs.allocate(device, b, kk, d)) {
-            r.fill32(DeviceBuffer.POISON);
-            eta.fill32(0); // 0.0f: the kernel computes 1 / ||A_b||_F^2
-            out.poison();
-            k.dualLinearizeRows(n, s, d, g, scale, t, m, lin.kappa(), g, r);
-            DualDeviceProblem p = lin.grouping() == DualLinearization.Grouping.PER_ROW
-                    ? new DualDeviceProblem(b, 1, d, g, d, d, r, lo, hi, d, s, eta)
-                    : new DualDeviceProblem(b, s, d, g, (long) s * d, d, r, lo, hi, d, 1, eta);
-            solver.launch(p, l0, out);
-            device.synchronize();
-            double[] a = download(g, values);
-            double[] rr = download(r, rows);
-            requireWritten(a, rr, d);
-            Tensor rowT = new Tensor(Shape.of(n, s, d), a);
-            Tensor rhsT = new Tensor(Shape.of(n, s), rr);
-            DualProblem problem = lin.problem(rowT, rhsT);
-            return new LinearizedDual(rowT, rhsT, problem, solver.solutions(problem, out.download()));
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            throw e;
-        } finally {
-            retire(g);
-            settle(failure);
-        }
-    }
-
-    /** The rows and right-hand sides copied back from the device must be finite (the poison is NaN). */
-    private static void requireWritten(double[] a, double[] r, int d) {
-        for (int q = 0; q < r.length; q++) {
-            if (!Double.isFinite(r[q])) {
-                throw new DeviceException("dual_linearize_rows: r[" + q + "] = " + r[q]
-                        + (Float.floatToRawIntBits((float) r[q]) == DeviceBuffer.POISON ? " (never written)" : ""));
-            }
-        }
-        for (int j = 0; j < a.length; j++) {
-            if (!Double.isFinite(a[j])) {
-                throw new DeviceException("dual_linearize_rows: row " + j / d + ", feature " + j % d + " = " + a[j]
-                        + " (a non-finite margin gradient or scale)");
-            }
-        }
+        return linearized.solve(pass, seeds, s, d, lin, lin.options().orElse(dualDefaults()));
     }
 
     @Override
@@ -668,7 +313,8 @@ public final class GpuBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, false);
         int i = BackendChecks.layerIndex(net, aliases, layer);
-        return new Tensor(net.outputShape(i).withBatch(pass.n), download(pass.acts[i + 1], pass.n * outSize[i]));
+        return new Tensor(net.outputShape(i).withBatch(pass.n),
+                download(pass.acts[i + 1], pass.n * plan.outSize[i]));
     }
 
     @Override
@@ -677,8 +323,9 @@ public final class GpuBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         int i = BackendChecks.layerIndex(net, aliases, layer);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
-        DeviceBuffer dy = upload(seeds);
-        return reverseFrom(pass, dy, s, i + 1);
+        BackendChecks.checkReverseSize(net, pass.n, s, i + 1, true);
+        DeviceBuffer dy = buffers.upload(seeds);
+        return ops.reverseFrom(pass, dy, s, i + 1);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -689,82 +336,7 @@ public final class GpuBackend implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         BackendChecks.checkOutputGrad(outputGrad, pass.n, classes);
-        List<DeviceBuffer> grads = deviceGradients(pass, upload(outputGrad));
-        Throwable failure = null;
-        try {
-            List<Layer.Parameter> ps = net.trainableParameters();
-            List<Tensor> out = new ArrayList<>();
-            for (int q = 0; q < ps.size(); q++) {
-                Tensor p = ps.get(q).value();
-                out.add(new Tensor(p.shape(), download(grads.get(q), p.size())));
-            }
-            return new ParameterGradients(out);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            throw e;
-        } finally {
-            grads.forEach(b -> closeQuietly(b, null));
-            settle(failure);
-        }
-    }
-
-    /**
-     * Gradients of {@code sum_n dy[n] . logits[n]} w.r.t. every trainable parameter, on the device, in
-     * {@code trainableParameters()} order (the caller closes them). {@code dy: [N, C]} is taken over
-     * (freed here).
-     */
-    private List<DeviceBuffer> deviceGradients(Pass pass, DeviceBuffer dy) {
-        int l = layers.size();
-        int lowest = l;
-        for (int i = 0; i < l; i++) {
-            if (layers.get(i).trainable()) {
-                lowest = i;
-                break;
-            }
-        }
-        int n = pass.n;
-        DeviceBuffer[] dw = new DeviceBuffer[l];
-        DeviceBuffer[] db = new DeviceBuffer[l];
-        boolean ok = false;
-        try {
-            for (int i = l - 1; i >= lowest; i--) {
-                Layer layer = layers.get(i);
-                if (layer instanceof Dense d) {
-                    dw[i] = alloc((long) d.out() * d.in());
-                    db[i] = alloc(d.out());
-                    k.gemmTN(d.out(), d.in(), n, dy, pass.acts[i], dw[i]);
-                    k.denseBackwardBias(dy, db[i], n, d.out());
-                } else if (layer instanceof Conv2d c) {
-                    dw[i] = alloc(c.weight().size());
-                    db[i] = alloc(c.outChannels());
-                    conv.conv2dBackwardWeights(pass.acts[i], dy, dw[i], db[i], n, windows[i], c.outChannels());
-                }
-                if (i > lowest) {
-                    DeviceBuffer dx = backwardLayer(i, pass, dy, n, 1);
-                    if (dx != dy) {
-                        retire(dy);
-                        dy = dx;
-                    }
-                }
-            }
-            List<DeviceBuffer> out = new ArrayList<>();
-            for (int i = 0; i < l; i++) {
-                if (dw[i] != null) {
-                    out.add(dw[i]);
-                    out.add(db[i]);
-                }
-            }
-            ok = true;
-            return out;
-        } finally {
-            retire(dy);
-            if (!ok) {
-                for (int i = 0; i < l; i++) {
-                    closeQuietly(dw[i], null);
-                    closeQuietly(db[i], null);
-                }
-            }
-        }
+        return training.parameterGradients(pass, outputGrad);
     }
 
     /**
@@ -781,9 +353,7 @@ public final class GpuBackend implements Backend {
         requireOpen();
         int n = BackendChecks.checkLogits(logits, targets, loss, classes);
         Object t = checkTargets(targets, n, loss);
-        try (DeviceBuffer z = upload(logits)) {
-            return deviceLoss(z, n, t, loss, null);
-        }
+        return training.loss(logits, n, t, loss);
     }
 
     /**
@@ -793,51 +363,6 @@ public final class GpuBackend implements Backend {
      */
     private Object checkTargets(Tensor targets, int n, Loss loss) {
         return BackendChecks.checkTargets(targets, n, classes, loss);
-    }
-
-    /**
-     * The loss of the logits {@code z: [n, C]} on the device; the gradient w.r.t. the logits is
-     * downloaded into the result and, when {@code gradOut} is not null, also left in
-     * {@code gradOut[0]} (a device buffer the caller then owns).
-     */
-    private LossValue deviceLoss(DeviceBuffer z, int n, Object targets, Loss loss, DeviceBuffer[] gradOut) {
-        Shape ls = Shape.of(n, classes);
-        DeviceBuffer grad = alloc((long) n * classes);
-        try {
-            LossValue v;
-            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                try (DeviceBuffer dy = uploadInts((int[]) targets); DeviceBuffer per = alloc(n); DeviceBuffer correct = alloc(n)) {
-                    k.crossEntropy(z, dy, per, grad, correct, n, classes, (float) (1.0 / n));
-                    double[] losses = download(per, n);
-                    int[] ok = new int[n];
-                    correct.read(ok);
-                    double sum = 0;
-                    int right = 0;
-                    for (int r = 0; r < n; r++) {
-                        sum += losses[r];
-                        right += ok[r];
-                    }
-                    v = new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), right);
-                }
-            } else {
-                try (DeviceBuffer tt = upload((Tensor) targets); DeviceBuffer per = alloc(n)) {
-                    k.mse(z, tt, per, grad, n, classes, (float) (1.0 / ((double) n * classes)));
-                    double[] losses = download(per, n);
-                    double sum = 0;
-                    for (double x : losses) {
-                        sum += x;
-                    }
-                    v = new LossValue(sum / n, new Tensor(ls, download(grad, n * classes)), 0);
-                }
-            }
-            if (gradOut != null) {
-                gradOut[0] = grad;
-                grad = null;
-            }
-            return v;
-        } finally {
-            closeQuietly(grad, null);
-        }
     }
 
     /**
@@ -854,21 +379,21 @@ public final class GpuBackend implements Backend {
         Optim opt = checkOptim(state);
         Objects.requireNonNull(targets, "targets");
         Objects.requireNonNull(loss, "loss");
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         Object t = checkTargets(targets, n, loss);
         try (Recorded recorded = forwardRecorded(x)) {
             Pass pass = (Pass) recorded;
             DeviceBuffer[] grad = new DeviceBuffer[1];
-            LossValue v = deviceLoss(pass.acts[layers.size()], n, t, loss, grad);
-            List<DeviceBuffer> grads = deviceGradients(pass, grad[0]);
+            LossValue v = training.deviceLoss(pass.acts[plan.layers.size()], n, t, loss, grad);
+            List<DeviceBuffer> grads = training.deviceGradients(pass, grad[0]);
             Throwable failure = null;
             try {
-                update(opt, grads);
+                training.update(opt, grads);
             } catch (RuntimeException | Error e) {
                 failure = e;
                 throw e;
             } finally {
-                settle(failure);
+                buffers.settle(failure);
                 grads.forEach(b -> closeQuietly(b, null));
             }
             return v;
@@ -898,15 +423,7 @@ public final class GpuBackend implements Backend {
         List<Layer.Parameter> ps = net.trainableParameters();
         List<Tensor> grads = gradients.gradients();
         BackendChecks.checkGradients(ps, grads);
-        List<DeviceBuffer> g = new ArrayList<>();
-        try {
-            for (Tensor grad : grads) {
-                g.add(upload(grad));
-            }
-            update(opt, g);
-        } finally {
-            g.forEach(b -> closeQuietly(b, null));
-        }
+        training.step(opt, grads);
     }
 
     private Optim checkOptim(OptimizerState state) {
@@ -915,46 +432,11 @@ public final class GpuBackend implements Backend {
         return opt;
     }
 
-    /** Applies one update with the device gradients {@code grads} (trainableParameters() order); waits for it. */
-    private void update(Optim opt, List<DeviceBuffer> grads) {
-        List<Layer.Parameter> ps = net.trainableParameters();
-        OptimizerSpec spec = opt.spec;
-        long t = opt.steps + 1;
-        for (int q = 0; q < ps.size(); q++) {
-            int size = ps.get(q).value().size();
-            if (spec.kind() == OptimizerSpec.Kind.SGD) {
-                DeviceBuffer buf = opt.first[q] != null ? opt.first[q] : params.get(q);
-                k.sgdStep(params.get(q), grads.get(q), buf, size, (float) spec.learningRate(), (float) spec.momentum(),
-                        (float) spec.weightDecay(), t == 1);
-            } else {
-                k.adamStep(params.get(q), grads.get(q), opt.first[q], opt.second[q], size, t, spec.learningRate(),
-                        spec.beta1(), spec.beta2(), spec.epsilon(), spec.weightDecay());
-            }
-        }
-        device.synchronize(); // the gradients may be freed next
-        opt.steps = t;
-        version++;
-        hostStale = true;
-    }
-
     @Override
     public Network snapshot() {
         requireOpen();
-        syncHost();
+        plan.syncHost();
         return net.copy();
-    }
-
-    /** Copies the device parameters into the host network when a step has changed them. */
-    private void syncHost() {
-        if (!hostStale) {
-            return;
-        }
-        List<Layer.Parameter> ps = net.trainableParameters();
-        for (int q = 0; q < ps.size(); q++) {
-            double[] host = ps.get(q).value().data();
-            System.arraycopy(download(params.get(q), host.length), 0, host, 0, host.length);
-        }
-        hostStale = false;
     }
 
     /** Frees every recorded pass, optimizer state and parameter buffer, unloads the kernels and closes an owned device. Idempotent. */
@@ -965,7 +447,7 @@ public final class GpuBackend implements Backend {
         }
         closed = true;
         try {
-            settle();
+            buffers.settle();
         } catch (RuntimeException e) {
             // an asynchronous error of earlier work: the buffers are freed anyway
         }
@@ -975,21 +457,11 @@ public final class GpuBackend implements Backend {
         for (Optim o : new ArrayList<>(optims)) {
             o.close();
         }
-        freeParameters();
+        plan.freeParameters();
         library.close();
         if (ownsDevice) {
             device.close();
         }
-    }
-
-    private void freeParameters() {
-        for (int i = 0; i < weight.length; i++) {
-            closeQuietly(weight[i], null);
-            closeQuietly(bias[i], null);
-            weight[i] = null;
-            bias[i] = null;
-        }
-        params.clear();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1001,12 +473,12 @@ public final class GpuBackend implements Backend {
 
     private Pass checkPass(Recorded recorded, boolean needCurrentParameters) {
         Pass p = BackendChecks.ownedPass(recorded, Pass.class, q -> q.owner() == this, "GpuBackend");
-        BackendChecks.checkPassUsable(p.closed, needCurrentParameters && p.version != version);
+        BackendChecks.checkPassUsable(p.closed, needCurrentParameters && p.version != plan.version);
         return p;
     }
 
     /** A recorded pass: every layer's input and the logits ({@code acts}), and max-pool arg-maxes, all on the device. */
-    private final class Pass implements Recorded {
+    final class Pass implements Recorded {
         final int n;
         final DeviceBuffer[] acts;   // acts[i] = input of layer i, acts[L] = logits (Flatten shares its input's buffer)
         final DeviceBuffer[] argmax; // per max-pool layer: [N, outSize] int32 arg-maxes
@@ -1070,7 +542,7 @@ public final class GpuBackend implements Backend {
     }
 
     /** Optimizer moments on the device: {@code first} (SGD momentum buffer or Adam m) and {@code second} (Adam v). */
-    private final class Optim implements OptimizerState {
+    final class Optim implements OptimizerState {
         final OptimizerSpec spec;
         final DeviceBuffer[] first;
         final DeviceBuffer[] second;
@@ -1087,11 +559,11 @@ public final class GpuBackend implements Backend {
                 for (int q = 0; q < ps.size(); q++) {
                     int size = ps.get(q).value().size();
                     if (adam || spec.momentum() != 0) {
-                        first[q] = alloc(size);
+                        first[q] = buffers.alloc(size);
                         first[q].fill32(0);
                     }
                     if (adam) {
-                        second[q] = alloc(size);
+                        second[q] = buffers.alloc(size);
                         second[q].fill32(0);
                     }
                 }

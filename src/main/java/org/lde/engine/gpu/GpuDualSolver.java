@@ -351,11 +351,23 @@ public final class GpuDualSolver implements DualSolver {
     }
 
     private static DeviceBuffer upload(Device dev, double[] values) {
+        return upload(dev, toFloat32(values, "dual problem values"));
+    }
+
+    /**
+     * {@code values} rounded to float32. A finite value beyond the float32 range (which would become
+     * infinity and then NaN on the device) is an error naming {@code what} and the element.
+     */
+    static float[] toFloat32(double[] values, String what) {
         float[] f = new float[values.length];
         for (int i = 0; i < f.length; i++) {
             f[i] = (float) values[i];
+            if (Float.isInfinite(f[i]) && Double.isFinite(values[i])) {
+                throw new IllegalArgumentException(what + ": element " + i + " = " + values[i] + " overflows float32 "
+                        + "(largest " + Float.MAX_VALUE + "); a float32 backend cannot compute with it (use --backend ejml)");
+            }
         }
-        return upload(dev, f);
+        return f;
     }
 
     private static DeviceBuffer upload(Device dev, float[] values) {

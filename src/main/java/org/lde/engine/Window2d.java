@@ -1,4 +1,4 @@
-package org.lde.engine.cpu;
+package org.lde.engine;
 
 /**
  * The geometry of a sliding 2-D window over one {@code [channels, inH, inW]} image: the shared
