@@ -41,7 +41,7 @@ class ReadmeCommandsTest {
     /** Files a reader has made before running a line (they are made here, in the temporary folder). */
     static final Set<String> READER_FILES = Set.of("my-model.safetensors", "a.png", "b.png");
     /** The commands that write into a default folder of the working directory when --out is absent. */
-    static final Set<String> WRITES_BY_DEFAULT = Set.of("explain", "demo", "evaluate");
+    static final Set<String> WRITES_BY_DEFAULT = Set.of("explain", "demo", "evaluate", "certify", "attack");
 
     record Line(String file, String text) {
     }
