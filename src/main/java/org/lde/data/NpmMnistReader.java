@@ -195,21 +195,6 @@ public final class NpmMnistReader {
         labels.add(digit);
     }
 
-    /** The bytes (value * 255) of every image in one {@code d.json}, validated; length is a multiple of 784. */
-    static byte[] readDigitFile(Path file) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] sample = new byte[PIXELS];
-        try (DigitStream in = new DigitStream(file)) {
-            while (in.next(sample)) {
-                if (out.size() / PIXELS >= MAX_SAMPLES) {
-                    throw new DataFormatException(file + ": more than " + MAX_SAMPLES + " samples, more than one data set holds");
-                }
-                out.write(sample, 0, PIXELS);
-            }
-        }
-        return out.toByteArray();
-    }
-
     /**
      * One {@code d.json} streamed sample by sample: {@link #next} fills 784 validated bytes, or checks the
      * end of the file ({@code ]}, {@code }}, nothing after it, a positive whole number of images) and

