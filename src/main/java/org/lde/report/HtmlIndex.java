@@ -22,7 +22,7 @@ public final class HtmlIndex {
 
     /**
      * Writes {@code dir/index.html}: a title, a description paragraph, and per row its panel image and a
-     * table of its main numbers (classes; the interval r_lo <= r_true <= r_hi with r_lo "certified" or "not
+     * table of its main numbers (classes; the interval {@code r_lo <= r_true <= r_hi} with r_lo "certified" or "not
      * computed" and r_hi "verified" or "none verified"; the linearized r_lin, labelled local; passes), with
      * links to the JSON lines and CSV files.
      *
