@@ -9,7 +9,7 @@ import org.lde.model.Architectures;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;

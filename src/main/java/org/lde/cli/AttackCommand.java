@@ -33,7 +33,7 @@ import org.lde.metrics.Fab;
 import org.lde.model.Network;
 import org.lde.model.Task;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

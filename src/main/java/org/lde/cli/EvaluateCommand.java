@@ -38,7 +38,7 @@ import org.lde.model.Task;
 import org.lde.report.Plots;
 import org.lde.report.TextTable;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

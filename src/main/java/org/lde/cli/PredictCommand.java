@@ -11,7 +11,7 @@ import org.lde.engine.Backend;
 import org.lde.io.AtomicFiles;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

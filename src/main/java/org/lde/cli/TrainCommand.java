@@ -16,7 +16,7 @@ import org.lde.model.ModelFile;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 import org.lde.train.EpochReport;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 import org.lde.train.Trainer;
 import org.lde.train.TrainingOptions;
 import picocli.CommandLine.Command;

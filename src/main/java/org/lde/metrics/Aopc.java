@@ -7,7 +7,7 @@ import org.lde.explain.Attributor;
 import org.lde.explain.baseline.Batched;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /**
  * AOPC, the protocol of record (METHOD.md section 9; Samek et al. 2017).

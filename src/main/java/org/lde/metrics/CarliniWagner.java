@@ -4,7 +4,7 @@ import org.lde.engine.Backend;
 import org.lde.engine.Recorded;
 import org.lde.explain.baseline.Batched;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /**
  * Carlini-Wagner L2 (Carlini and Wagner 2017), untargeted, batched over samples. Change of

@@ -6,7 +6,7 @@ import org.lde.engine.Recorded;
 import org.lde.explain.baseline.Batched;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /**
  * Projected gradient descent (Madry et al. 2018), untargeted, on the softmax cross-entropy of the

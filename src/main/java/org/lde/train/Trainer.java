@@ -1,5 +1,6 @@
 package org.lde.train;
 
+import org.lde.engine.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;

@@ -18,7 +18,7 @@ import org.lde.metrics.Fab;
 import org.lde.model.ModelFile;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** {@code lde attack} end to end on a tiny CNN and the embedded Fashion-MNIST sample. */
 class AttackCommandTest {

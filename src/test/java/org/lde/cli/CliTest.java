@@ -23,7 +23,7 @@ import org.lde.model.Network;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** The {@code lde} command end to end: exit codes, printed figures checked against the library, error messages. */
 class CliTest {

@@ -112,7 +112,7 @@ class EvaluateCommandTest {
         // IG's completeness delta: the library's per-sample deltas, averaged in absolute value
         try (Backend be = Backends.cpu(ModelFile.open(model))) {
             Tensor xs = SampleData.fashionMnist().inputs().slice(0, 3);
-            int[] y = org.lde.train.Evaluation.argmax(be.forward(xs));
+            int[] y = org.lde.engine.Evaluation.argmax(be.forward(xs));
             double[] deltas = new org.lde.explain.baseline.IntegratedGradients().explain(be, xs, y).completenessDelta();
             double mean = 0;
             for (double dl : deltas) {

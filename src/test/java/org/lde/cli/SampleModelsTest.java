@@ -9,7 +9,7 @@ import org.lde.data.Datasets;
 import org.lde.engine.Backend;
 import org.lde.engine.Backends;
 import org.lde.model.Network;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /**
  * The embedded trained models classify the embedded samples exactly as when they were

@@ -15,7 +15,7 @@ import org.lde.model.Network;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** The boundary-tracking outer loop against closed forms, the float64 network, its seeds and its pass counts. */
 class BoundarySearchTest {

@@ -668,7 +668,7 @@ class LagrangeDualExplainerTest {
                 AttributionKind.SHADOW_PRICE, AttributionKind.PATH, AttributionKind.MARGIN_CONTRIBUTION)) {
             LagrangeDualExplainer ex = LagrangeDualExplainer.builder().attribution(kind).maxOuterIterations(2).build();
             try (Backend be = Backends.cpu(net)) {
-                int[] pred = org.lde.train.Evaluation.argmax(be.forward(x));
+                int[] pred = org.lde.engine.Evaluation.argmax(be.forward(x));
                 Tensor maps = ex.attribute(be, x, pred);
                 List<Explanation> e = ex.explain(be, x);
                 assertEquals(Shape.of(4, 9), maps.shape());

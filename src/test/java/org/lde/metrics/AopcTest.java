@@ -108,7 +108,7 @@ class AopcTest {
         int[][] patchPixels = {{0, 1, 4, 5}, {2, 3, 6, 7}, {8, 9, 12, 13}, {10, 11, 14, 15}};
         AopcOptions opts = AopcOptions.defaults().withPatchSize(2).withSteps(3).withStepPatches(1);
         try (Backend be = Backends.cpu(net)) {
-            int y = org.lde.train.Evaluation.argmax(be.forward(x))[0];
+            int y = org.lde.engine.Evaluation.argmax(be.forward(x))[0];
             for (Object[] c : new Object[][] {{AopcOptions.Order.MORF, new int[] {2, 0, 3, 1}}, {AopcOptions.Order.LERF, new int[] {1, 3, 0, 2}}}) {
                 AopcOptions.Order order = (AopcOptions.Order) c[0];
                 int[] seq = (int[]) c[1];

@@ -14,7 +14,7 @@ import org.lde.model.Network;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** PGD and Carlini-Wagner stay in their budget and the data box, and lower accuracy on a trained model. */
 class AttacksTest {

@@ -15,7 +15,7 @@ import org.lde.model.Network;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** Deletion/insertion, infidelity and max-sensitivity against hand computations on linear models. */
 class ExplanationRobustnessTest {

@@ -16,7 +16,7 @@ import org.lde.model.Network;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** FAB against closed forms (linear and piecewise-linear models), verification, seeding and pass counts. */
 class FabTest {

@@ -6,7 +6,7 @@ import org.lde.engine.Backend;
 import org.lde.engine.Recorded;
 import org.lde.explain.Attributor;
 import org.lde.tensor.Tensor;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /**
  * DeepFool (Moosavi-Dezfooli et al. 2016), the classic multi-class L2 version, batched over

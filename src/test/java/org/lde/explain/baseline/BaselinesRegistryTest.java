@@ -11,7 +11,7 @@ import org.lde.engine.Backends;
 import org.lde.explain.Attributor;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** Every registered baseline is named as it names itself, returns finite maps of the input's shape, and is repeatable. */
 class BaselinesRegistryTest {

@@ -10,7 +10,7 @@ import org.lde.model.Dense;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
 import org.lde.testing.TestModels;
-import org.lde.train.Evaluation;
+import org.lde.engine.Evaluation;
 
 /** DeepFool's closed form on linear models, verification on a CNN, and the boundary attributions. */
 class DeepFoolTest {

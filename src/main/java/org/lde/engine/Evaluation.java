@@ -1,6 +1,5 @@
-package org.lde.train;
+package org.lde.engine;
 
-import org.lde.engine.Backend;
 import org.lde.tensor.Tensor;
 
 /** Batched evaluation helpers. */
