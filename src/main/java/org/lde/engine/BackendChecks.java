@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.function.Predicate;
 import org.lde.engine.dual.DualLinearization;
 import org.lde.model.AvgPool2d;
-import org.lde.model.BatchNorm2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
 import org.lde.model.Flatten;
@@ -39,17 +38,10 @@ public final class BackendChecks {
 
     /**
      * The layer names of {@code original} that {@link Network#folded()} removes, each mapped to the
-     * layer it was folded into: every BatchNorm2d (after the first layer) to the layer just before it.
+     * layer it was folded into ({@link Network#foldedAliases()}).
      */
     public static Map<String, String> foldedAliases(Network original) {
-        Map<String, String> aliases = new HashMap<>();
-        List<Layer> layers = original.layers();
-        for (int i = 1; i < layers.size(); i++) {
-            if (layers.get(i) instanceof BatchNorm2d) {
-                aliases.put(layers.get(i).name(), layers.get(i - 1).name());
-            }
-        }
-        return aliases;
+        return original.foldedAliases();
     }
 
     /**
@@ -65,17 +57,22 @@ public final class BackendChecks {
 
     /**
      * Per layer of {@code net}, the window geometry of a Conv2d, MaxPool2d or AvgPool2d layer (null
-     * for the other layers). Fails with {@code IllegalArgumentException("<backend> cannot run layer
+     * for the other layers). Fails for a network that is not sequential ({@link Network#requireSequential}), a
+     * grouped or dilated convolution, and with {@code IllegalArgumentException("<backend> cannot run layer
      * '<name>' of kind <kind>")} for a layer that is none of those nor Dense, ReLU or Flatten (layers
      * are checked in order, each before its window is made).
      */
     public static Window2d[] windows(Network net, String backend) {
+        net.requireSequential(backend);
         List<Layer> layers = net.layers();
         Window2d[] windows = new Window2d[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             Shape in = net.inputShape(i);
             Layer layer = layers.get(i);
-            if (layer instanceof Conv2d c) {
+            if (layer instanceof Conv2d c && !c.plain()) {
+                throw new IllegalArgumentException(backend + " cannot run layer '" + layer.name() + "' (conv2d with groups "
+                        + c.groups() + ", dilation " + c.dilationH() + "x" + c.dilationW() + "): only plain convolutions yet");
+            } else if (layer instanceof Conv2d c) {
                 windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(),
                         c.strideH(), c.strideW(), c.padH(), c.padW());
             } else if (layer instanceof MaxPool2d p) {

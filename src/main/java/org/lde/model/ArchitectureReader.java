@@ -73,10 +73,12 @@ final class ArchitectureReader {
         }
         Map<String, String> owner = new TreeMap<>();
         List<Layer> layers = new ArrayList<>();
+        List<List<String>> inputs = new ArrayList<>();
         Set<String> used = new HashSet<>();
         for (int i = 0; i < layersNode.size(); i++) {
             Layer l = layer(i, layersNode.get(i), entries, used, owner);
             layers.add(l);
+            inputs.add(inputs(i, layersNode.get(i), l));
         }
         List<String> unused = new ArrayList<>();
         for (Entry e : entries.values()) {
@@ -89,7 +91,7 @@ final class ArchitectureReader {
                     + "; layers use " + owner.keySet());
         }
         try {
-            return new Network(Shape.of(input), layers, task, classes, lo, hi);
+            return new Network(Shape.of(input), layers, inputs, task, classes, lo, hi);
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(src, "invalid network: " + e.getMessage(), e);
         }
@@ -116,21 +118,41 @@ final class ArchitectureReader {
         Set<String> allowed;
         switch (kind) {
             case "conv2d":
-                allowed = Set.of("name", "kind", "in_channels", "out_channels", "kernel", "stride", "padding");
+                allowed = Set.of("name", "kind", "inputs", "in_channels", "out_channels", "kernel", "stride", "padding",
+                        "groups", "dilation");
                 break;
+            case "batchnorm1d":
             case "batchnorm2d":
-                allowed = Set.of("name", "kind", "num_features", "eps");
+                allowed = Set.of("name", "kind", "inputs", "num_features", "eps");
+                break;
+            case "affine":
+                allowed = Set.of("name", "kind", "inputs", "num_features");
+                break;
+            case "leaky_relu":
+                allowed = Set.of("name", "kind", "inputs", "negative_slope");
+                break;
+            case "dropout":
+                allowed = Set.of("name", "kind", "inputs", "p");
+                break;
+            case "reshape":
+                allowed = Set.of("name", "kind", "inputs", "shape");
                 break;
             case "maxpool2d":
             case "avgpool2d":
-                allowed = Set.of("name", "kind", "kernel", "stride", "padding");
+                allowed = Set.of("name", "kind", "inputs", "kernel", "stride", "padding");
                 break;
             case "dense":
-                allowed = Set.of("name", "kind", "in_features", "out_features");
+                allowed = Set.of("name", "kind", "inputs", "in_features", "out_features");
                 break;
             case "relu":
+            case "sigmoid":
+            case "tanh":
             case "flatten":
-                allowed = Set.of("name", "kind");
+            case "identity":
+            case "global_avg_pool":
+            case "add":
+            case "concat":
+                allowed = Set.of("name", "kind", "inputs");
                 break;
             default:
                 throw fail(where1 + ": unknown layer kind '" + kind + "'; known kinds are " + LAYER_KINDS);
@@ -145,10 +167,42 @@ final class ArchitectureReader {
                     int[] k = o.intArray("kernel", 2, 1);
                     int[] s = o.intArray("stride", 2, 1);
                     int[] p = o.intArray("padding", 2, 0);
-                    Tensor w = tensor(entries, used, owner, where, name + ".weight", Shape.of(cout, cin, k[0], k[1]));
+                    int groups = o.has("groups") ? o.positiveInt("groups") : 1;
+                    int[] dil = o.has("dilation") ? o.intArray("dilation", 2, 1) : new int[] {1, 1};
+                    if (cin % groups != 0 || cout % groups != 0) {
+                        throw o.error("field 'groups' = " + groups + " must divide in_channels " + cin + " and out_channels "
+                                + cout);
+                    }
+                    Tensor w = tensor(entries, used, owner, where, name + ".weight",
+                            Shape.of(cout, cin / groups, k[0], k[1]));
                     Tensor b = tensor(entries, used, owner, where, name + ".bias", Shape.of(cout));
-                    return new Conv2d(name, cin, cout, k[0], k[1], s[0], s[1], p[0], p[1], w, b);
+                    return new Conv2d(name, cin, cout, k[0], k[1], s[0], s[1], p[0], p[1], groups, dil[0], dil[1], w, b);
                 }
+                case "affine": {
+                    int c = o.positiveInt("num_features");
+                    Tensor w = tensor(entries, used, owner, where, name + ".weight", Shape.of(c));
+                    Tensor b = tensor(entries, used, owner, where, name + ".bias", Shape.of(c));
+                    return new Affine(name, c, w, b);
+                }
+                case "leaky_relu":
+                    return new LeakyReLU(name, o.has("negative_slope") ? o.number("negative_slope") : 0.01);
+                case "dropout":
+                    return new Dropout(name, o.has("p") ? o.number("p") : 0.5);
+                case "reshape":
+                    return new Reshape(name, Shape.of(o.intArray("shape", -1, 1)));
+                case "sigmoid":
+                    return new Sigmoid(name);
+                case "tanh":
+                    return new Tanh(name);
+                case "identity":
+                    return new Identity(name);
+                case "global_avg_pool":
+                    return new GlobalAvgPool(name);
+                case "add":
+                    return new Add(name);
+                case "concat":
+                    return new Concat(name);
+                case "batchnorm1d":
                 case "batchnorm2d": {
                     int c = o.positiveInt("num_features");
                     double eps = o.number("eps");
@@ -167,7 +221,8 @@ final class ArchitectureReader {
                         used.add(nbt); // PyTorch's training counter: accepted and ignored
                         owner.put(nbt, name);
                     }
-                    return new BatchNorm2d(name, c, w, b, m, v, eps);
+                    return kind.equals("batchnorm1d") ? new BatchNorm1d(name, c, w, b, m, v, eps)
+                            : new BatchNorm2d(name, c, w, b, m, v, eps);
                 }
                 case "maxpool2d":
                 case "avgpool2d": {
@@ -194,6 +249,27 @@ final class ArchitectureReader {
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(src, where1 + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The names in a layer's optional {@code inputs} field (empty: the layer before it). */
+    List<String> inputs(int i, JsonNode node, Layer l) {
+        JsonNode in = node.get("inputs");
+        if (in == null) {
+            return List.of();
+        }
+        String where = "architecture: layers[" + i + "] '" + l.name() + "' (" + l.kind() + ")";
+        if (!in.isArray() || in.isEmpty()) {
+            throw fail(where + ": field 'inputs' must be a non-empty array of layer names (or \"" + Network.INPUT
+                    + "\"), got " + in);
+        }
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < in.size(); k++) {
+            if (!in.get(k).isTextual()) {
+                throw fail(where + ": inputs[" + k + "] must be a layer name, got " + typeName(in.get(k)));
+            }
+            names.add(in.get(k).textValue());
+        }
+        return names;
     }
 
     Tensor tensor(Map<String, Entry> entries, Set<String> used, Map<String, String> owner, String where,

@@ -4,30 +4,11 @@ import java.util.List;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
-/**
- * Inference-form batch normalisation per channel:
- * {@code y = gamma (x - mean) / sqrt(var + eps) + beta}. It is valid only directly after a
- * {@link Conv2d}, into which {@link Network#folded()} folds it when a model is opened; backends
- * never see it.
- */
+/** {@link BatchNorm} over {@code [C, H, W]} (PyTorch's BatchNorm2d at inference). */
 public record BatchNorm2d(String name, int channels, Tensor weight, Tensor bias, Tensor runningMean,
-                          Tensor runningVar, double eps) implements Layer {
+                          Tensor runningVar, double eps) implements BatchNorm {
     public BatchNorm2d {
-        Layer.requireName(name);
-        Layer.requirePositive(name, "channels", channels);
-        Shape c = Shape.of(channels);
-        Layer.requireShape(name, "weight", weight, c);
-        Layer.requireShape(name, "bias", bias, c);
-        Layer.requireShape(name, "running_mean", runningMean, c);
-        Layer.requireShape(name, "running_var", runningVar, c);
-        if (!(eps > 0) || !Double.isFinite(eps)) {
-            throw new IllegalArgumentException("layer '" + name + "': eps must be a positive finite number, got " + eps);
-        }
-        for (double v : runningVar.data()) {
-            if (v < 0) {
-                throw new IllegalArgumentException("layer '" + name + "': running_var has a negative entry " + v);
-            }
-        }
+        BatchNorm.validate(name, channels, weight, bias, runningMean, runningVar, eps);
     }
 
     @Override
@@ -50,7 +31,7 @@ public record BatchNorm2d(String name, int channels, Tensor weight, Tensor bias,
     }
 
     @Override
-    public boolean trainable() {
-        return false;
+    public Layer deepCopy() {
+        return new BatchNorm2d(name, channels, weight.copy(), bias.copy(), runningMean.copy(), runningVar.copy(), eps);
     }
 }

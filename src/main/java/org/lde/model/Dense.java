@@ -15,6 +15,11 @@ public record Dense(String name, int in, int out, Tensor weight, Tensor bias) im
     }
 
     @Override
+    public Layer deepCopy() {
+        return new Dense(name, in, out, weight.copy(), bias.copy());
+    }
+
+    @Override
     public String kind() {
         return "dense";
     }

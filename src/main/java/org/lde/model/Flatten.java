@@ -3,7 +3,7 @@ package org.lde.model;
 import org.lde.tensor.Shape;
 
 /** Reshapes {@code [C, H, W]} (or any shape) to the vector {@code [C*H*W]}, row-major. */
-public record Flatten(String name) implements Layer {
+public record Flatten(String name) implements Reshaping {
     public Flatten {
         Layer.requireName(name);
     }

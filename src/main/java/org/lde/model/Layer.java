@@ -5,12 +5,14 @@ import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
 /**
- * One layer of a feed-forward network. Shapes exclude the batch dimension. Weight layouts follow
+ * One node of a network (a layer). Shapes exclude the batch dimension. Which nodes feed it is
+ * the network's ({@link Network#inputsOf}): a layer itself knows only its own arithmetic. Weight layouts follow
  * PyTorch ({@code Dense.weight [out, in]}, {@code Conv2d.weight [out, in, kh, kw]}) so that a
  * PyTorch state dict carries over unchanged; parameter names are PyTorch's
  * ({@code <layer>.weight}, {@code <layer>.bias}, {@code <layer>.running_mean}, ...).
  */
-public sealed interface Layer permits Dense, Conv2d, ReLU, MaxPool2d, AvgPool2d, Flatten, BatchNorm2d {
+public sealed interface Layer permits Dense, Conv2d, Activation, MaxPool2d, AvgPool2d, GlobalAvgPool, Reshaping,
+        BatchNorm, Affine, Join {
 
     /** Unique name within the network (used by layer gradients and the model file). */
     String name();
@@ -33,6 +35,11 @@ public sealed interface Layer permits Dense, Conv2d, ReLU, MaxPool2d, AvgPool2d,
     /** Whether {@link #parameters()} are trained by gradient descent (BatchNorm statistics are not). */
     default boolean trainable() {
         return !parameters().isEmpty();
+    }
+
+    /** A copy whose parameter tensors are copies (a parameter-free layer returns itself). */
+    default Layer deepCopy() {
+        return this;
     }
 
     /** A named tensor owned by a layer; {@code name} is the PyTorch state-dict key. */

@@ -77,7 +77,9 @@ public final class ModelFile {
     /** Metadata key of the format version. */
     public static final String VERSION_KEY = "lde.format_version";
     /** Layer kinds known to the file format, as written in the {@code kind} field. */
-    public static final List<String> LAYER_KINDS = List.of("conv2d", "batchnorm2d", "relu", "maxpool2d", "avgpool2d",
+    public static final List<String> LAYER_KINDS = List.of("conv2d", "batchnorm1d", "batchnorm2d", "affine", "relu",
+            "sigmoid", "tanh", "leaky_relu", "maxpool2d", "avgpool2d", "global_avg_pool", "add", "concat", "reshape",
+            "identity", "dropout",
             "flatten", "dense");
     /** Largest header accepted (the limit of the reference safetensors implementation). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -311,19 +313,31 @@ public final class ModelFile {
         network.classNames().forEach(classes::add);
         a.putArray("domain").add(network.lo()).add(network.hi());
         ArrayNode layers = a.putArray("layers");
-        for (Layer l : network.layers()) {
+        for (int i = 0; i < network.layers().size(); i++) {
+            Layer l = network.layers().get(i);
             ObjectNode o = layers.addObject();
             o.put("name", l.name());
             o.put("kind", l.kind());
+            int[] from = network.inputsOf(i);
+            if (from.length != 1 || from[0] != i - 1) {
+                ArrayNode in = o.putArray("inputs");
+                network.inputNamesOf(i).forEach(in::add);
+            }
             if (l instanceof Conv2d c) {
                 o.put("in_channels", c.inChannels());
                 o.put("out_channels", c.outChannels());
                 o.putArray("kernel").add(c.kernelH()).add(c.kernelW());
                 o.putArray("stride").add(c.strideH()).add(c.strideW());
                 o.putArray("padding").add(c.padH()).add(c.padW());
-            } else if (l instanceof BatchNorm2d b) {
+                if (!c.plain()) {
+                    o.put("groups", c.groups());
+                    o.putArray("dilation").add(c.dilationH()).add(c.dilationW());
+                }
+            } else if (l instanceof BatchNorm b) {
                 o.put("num_features", b.channels());
                 o.put("eps", b.eps());
+            } else if (l instanceof Affine f) {
+                o.put("num_features", f.channels());
             } else if (l instanceof MaxPool2d m) {
                 o.putArray("kernel").add(m.kernelH()).add(m.kernelW());
                 o.putArray("stride").add(m.strideH()).add(m.strideW());
@@ -335,8 +349,15 @@ public final class ModelFile {
             } else if (l instanceof Dense d) {
                 o.put("in_features", d.in());
                 o.put("out_features", d.out());
-            } else if (!(l instanceof ReLU) && !(l instanceof Flatten)) {
-                throw new IllegalStateException("layer kind " + l.getClass().getName() + " has no file encoding");
+            } else if (l instanceof LeakyReLU r) {
+                o.put("negative_slope", r.slope());
+            } else if (l instanceof Dropout d) {
+                o.put("p", d.p());
+            } else if (l instanceof Reshape r) {
+                ArrayNode sh = o.putArray("shape");
+                for (int d : r.dims()) {
+                    sh.add(d);
+                }
             }
         }
         try {

@@ -1,9 +1,7 @@
 package org.lde.model;
 
-import org.lde.tensor.Shape;
-
 /** {@code y = max(0, x)} elementwise; the derivative at 0 is taken as 0 (PyTorch's choice). */
-public record ReLU(String name) implements Layer {
+public record ReLU(String name) implements Activation {
     public ReLU {
         Layer.requireName(name);
     }
@@ -14,7 +12,12 @@ public record ReLU(String name) implements Layer {
     }
 
     @Override
-    public Shape outputShape(Shape in) {
-        return in;
+    public double apply(double x) {
+        return x > 0 ? x : 0;
+    }
+
+    @Override
+    public double derivative(double x, double y) {
+        return x > 0 ? 1 : 0;
     }
 }

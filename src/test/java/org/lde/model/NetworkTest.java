@@ -63,13 +63,24 @@ class NetworkTest {
     }
 
     @Test
-    void batchNormMustDirectlyFollowAConv() {
+    void batchNormThatCannotFoldBecomesAnAffineNodeComputingTheSameMap() {
         Rng r = new Rng(3);
-        fails(Shape.of(2, 4, 4), List.of(conv("c", 2, 2, 3, 3, 1, 1, 1, 1, r), new ReLU("r"), bn("bn", 2, r),
-                new Flatten("f"), dense("d", 32, 2, r)), "layer 'bn' (batchnorm2d) must directly follow a conv2d",
-                "follows 'r' (relu)");
-        fails(Shape.of(2, 4, 4), List.of(bn("bn0", 2, r), new Flatten("f"), dense("d", 32, 2, r)),
-                "layer 'bn0' (batchnorm2d)", "follows the input");
+        Network net = new Network(Shape.of(2, 4, 4), List.of(conv("c", 2, 2, 3, 3, 1, 1, 1, 1, r), new ReLU("r"), bn("bn", 2, r),
+                new Flatten("f"), dense("d", 32, 2, r)), Task.CLASSIFICATION, List.of(), 0, 1);
+        Network folded = net.folded();
+        assertTrue(folded.layers().get(2) instanceof Affine, "a BatchNorm after a ReLU is an affine node");
+        assertEquals("bn", folded.layers().get(2).name());
+        BatchNorm2d b = (BatchNorm2d) net.layers().get(2);
+        Affine a = (Affine) folded.layers().get(2);
+        for (int o = 0; o < 2; o++) {
+            double x = 0.37 * (o + 1);
+            double expected = b.weight().data()[o] * (x - b.runningMean().data()[o])
+                    / Math.sqrt(b.runningVar().data()[o] + b.eps()) + b.bias().data()[o];
+            assertEquals(expected, a.weight().data()[o] * x + a.bias().data()[o], 1e-14);
+        }
+        Network first = new Network(Shape.of(2, 4, 4), List.of(bn("bn0", 2, r), new Flatten("f"), dense("d", 32, 2, r)),
+                Task.CLASSIFICATION, List.of(), 0, 1).folded();
+        assertTrue(first.layers().get(0) instanceof Affine, "a BatchNorm reading the input is an affine node");
     }
 
     @Test

@@ -19,8 +19,13 @@ import org.lde.engine.Window2d;
 import org.lde.model.AvgPool2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
-import org.lde.model.Flatten;
+import org.lde.model.Activation;
+import org.lde.model.Add;
+import org.lde.model.Affine;
+import org.lde.model.Concat;
+import org.lde.model.GlobalAvgPool;
 import org.lde.model.Layer;
+import org.lde.model.Reshaping;
 import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
 import org.lde.model.ReLU;
@@ -80,6 +85,7 @@ public final class EjmlBackend implements Backend {
     private final Window2d[] windows; // per layer: geometry of conv and pooling layers, else null
     private final int[] inSize;       // per layer: input elements per sample
     private final int[] outSize;      // per layer: output elements per sample
+    private final int[][] inputs;     // per layer: the nodes it reads (-1 = the network input)
     private final int classes;
     private final Map<String, String> aliases; // folded BatchNorm name -> its convolution
     private final long maxReverseDoubles;
@@ -115,12 +121,14 @@ public final class EjmlBackend implements Backend {
         this.aliases = BackendChecks.foldedAliases(network);
         this.layers = net.layers();
         int l = layers.size();
-        windows = BackendChecks.windows(net, "EjmlBackend");
+        windows = windows(net);
         inSize = new int[l];
         outSize = new int[l];
+        inputs = new int[l][];
         for (int i = 0; i < l; i++) {
             inSize[i] = net.inputShape(i).sizeInt();
             outSize[i] = net.outputShape(i).sizeInt();
+            inputs[i] = net.inputsOf(i);
         }
         this.classes = net.outputSize();
     }
@@ -149,11 +157,30 @@ public final class EjmlBackend implements Backend {
     public Tensor forward(Tensor x) {
         requireOpen();
         int n = BackendChecks.checkInput(x, net);
-        double[] a = x.data();
+        double[][] acts = new double[layers.size() + 1][];
+        acts[0] = x.data();
+        int[] lastUse = lastUse();
         for (int i = 0; i < layers.size(); i++) {
-            a = forwardLayer(i, a, n, null);
+            acts[i + 1] = forwardLayer(i, acts, n, null);
+            for (int j : inputs[i]) {
+                if (lastUse[j + 1] == i && j >= 0) {
+                    acts[j + 1] = null; // no later layer reads it
+                }
+            }
         }
+        double[] a = acts[layers.size()];
         return new Tensor(Shape.of(n, classes), a == x.data() ? a.clone() : a);
+    }
+
+    /** {@code result[j + 1]}: the last layer reading node {@code j}. */
+    private int[] lastUse() {
+        int[] last = new int[layers.size() + 1];
+        for (int i = 0; i < layers.size(); i++) {
+            for (int j : inputs[i]) {
+                last[j + 1] = i;
+            }
+        }
+        return last;
     }
 
     @Override
@@ -168,14 +195,18 @@ public final class EjmlBackend implements Backend {
             if (layers.get(i) instanceof MaxPool2d) {
                 argmax[i] = new int[n * outSize[i]];
             }
-            acts[i + 1] = forwardLayer(i, acts[i], n, argmax[i]);
+            acts[i + 1] = forwardLayer(i, acts, n, argmax[i]);
         }
         return new Pass(n, acts, argmax, version);
     }
 
-    /** Output of layer {@code i} for {@code n} samples {@code in: [n, inSize[i]]}; a new array (Flatten returns {@code in}). */
-    private double[] forwardLayer(int i, double[] in, int n, int[] argmax) {
+    /**
+     * Output of layer {@code i} for {@code n} samples, reading {@code acts[j + 1]} for each node {@code j} it
+     * reads ({@code acts[0]} is the input); a new array (a {@link Reshaping} layer returns its input's).
+     */
+    private double[] forwardLayer(int i, double[][] acts, int n, int[] argmax) {
         Layer layer = layers.get(i);
+        double[] in = acts[inputs[i][0] + 1];
         if (layer instanceof Dense d) {
             double[] y = new double[n * d.out()];
             DMatrixRMaj out = DMatrixRMaj.wrap(n, d.out(), y);
@@ -188,11 +219,14 @@ public final class EjmlBackend implements Backend {
             }
             return y;
         } else if (layer instanceof Conv2d c) {
-            return convForward(windows[i], c, in, n);
+            return c.plain() ? convForward(windows[i], c, in, n)
+                    : NodeOps.convForward(c, net.inputShape(i), net.outputShape(i), in, n);
         } else if (layer instanceof ReLU) {
             double[] y = new double[n * inSize[i]];
             ReferenceOps.reluForward(in, y.length, y);
             return y;
+        } else if (layer instanceof Activation f) {
+            return NodeOps.activationForward(f, in);
         } else if (layer instanceof MaxPool2d) {
             double[] y = new double[n * outSize[i]];
             int[] arg = argmax != null ? argmax : new int[outSize[i]]; // unrecorded: one scratch row
@@ -207,9 +241,58 @@ public final class EjmlBackend implements Backend {
                 ReferenceOps.avgPoolForward(windows[i], in, s * inSize[i], y, s * outSize[i]);
             }
             return y;
+        } else if (layer instanceof GlobalAvgPool) {
+            Shape sh = net.inputShape(i);
+            return NodeOps.globalAvgPool(in, n, sh.dim(0), sh.dim(1) * sh.dim(2));
+        } else if (layer instanceof Affine a) {
+            return NodeOps.affine(a, in, n, inSize[i] / a.channels(), true);
+        } else if (layer instanceof Add) {
+            double[] y = in.clone();
+            for (int k = 1; k < inputs[i].length; k++) {
+                double[] o = acts[inputs[i][k] + 1];
+                for (int q = 0; q < y.length; q++) {
+                    y[q] += o[q];
+                }
+            }
+            return y;
+        } else if (layer instanceof Concat) {
+            double[][] parts = new double[inputs[i].length][];
+            for (int k = 0; k < parts.length; k++) {
+                parts[k] = acts[inputs[i][k] + 1];
+            }
+            return NodeOps.concat(parts, joinSizes(i), n);
         } else {
-            return in; // Flatten
+            return in; // Reshaping: the row-major data is unchanged
         }
+    }
+
+    /** Values per sample of each node layer {@code i} reads. */
+    private int[] joinSizes(int i) {
+        int[] sizes = new int[inputs[i].length];
+        for (int k = 0; k < sizes.length; k++) {
+            sizes[k] = net.inputShapes(i).get(k).sizeInt();
+        }
+        return sizes;
+    }
+
+    /** Window geometry per layer: plain Conv2d, MaxPool2d and AvgPool2d (null elsewhere, grouped or dilated convs included). */
+    private static Window2d[] windows(Network net) {
+        Window2d[] w = new Window2d[net.layers().size()];
+        for (int i = 0; i < w.length; i++) {
+            Shape in = net.inputShape(i);
+            Layer layer = net.layers().get(i);
+            if (layer instanceof Conv2d c && c.plain()) {
+                w[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(),
+                        c.padH(), c.padW());
+            } else if (layer instanceof MaxPool2d p) {
+                w[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+                        p.padH(), p.padW());
+            } else if (layer instanceof AvgPool2d p) {
+                w[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+                        p.padH(), p.padW());
+            }
+        }
+        return w;
     }
 
     private static int blockRows(int perRow) {
@@ -255,7 +338,7 @@ public final class EjmlBackend implements Backend {
         Pass pass = checkPass(recorded, true);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
         BackendChecks.checkReverseSize(net, pass.n, s, 0, false);
-        double[] g = backwardInGroups(pass, seeds.data(), s, 0);
+        double[] g = backwardInGroups(pass, seeds.data(), s, -1);
         return new Tensor(net.inputShape().withBatch(s).withBatch(pass.n), g);
     }
 
@@ -274,67 +357,96 @@ public final class EjmlBackend implements Backend {
         int i = BackendChecks.layerIndex(net, aliases, layer);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
         BackendChecks.checkReverseSize(net, pass.n, s, i + 1, false);
-        double[] g = backwardInGroups(pass, seeds.data(), s, i + 1);
+        double[] g = backwardInGroups(pass, seeds.data(), s, i);
         return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
     }
 
     /**
-     * Pulls the seed rows {@code seeds: [N S, C]} back through layers {@code last .. downTo} and
-     * returns the gradient with respect to the input of layer {@code downTo} (the output of layer
-     * {@code downTo - 1}), {@code [N S, size]}. All {@code S} seeds of a sample go through in the
-     * same batched pass; only when {@code N S} rows of the largest activation would exceed
-     * {@link #maxReverseDoubles} are the SAMPLES split into groups, each one batched pass.
-     * {@code seeds} is not modified.
+     * Pulls the seed rows {@code seeds: [N S, C]} back through the graph and returns the gradient with
+     * respect to the output of node {@code target} ({@code -1}: the network's input), {@code [N S, size]}.
+     * All {@code S} seeds of a sample go through in the same batched pass; only when {@code N S} rows of
+     * the largest activation would exceed {@link #maxReverseDoubles} are the SAMPLES split into groups,
+     * each one batched pass. {@code seeds} is not modified.
      */
-    private double[] backwardInGroups(Pass pass, double[] seeds, int s, int downTo) {
+    private double[] backwardInGroups(Pass pass, double[] seeds, int s, int target) {
         int widest = classes;
-        for (int i = downTo; i < layers.size(); i++) {
-            widest = Math.max(widest, inSize[i]);
+        for (int i = Math.max(0, target); i < layers.size(); i++) {
+            widest = Math.max(widest, Math.max(inSize[i], outSize[i]));
         }
         int group = (int) Math.max(1, Math.min(pass.n, maxReverseDoubles / ((long) s * widest)));
         if (group == pass.n) {
-            return backward(pass, 0, pass.n, seeds.clone(), s, downTo);
+            return backward(pass, 0, pass.n, seeds.clone(), s, target);
         }
-        int outRow = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
+        int outRow = target < 0 ? net.inputSize() : outSize[target];
         double[] out = new double[pass.n * s * outRow];
         for (int start = 0; start < pass.n; start += group) {
             int m = Math.min(group, pass.n - start);
             double[] part = Arrays.copyOfRange(seeds, start * s * classes, (start + m) * s * classes);
-            double[] g = backward(pass, start, m, part, s, downTo);
+            double[] g = backward(pass, start, m, part, s, target);
             System.arraycopy(g, 0, out, start * s * outRow, g.length);
         }
         return out;
     }
 
     /**
-     * Pulls gradient rows {@code dy: [m S, outSize[last]]} of samples {@code first .. first+m-1}
-     * back through layers {@code last .. downTo}.
+     * Pulls gradient rows {@code dy: [m S, C]} (with respect to the logits) of samples
+     * {@code first .. first+m-1} back through the layers after {@code target}, in reverse topological
+     * order: a node's gradient is the sum over the layers that read it (a fork sums its branches), and
+     * is complete once every later layer is done. Returns the gradient at the output of {@code target}
+     * ({@code -1}: the input). {@code dy} is consumed.
      */
-    private double[] backward(Pass pass, int first, int m, double[] dy, int s, int downTo) {
-        for (int i = layers.size() - 1; i >= downTo; i--) {
-            dy = backwardLayer(i, pass, first, m, dy, s);
+    private double[] backward(Pass pass, int first, int m, double[] dy, int s, int target) {
+        int l = layers.size();
+        double[][] g = new double[l + 1][];
+        g[l] = dy;
+        for (int i = l - 1; i > target; i--) {
+            double[] gi = g[i + 1];
+            g[i + 1] = null;
+            for (int k = 0; k < inputs[i].length; k++) {
+                int j = inputs[i][k];
+                if (j >= target) {
+                    accumulate(g, j + 1, backwardLayer(i, k, pass, first, m, gi, s));
+                }
+            }
         }
-        return dy;
+        return g[target + 1];
+    }
+
+    /** {@code g[at] += dx}, taking {@code dx} over when {@code g[at]} is empty. */
+    private static void accumulate(double[][] g, int at, double[] dx) {
+        if (g[at] == null) {
+            g[at] = dx;
+            return;
+        }
+        double[] t = g[at];
+        for (int q = 0; q < t.length; q++) {
+            t[q] += dx[q];
+        }
     }
 
     /**
-     * Gradient rows with respect to the input of layer {@code i}, from rows with respect to its
-     * output; the rows belong to samples {@code first .. first+m-1}, {@code s} rows per sample.
+     * Gradient rows with respect to input {@code k} of layer {@code i}, from rows with respect to its
+     * output; the rows belong to samples {@code first .. first+m-1}, {@code s} rows per sample. The result
+     * is a new array, or {@code dy} itself for a {@link Reshaping} layer and the first input of an {@link Add}.
      */
-    private double[] backwardLayer(int i, Pass pass, int first, int m, double[] dy, int s) {
+    private double[] backwardLayer(int i, int k, Pass pass, int first, int m, double[] dy, int s) {
         Layer layer = layers.get(i);
         int rows = m * s;
+        double[] x = pass.acts[inputs[i][0] + 1];
         if (layer instanceof Dense d) {
             double[] dx = new double[rows * d.in()];
             CommonOps_DDRM.mult(DMatrixRMaj.wrap(rows, d.out(), dy), DMatrixRMaj.wrap(d.out(), d.in(), d.weight().data()),
                     DMatrixRMaj.wrap(rows, d.in(), dx));
             return dx;
         } else if (layer instanceof Conv2d c) {
-            return convBackwardData(windows[i], c, dy, rows);
+            return c.plain() ? convBackwardData(windows[i], c, dy, rows)
+                    : NodeOps.convBackwardData(c, net.inputShape(i), net.outputShape(i), dy, rows);
         } else if (layer instanceof ReLU) {
             double[] dx = new double[rows * inSize[i]];
-            ReferenceOps.reluBackward(pass.acts[i], first * inSize[i], dy, rows, s, inSize[i], dx);
+            ReferenceOps.reluBackward(x, first * inSize[i], dy, rows, s, inSize[i], dx);
             return dx;
+        } else if (layer instanceof Activation f) {
+            return NodeOps.activationBackward(f, x, pass.acts[i + 1], first, dy, rows, s, inSize[i]);
         } else if (layer instanceof MaxPool2d) {
             double[] dx = new double[rows * inSize[i]];
             for (int r = 0; r < rows; r++) {
@@ -348,8 +460,22 @@ public final class EjmlBackend implements Backend {
                 ReferenceOps.avgPoolBackwardAdd(windows[i], dy, r * outSize[i], dx, r * inSize[i]);
             }
             return dx;
+        } else if (layer instanceof GlobalAvgPool) {
+            Shape sh = net.inputShape(i);
+            return NodeOps.globalAvgPoolBackward(dy, rows, sh.dim(0), sh.dim(1) * sh.dim(2));
+        } else if (layer instanceof Affine a) {
+            return NodeOps.affine(a, dy, rows, inSize[i] / a.channels(), false);
+        } else if (layer instanceof Add) {
+            return k == 0 ? dy : dy.clone();
+        } else if (layer instanceof Concat) {
+            int[] sizes = joinSizes(i);
+            int offset = 0;
+            for (int q = 0; q < k; q++) {
+                offset += sizes[q];
+            }
+            return NodeOps.slice(dy, rows, outSize[i], offset, sizes[k]);
         } else {
-            return dy; // Flatten
+            return dy; // Reshaping
         }
     }
 
@@ -401,16 +527,29 @@ public final class EjmlBackend implements Backend {
             }
         }
         Tensor[][] perLayer = new Tensor[l][];
-        double[] dy = outputGrad.data().clone();
+        double[][] g = new double[l + 1][];
+        g[l] = outputGrad.data().clone();
         for (int i = l - 1; i >= lowest; i--) {
             Layer layer = layers.get(i);
+            double[] dy = g[i + 1];
+            g[i + 1] = null;
+            double[] x = pass.acts[inputs[i][0] + 1];
             if (layer instanceof Dense d) {
-                perLayer[i] = denseParameterGradients(d, pass.acts[i], dy, pass.n);
+                perLayer[i] = denseParameterGradients(d, x, dy, pass.n);
+            } else if (layer instanceof Conv2d c && c.plain()) {
+                perLayer[i] = convParameterGradients(windows[i], c, x, dy, pass.n);
             } else if (layer instanceof Conv2d c) {
-                perLayer[i] = convParameterGradients(windows[i], c, pass.acts[i], dy, pass.n);
+                perLayer[i] = tensors(NodeOps.convParameterGradients(c, net.inputShape(i), net.outputShape(i), x, dy, pass.n),
+                        c.weight().shape(), c.bias().shape());
+            } else if (layer instanceof Affine a) {
+                perLayer[i] = tensors(NodeOps.affineParameterGradients(a, x, dy, pass.n, inSize[i] / a.channels()),
+                        a.weight().shape(), a.bias().shape());
             }
-            if (i > lowest) {
-                dy = backwardLayer(i, pass, 0, pass.n, dy, 1);
+            for (int k = 0; k < inputs[i].length; k++) {
+                int j = inputs[i][k];
+                if (j >= lowest) {
+                    accumulate(g, j + 1, backwardLayer(i, k, pass, 0, pass.n, dy, 1));
+                }
             }
         }
         List<Tensor> out = new ArrayList<>();
@@ -420,6 +559,10 @@ public final class EjmlBackend implements Backend {
             }
         }
         return new ParameterGradients(out);
+    }
+
+    private static Tensor[] tensors(double[][] values, Shape weight, Shape bias) {
+        return new Tensor[] {new Tensor(weight, values[0]), new Tensor(bias, values[1])};
     }
 
     private static Tensor[] denseParameterGradients(Dense d, double[] x, double[] dy, int n) {
