@@ -41,7 +41,6 @@ final class FastBackendF32 implements Backend {
     static final long MAX_REVERSE = 1L << 24;
 
     private final String label;
-    private final int block;       // elements of one im2col block
     private final long maxReverse; // elements of one gradient array of a reverse pass
     private final Network net;
     private final List<Layer> layers;
@@ -52,14 +51,11 @@ final class FastBackendF32 implements Backend {
     private final Map<String, String> aliases;
     private final FastPool pool;
     private final GemmF32 gemm;
+    private final FastLayersF32 ops;
     private final float[][] weight;          // per layer (Dense [out, in], Conv2d [O, C kH kW]), else null
     private final float[][] bias;
     private final GemmF32.Mat[] weightMat;   // the weights again, as GEMM operands (native memory with OpenBLAS)
     private final List<float[]> params = new ArrayList<>(); // trainableParameters() order
-    private final GemmF32.Mat ma;
-    private final GemmF32.Mat mb;
-    private final GemmF32.Mat mc;
-    private final float[][] scratch = new float[6][];
     private final Map<Integer, ArrayDeque<float[]>> spare = new HashMap<>(); // activation arrays of closed passes
     private long version;
     private boolean hostStale;
@@ -75,7 +71,6 @@ final class FastBackendF32 implements Backend {
         if (block < 1 || maxReverse < 1) {
             throw new IllegalArgumentException("block and maxReverse must be >= 1, got " + block + ", " + maxReverse);
         }
-        this.block = block;
         this.maxReverse = maxReverse;
         this.net = network.folded().copy();
         this.aliases = BackendChecks.foldedAliases(network);
@@ -91,9 +86,7 @@ final class FastBackendF32 implements Backend {
         this.classes = net.outputSize();
         this.pool = new FastPool(threads);
         this.gemm = new GemmF32(nativeBlas, pool);
-        this.ma = gemm.mat();
-        this.mb = gemm.mat();
-        this.mc = gemm.mat();
+        this.ops = new FastLayersF32(pool, gemm, block);
         this.weight = new float[l][];
         this.bias = new float[l][];
         this.weightMat = new GemmF32.Mat[l];
@@ -140,32 +133,15 @@ final class FastBackendF32 implements Backend {
     // buffers
 
     private static float[] narrow(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
+        return FastLayersF32.narrow(d);
     }
 
     private static double[] widen(float[] f, int n) {
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        return FastLayersF32.widen(f, n);
     }
 
-    /** Scratch array {@code slot} with room for {@code n} elements (reused across calls; contents undefined). */
     private float[] scratch(int slot, long n) {
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("an activation of " + n + " elements exceeds the 2^31 limit of one array");
-        }
-        float[] s = scratch[slot];
-        if (s == null || s.length < n) {
-            s = new float[(int) Math.max(n, s == null ? 0 : Math.min(Integer.MAX_VALUE - 8, s.length + s.length / 2))];
-            scratch[slot] = s;
-        }
-        return s;
+        return ops.scratch(slot, n);
     }
 
     /** An array of exactly {@code n} elements for a recorded pass: one of a closed pass when there is one. */
@@ -190,7 +166,7 @@ final class FastBackendF32 implements Backend {
         requireOpen();
         int n = BackendChecks.checkInput(x, net.inputShape());
         float[] a = scratch(0, (long) n * net.inputSize());
-        narrowInto(x.data(), a);
+        ops.narrowInto(x.data(), a);
         int slot = 1;
         for (int i = 0; i < layers.size(); i++) {
             float[] out = scratch(slot, (long) n * outSize[i]);
@@ -203,15 +179,6 @@ final class FastBackendF32 implements Backend {
         return new Tensor(Shape.of(n, classes), widen(a, n * classes));
     }
 
-    private void narrowInto(double[] src, float[] dst) {
-        int chunk = 1 << 14;
-        pool.forEach((src.length + chunk - 1) / chunk, 4, c -> {
-            for (int i = c * chunk, end = Math.min(src.length, i + chunk); i < end; i++) {
-                dst[i] = (float) src[i];
-            }
-        });
-    }
-
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
@@ -220,7 +187,7 @@ final class FastBackendF32 implements Backend {
         float[][] acts = new float[l + 1][];
         int[][] argmax = new int[l][];
         acts[0] = take(n * net.inputSize());
-        narrowInto(x.data(), acts[0]);
+        ops.narrowInto(x.data(), acts[0]);
         for (int i = 0; i < l; i++) {
             if (layers.get(i) instanceof MaxPool2d) {
                 argmax[i] = new int[n * outSize[i]];
@@ -235,9 +202,9 @@ final class FastBackendF32 implements Backend {
     private float[] forwardLayer(int i, float[] in, int n, int[] argmax, float[] out) {
         Layer layer = layers.get(i);
         if (layer instanceof Dense d) {
-            denseForward(i, d, in, n, out);
+            ops.denseForward(d, weightMat[i], bias[i], in, n, out);
         } else if (layer instanceof Conv2d c) {
-            convForward(i, c, in, n, out);
+            ops.convForward(windows[i], c, weightMat[i], bias[i], in, n, out);
         } else if (layer instanceof ReLU) {
             int size = n * inSize[i];
             int chunk = 1 << 14;
@@ -254,63 +221,6 @@ final class FastBackendF32 implements Backend {
             return in; // Flatten
         }
         return out;
-    }
-
-    /** {@code Y = X W^T + b}: one GEMM for the batch. */
-    private void denseForward(int i, Dense d, float[] x, int n, float[] y) {
-        int in = d.in(), o = d.out();
-        ma.ensure((long) n * in).put(0, x, 0, n * in);
-        gemm.mult(false, true, n, o, in, ma, weightMat[i], 0, mc.ensure((long) n * o));
-        mc.get(0, y, 0, n * o);
-        float[] b = bias[i];
-        pool.forEach(n, 64, r -> {
-            for (int q = 0; q < o; q++) {
-                y[r * o + q] += b[q];
-            }
-        });
-    }
-
-    /** Images per im2col block of a convolution. */
-    private int blockImages(Window2d g) {
-        return Math.max(1, block / Math.max(1, g.patchSize() * g.outPlane()));
-    }
-
-    /** Per block of images: {@code cols = im2col(x)} (in parallel over images and channels), {@code Y = W cols}, then bias. */
-    private void convForward(int i, Conv2d c, float[] x, int n, float[] y) {
-        Window2d g = windows[i];
-        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize(), ch = g.channels();
-        int images = blockImages(g);
-        float[] b = bias[i];
-        for (int start = 0; start < n; start += images) {
-            int m = Math.min(images, n - start);
-            int ld = m * p;
-            int first = start;
-            float[] cols = scratch(2, (long) k * ld);
-            pool.forEach(m * ch, 1, t -> {
-                int s = t / ch, cc = t % ch;
-                FastOpsF32.im2col(g, x, (first + s) * in, s * p, ld, cols, cc);
-            });
-            copyIn(mb.ensure((long) k * ld), cols, k * ld);
-            gemm.mult(false, false, o, ld, k, weightMat[i], mb, 0, mc.ensure((long) o * ld));
-            pool.forEach(m * o, 1, t -> {
-                int s = t / o, oc = t % o;
-                int dst = ((first + s) * o + oc) * p;
-                mc.get(oc * ld + s * p, y, dst, p);
-                float bb = b[oc];
-                for (int q = dst; q < dst + p; q++) {
-                    y[q] += bb;
-                }
-            });
-        }
-    }
-
-    /** Copies {@code src[0 .. len)} to {@code dst} in a few parallel chunks. */
-    private void copyIn(GemmF32.Mat dst, float[] src, int len) {
-        int chunk = 1 << 16;
-        pool.forEach((len + chunk - 1) / chunk, 2, q -> {
-            int from = q * chunk;
-            dst.put(from, src, from, Math.min(chunk, len - from));
-        });
     }
 
     // ------------------------------------------------------------------------------------------
@@ -402,11 +312,9 @@ final class FastBackendF32 implements Backend {
         int rows = m * s;
         int is = inSize[i], os = outSize[i];
         if (layer instanceof Dense d) {
-            ma.ensure((long) rows * d.out()).put(0, dy, 0, rows * d.out());
-            gemm.mult(false, false, rows, d.in(), d.out(), ma, weightMat[i], 0, mc.ensure((long) rows * d.in()));
-            mc.get(0, dx, 0, rows * d.in());
+            ops.denseBackward(d, weightMat[i], dy, rows, dx);
         } else if (layer instanceof Conv2d c) {
-            convBackwardData(i, c, dy, rows, dx);
+            ops.convBackwardData(windows[i], c, weightMat[i], dy, rows, dx);
         } else if (layer instanceof ReLU) {
             float[] x = pass.acts[i];
             pool.forEach(rows, 8, r -> FastOpsF32.reluBackward(x, (first + r / s) * is, dy, dx, r * is, is));
@@ -420,47 +328,6 @@ final class FastBackendF32 implements Backend {
             return dy; // Flatten
         }
         return dx;
-    }
-
-    /** Per block of rows: gather {@code dY} to {@code [O, m P]}, {@code dCols = W^T dY}, then col2im (in parallel over rows and channels). */
-    private void convBackwardData(int i, Conv2d c, float[] dy, int rows, float[] dx) {
-        Window2d g = windows[i];
-        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize(), ch = g.channels();
-        int plane = g.inH() * g.inW();
-        int images = blockImages(g);
-        for (int start = 0; start < rows; start += images) {
-            int m = Math.min(images, rows - start);
-            int ld = m * p;
-            int first = start;
-            gatherChannelMajor(dy, first, m, o, p, ma.ensure((long) o * ld));
-            gemm.mult(true, false, k, ld, o, weightMat[i], ma, 0, mc.ensure((long) k * ld));
-            float[] cols = scratch(2, (long) k * ld);
-            copyOut(mc, cols, k * ld);
-            pool.forEach(m * ch, 1, t -> {
-                int s = t / ch, cc = t % ch;
-                int at = (first + s) * in + cc * plane;
-                Arrays.fill(dx, at, at + plane, 0);
-                FastOpsF32.col2imAdd(g, cols, s * p, ld, dx, (first + s) * in, cc);
-            });
-        }
-    }
-
-    /** Rows {@code [start, start+m)} of {@code a: [rows, o, p]} copied to {@code out} as {@code [o, m p]}. */
-    private void gatherChannelMajor(float[] a, int start, int m, int o, int p, GemmF32.Mat out) {
-        int ld = m * p;
-        pool.forEach(m, 1, s -> {
-            for (int oc = 0; oc < o; oc++) {
-                out.put(oc * ld + s * p, a, ((start + s) * o + oc) * p, p);
-            }
-        });
-    }
-
-    private void copyOut(GemmF32.Mat src, float[] dst, int len) {
-        int chunk = 1 << 16;
-        pool.forEach((len + chunk - 1) / chunk, 2, q -> {
-            int from = q * chunk;
-            src.get(from, dst, from, Math.min(chunk, len - from));
-        });
     }
 
     // ------------------------------------------------------------------------------------------
@@ -490,9 +357,9 @@ final class FastBackendF32 implements Backend {
         for (int i = l - 1; i >= lowest; i--) {
             Layer layer = layers.get(i);
             if (layer instanceof Dense d) {
-                perLayer[i] = denseParameterGradients(d, pass.acts[i], dy, n);
+                perLayer[i] = ops.denseParameterGradients(d, pass.acts[i], dy, n);
             } else if (layer instanceof Conv2d c) {
-                perLayer[i] = convParameterGradients(i, c, pass.acts[i], dy, n);
+                perLayer[i] = ops.convParameterGradients(windows[i], c, pass.acts[i], dy, n);
             }
             if (i > lowest) {
                 float[] dx = scratch(slot, (long) n * inSize[i]);
@@ -512,62 +379,6 @@ final class FastBackendF32 implements Backend {
         return new ParameterGradients(out);
     }
 
-    /** {@code dW = dY^T X}, {@code db = sum_rows dY}. */
-    private Tensor[] denseParameterGradients(Dense d, float[] x, float[] dy, int n) {
-        int in = d.in(), o = d.out();
-        ma.ensure((long) n * o).put(0, dy, 0, n * o);
-        mb.ensure((long) n * in).put(0, x, 0, n * in);
-        gemm.mult(true, false, o, in, n, ma, mb, 0, mc.ensure((long) o * in));
-        float[] dw = scratch(3, (long) o * in);
-        mc.get(0, dw, 0, o * in);
-        double[] db = new double[o];
-        for (int r = 0; r < n; r++) {
-            for (int q = 0; q < o; q++) {
-                db[q] += dy[r * o + q];
-            }
-        }
-        return new Tensor[] {new Tensor(d.weight().shape(), widen(dw, o * in)), new Tensor(d.bias().shape(), db)};
-    }
-
-    /** Per block of images: {@code dW += dY cols^T} (accumulated in the GEMM), {@code db += sum dY}. */
-    private Tensor[] convParameterGradients(int i, Conv2d c, float[] x, float[] dy, int n) {
-        Window2d g = windows[i];
-        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize(), ch = g.channels();
-        int images = blockImages(g);
-        GemmF32.Mat dw = gemm.mat().ensure((long) o * k);
-        double[] db = new double[o];
-        try {
-            for (int start = 0; start < n; start += images) {
-                int m = Math.min(images, n - start);
-                int ld = m * p;
-                int first = start;
-                float[] cols = scratch(2, (long) k * ld);
-                pool.forEach(m * ch, 1, t -> {
-                    int s = t / ch, cc = t % ch;
-                    FastOpsF32.im2col(g, x, (first + s) * in, s * p, ld, cols, cc);
-                });
-                copyIn(mb.ensure((long) k * ld), cols, k * ld);
-                gatherChannelMajor(dy, first, m, o, p, ma.ensure((long) o * ld));
-                gemm.mult(false, true, o, k, ld, ma, mb, start == 0 ? 0 : 1, dw);
-                for (int s = 0; s < m; s++) {
-                    for (int oc = 0; oc < o; oc++) {
-                        int at = ((first + s) * o + oc) * p;
-                        double sum = 0;
-                        for (int q = at; q < at + p; q++) {
-                            sum += dy[q];
-                        }
-                        db[oc] += sum;
-                    }
-                }
-            }
-            float[] w = scratch(3, (long) o * k);
-            dw.get(0, w, 0, o * k);
-            return new Tensor[] {new Tensor(c.weight().shape(), widen(w, o * k)), new Tensor(c.bias().shape(), db)};
-        } finally {
-            dw.close();
-        }
-    }
-
     /**
      * {@inheritDoc}
      *
@@ -583,7 +394,7 @@ final class FastBackendF32 implements Backend {
     @Override
     public OptimizerState optimizer(OptimizerSpec spec) {
         requireOpen();
-        return new Optim(Objects.requireNonNull(spec, "spec"));
+        return new FastOptimF32(this, Objects.requireNonNull(spec, "spec"), params);
     }
 
     /**
@@ -597,48 +408,16 @@ final class FastBackendF32 implements Backend {
         requireOpen();
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(gradients, "gradients");
-        Optim opt = BackendChecks.ownedOptimizer(state, Optim.class, o -> o.owner() == this, "FastBackend");
+        FastOptimF32 opt = BackendChecks.ownedOptimizer(state, FastOptimF32.class, o -> o.owner == this, "FastBackend");
         BackendChecks.checkOptimizerOpen(opt.closed);
         List<Tensor> grads = gradients.gradients();
         BackendChecks.checkGradients(net.trainableParameters(), grads);
-        OptimizerSpec spec = opt.spec;
-        long t = opt.steps + 1;
-        float lr = (float) spec.learningRate();
-        float wd = (float) spec.weightDecay();
-        for (int q = 0; q < params.size(); q++) {
-            float[] p = params.get(q);
-            double[] g = grads.get(q).data();
-            if (spec.kind() == OptimizerSpec.Kind.SGD) {
-                float mu = (float) spec.momentum();
-                float[] buf = opt.first[q];
-                for (int k = 0; k < p.length; k++) {
-                    float gk = (float) g[k] + wd * p[k];
-                    if (mu != 0) {
-                        buf[k] = t == 1 ? gk : mu * buf[k] + gk;
-                        gk = buf[k];
-                    }
-                    p[k] -= lr * gk;
-                }
-            } else {
-                float b1 = (float) spec.beta1(), b2 = (float) spec.beta2(), eps = (float) spec.epsilon();
-                float stepSize = (float) (spec.learningRate() / (1 - Math.pow(spec.beta1(), t)));
-                float bc2sqrt = (float) Math.sqrt(1 - Math.pow(spec.beta2(), t));
-                float[] m = opt.first[q];
-                float[] v = opt.second[q];
-                for (int k = 0; k < p.length; k++) {
-                    float gk = (float) g[k] + wd * p[k];
-                    m[k] = b1 * m[k] + (1 - b1) * gk;
-                    v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-                    p[k] -= stepSize * m[k] / ((float) Math.sqrt(v[k]) / bc2sqrt + eps);
-                }
-            }
-        }
+        opt.update(params, grads);
         for (int i = 0; i < layers.size(); i++) {
             if (weightMat[i] != null && layers.get(i).trainable()) {
                 weightMat[i].put(0, weight[i], 0, weight[i].length);
             }
         }
-        opt.steps = t;
         version++;
         hostStale = true;
     }
@@ -675,9 +454,7 @@ final class FastBackendF32 implements Backend {
         closed = true;
         pool.close();
         gemm.close();
-        ma.close();
-        mb.close();
-        mc.close();
+        ops.close();
         for (GemmF32.Mat w : weightMat) {
             if (w != null) {
                 w.close();
@@ -746,44 +523,6 @@ final class FastBackendF32 implements Backend {
                 }
             }
             Arrays.fill(acts, null);
-        }
-    }
-
-    /** Optimizer moments in this backend's precision: {@code first} (SGD momentum or Adam m), {@code second} (Adam v). */
-    private final class Optim implements OptimizerState {
-        final OptimizerSpec spec;
-        final float[][] first;
-        final float[][] second;
-        long steps;
-        boolean closed;
-
-        Optim(OptimizerSpec spec) {
-            this.spec = spec;
-            first = new float[params.size()][];
-            second = new float[params.size()][];
-            for (int q = 0; q < params.size(); q++) {
-                first[q] = new float[params.get(q).length];
-                second[q] = spec.kind() == OptimizerSpec.Kind.ADAM ? new float[params.get(q).length] : new float[0];
-            }
-        }
-
-        FastBackendF32 owner() {
-            return FastBackendF32.this;
-        }
-
-        @Override
-        public OptimizerSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public long steps() {
-            return steps;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
         }
     }
 }
