@@ -240,6 +240,75 @@ final class FastLayersF64 implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------------------------------
+    // direct convolutions (FastConvF64)
+
+    /** Images per block of a direct convolution's phase layout (one image when {@code sw = 1}: no copy is made). */
+    private int phaseImages(DirectConv d) {
+        return Math.max(1, block / Math.max(1, d.phaseSize()));
+    }
+
+    /**
+     * {@code n} images through the direct kernels, in parallel over images and output channels; for column
+     * stride {@code > 1} each block of images is first laid out in phases (in parallel over images and channels).
+     */
+    void directForward(DirectConv d, double[] w, double[] b, double[] x, int n, double[] y) {
+        int o = d.conv().outChannels(), in = d.inSize(), out = d.outSize(), ch = d.channels();
+        if (d.conv().strideW() == 1) {
+            pool.forEach(n * o, 1, t -> FastConvF64.forward(d, w, b, x, (t / o) * in, y, (t / o) * out, t % o));
+            return;
+        }
+        int ps = d.phaseSize(), images = phaseImages(d);
+        for (int start = 0; start < n; start += images) {
+            int m = Math.min(images, n - start), first = start;
+            double[] xp = scratch(4, (long) m * ps);
+            pool.forEach(m * ch, 1, t -> FastConvF64.toPhases(d, x, (first + t / ch) * in, xp, (t / ch) * ps, t % ch));
+            pool.forEach(m * o, 1, t -> FastConvF64.forward(d, w, b, xp, (t / o) * ps, y, (first + t / o) * out, t % o));
+        }
+    }
+
+    /** The data gradient of {@code rows} gradient rows through the direct kernels, in parallel over rows and input channels. */
+    void directBackwardData(DirectConv d, double[] w, double[] dy, int rows, double[] dx) {
+        int in = d.inSize(), out = d.outSize(), ch = d.channels();
+        if (d.conv().strideW() == 1) {
+            pool.forEach(rows * ch, 1, t -> FastConvF64.backwardData(d, w, dy, (t / ch) * out, dx, (t / ch) * in, t % ch));
+            return;
+        }
+        int ps = d.phaseSize(), images = phaseImages(d);
+        for (int start = 0; start < rows; start += images) {
+            int m = Math.min(images, rows - start), first = start;
+            double[] dxp = scratch(4, (long) m * ps);
+            pool.forEach(m * ch, 1, t -> {
+                int s = t / ch, c = t % ch;
+                FastConvF64.backwardData(d, w, dy, (first + s) * out, dxp, s * ps, c);
+                FastConvF64.fromPhases(d, dxp, s * ps, dx, (first + s) * in, c);
+            });
+        }
+    }
+
+    /** {@code dW} and {@code db} of a direct convolution summed over {@code n} images, in parallel over output channels. */
+    Tensor[] directParameterGradients(DirectConv d, double[] x, double[] dy, int n) {
+        Conv2d c = d.conv();
+        int o = c.outChannels(), in = d.inSize(), out = d.outSize(), ch = d.channels();
+        double[] dw = new double[c.weight().size()];
+        double[] db = new double[o];
+        int ps = c.strideW() == 1 ? in : d.phaseSize(), images = c.strideW() == 1 ? n : phaseImages(d);
+        for (int start = 0; start < n; start += images) {
+            int m = Math.min(images, n - start), first = start;
+            double[] xp = c.strideW() == 1 ? x : scratch(4, (long) m * ps);
+            int xpFirst = c.strideW() == 1 ? first : 0;
+            if (c.strideW() != 1) {
+                pool.forEach(m * ch, 1, t -> FastConvF64.toPhases(d, x, (first + t / ch) * in, xp, (t / ch) * ps, t % ch));
+            }
+            pool.forEach(o, 1, oc -> {
+                for (int s = 0; s < m; s++) {
+                    FastConvF64.parameterGradients(d, xp, (xpFirst + s) * ps, dy, (first + s) * out, oc, dw, db);
+                }
+            });
+        }
+        return new Tensor[] {new Tensor(c.weight().shape(), dw), new Tensor(c.bias().shape(), db)};
+    }
+
     /** Frees the GEMM operands. */
     @Override
     public void close() {
