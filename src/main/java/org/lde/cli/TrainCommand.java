@@ -226,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }
-            return new Network(net.inputShape(), layers, net.task(), net.classNames(), lo, hi > lo ? hi : lo + 1);
+            return new Network(net.inputShape(), layers, net.inputLists(), net.task(), net.classNames(), lo, hi > lo ? hi : lo + 1);
         }
     }
 }

@@ -61,7 +61,13 @@ public final class Backends {
                 } else {
                     System.err.println("lde: using the fast CPU backend (cpu-fast): " + r.reason());
                 }
-                return FastBackend.open(network, FastBackend.Precision.F32);
+                try {
+                    return FastBackend.open(network, FastBackend.Precision.F32);
+                } catch (IllegalArgumentException e) {
+                    // a layer kind or graph shape the fast backend does not run yet: the reference runs every network
+                    System.err.println("lde: using the float64 reference backend (cpu) instead: " + e.getMessage());
+                    return cpu(network);
+                }
             }
             default:
                 throw new IllegalArgumentException("unknown backend kind '" + kind + "'; known kinds: " + KINDS);

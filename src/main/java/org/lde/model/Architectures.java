@@ -15,7 +15,8 @@ public final class Architectures {
     public static final List<String> DIGITS = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
 
     /** Names accepted by {@link #byName(String, long)}. */
-    public static final List<String> NAMES = List.of("fmnist-mlp", "fmnist-cnn", "mnist-cnn", "breast-cancer-mlp");
+    public static final List<String> NAMES = List.of("fmnist-mlp", "fmnist-cnn", "mnist-cnn", "breast-cancer-mlp",
+            "fmnist-resnet", "resnet18-shaped");
 
     /** 784-128-64-10 ReLU MLP on 28x28 grey images. */
     public static Network fashionMlp(long seed) {
@@ -46,6 +47,66 @@ public final class Architectures {
                 .dense("fc1", 32).relu().dense("fc2", 16).relu().dense("fc3", 2).build();
     }
 
+    /**
+     * A small residual network for 28x28 grey images: a 3x3 stem (8 channels), a basic block at 8
+     * channels (two 3x3 convs, identity skip, Add, ReLU), 2x2 max pooling, a downsampling block to 16
+     * channels (3x3 stride-2 main branch, 1x1 stride-2 projection skip), global average pooling and a
+     * 10-way dense layer.
+     */
+    public static Network fashionResNet(long seed) {
+        Network.Builder b = Network.builder(1, 28, 28).seed(seed).classNames(FASHION_CLASSES);
+        b.conv2d("stem", 8, 3, 3, 1, 1, 1, 1).relu();
+        basicBlock(b, "b1", 8, 1);
+        b.maxPool(2, 2);
+        basicBlock(b, "b2", 16, 2);
+        return b.globalAvgPool().dense("fc", 10).build();
+    }
+
+    /**
+     * A network of ResNet-18's shape on {@code 3 x 224 x 224} inputs with seeded random weights, for
+     * benchmarks only: 7x7 stride-2 stem (64), 3x3 stride-2 max pooling, four stages of two basic blocks
+     * (64, 128, 256, 512 channels; the first block of stages 2-4 downsamples with a 1x1 stride-2
+     * projection), each conv followed by a BatchNorm (folded when the model is opened), global average
+     * pooling and a dense layer to {@code classes} outputs. 11.7 million parameters at 1000 classes.
+     */
+    public static Network resnet18Shaped(int classes, long seed) {
+        Network.Builder b = Network.builder(3, 224, 224).seed(seed);
+        b.conv2d("conv1", 64, 7, 7, 2, 2, 3, 3).batchNorm("bn1").relu();
+        b.add(new MaxPool2d("maxpool", 3, 3, 2, 2, 1, 1));
+        int[] widths = {64, 128, 256, 512};
+        for (int s = 0; s < 4; s++) {
+            for (int k = 0; k < 2; k++) {
+                String name = "layer" + (s + 1) + "." + k;
+                int stride = s > 0 && k == 0 ? 2 : 1;
+                String in = b.last();
+                b.conv2d(name + ".conv1", widths[s], 3, 3, stride, stride, 1, 1).batchNorm(name + ".bn1").relu()
+                        .conv2d(name + ".conv2", widths[s], 3, 3, 1, 1, 1, 1).batchNorm(name + ".bn2");
+                String main = b.last();
+                String skip = in;
+                if (stride != 1) {
+                    b.from(in).conv2d(name + ".downsample.0", widths[s], 1, 1, stride, stride, 0, 0)
+                            .batchNorm(name + ".downsample.1");
+                    skip = b.last();
+                }
+                b.node(new Add(name + ".add"), main, skip).add(new ReLU(name + ".relu"));
+            }
+        }
+        return b.globalAvgPool().dense("fc", classes).build();
+    }
+
+    /** A basic block: conv-ReLU-conv on the main branch, identity (or 1x1 projection when the shape changes) skip, Add, ReLU. */
+    private static void basicBlock(Network.Builder b, String name, int width, int stride) {
+        String in = b.last();
+        b.conv2d(name + ".conv1", width, 3, 3, stride, stride, 1, 1).relu().conv2d(name + ".conv2", width, 3, 3, 1, 1, 1, 1);
+        String main = b.last();
+        String skip = in;
+        if (stride != 1 || b.shapeOf(in).dim(0) != width) {
+            b.from(in).conv2d(name + ".proj", width, 1, 1, stride, stride, 0, 0);
+            skip = b.last();
+        }
+        b.node(new Add(name + ".add"), main, skip).add(new ReLU(name + ".relu"));
+    }
+
     public static Network byName(String name, long seed) {
         switch (name) {
             case "fmnist-mlp":
@@ -56,6 +117,10 @@ public final class Architectures {
                 return mnistCnn(seed);
             case "breast-cancer-mlp":
                 return breastCancerMlp(seed);
+            case "fmnist-resnet":
+                return fashionResNet(seed);
+            case "resnet18-shaped":
+                return resnet18Shaped(1000, seed);
             default:
                 throw new IllegalArgumentException("unknown architecture '" + name + "'; known: " + NAMES);
         }

@@ -610,6 +610,15 @@ public final class Network {
             return kind + layers.size();
         }
 
+        /** The output shape of node {@code name} ({@link Network#INPUT} for the input). */
+        public Shape shapeOf(String name) {
+            Shape s = shapes.get(name);
+            if (s == null) {
+                throw new IllegalArgumentException("no node named '" + name + "' yet; nodes are " + shapes.keySet());
+            }
+            return s;
+        }
+
         /** The name of the last layer added ({@link Network#INPUT} before any). */
         public String last() {
             return layers.isEmpty() ? INPUT : layers.get(layers.size() - 1).name();

@@ -37,7 +37,7 @@ import org.lde.tensor.Tensor;
  * matrices. This is the only class of the engine that imports {@code org.ejml}.
  *
  * <p><b>Parameters.</b> The constructor opens {@code network.folded().copy()}: BatchNorm is
- * folded into the convolution before it and the parameters are a private deep copy, so training
+ * folded into the Dense or convolution before it (or becomes an affine node, {@link Network#folded()}) and the parameters are a private deep copy, so training
  * with {@link #step} never changes the caller's network; {@link #snapshot()} returns a copy of
  * the current parameters, {@link #network()} the live network (do not write into its tensors).
  *
@@ -55,8 +55,16 @@ import org.lde.tensor.Tensor;
  * <li>MaxPool2d: padding is {@code -inf}; the gradient goes to the FIRST maximal cell of the
  *     window in row-major window order (recorded argmax, {@link ReferenceOps#maxPoolForward}).</li>
  * <li>AvgPool2d: {@code count_include_pad = True}, divisor {@code kH kW}.</li>
- * <li>Flatten: the identity on the row-major data.</li>
+ * <li>Flatten, Reshape, Identity, Dropout: the identity on the row-major data.</li>
+ * <li>Sigmoid, Tanh, LeakyReLU: elementwise, the derivative from {@link Activation#derivative}.</li>
+ * <li>Grouped or dilated Conv2d, Affine, GlobalAvgPool, Concat: direct loops of {@link NodeOps}.</li>
+ * <li>Add: the sum of its inputs; reverse sends {@code dY} to each.</li>
  * </ul>
+ *
+ * <p><b>Graphs.</b> Layers run in the network's (topological) order, each reading the nodes
+ * {@link Network#inputsOf} names. A reverse pass walks the layers backwards with one gradient
+ * buffer per node: a node's gradient is the sum of what each of its readers sends back (a fork
+ * sums its branches), complete once every later layer is done.
  *
  * <p><b>Layer names.</b> {@link #layerOutput} and {@link #layerGradient} take the names of the
  * folded network. A convolution that had a BatchNorm after it now outputs what the BatchNorm

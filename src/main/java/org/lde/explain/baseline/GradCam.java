@@ -23,7 +23,10 @@ import org.lde.tensor.Tensor;
  * the paper's "feature map activations" and common implementations (pytorch-grad-cam's
  * {@code layer4[-1]}, whose block ends in a ReLU) do; otherwise the convolution's own output.
  * The two differ: on the pre-activation output, {@code G} is masked by the ReLU derivative and
- * {@code A} has negative entries. {@link #atLayer} picks any layer with a {@code [K, h, w]} output.
+ * {@code A} has negative entries. On a graph network (a ResNet) the default is instead the last node
+ * whose output still has a spatial map ({@code h w > 1}), e.g. the final block's ReLU before global
+ * pooling, as pytorch-grad-cam's {@code layer4[-1]}. {@link #atLayer} picks any layer with a
+ * {@code [K, h, w]} output.
  *
  * <p>Upsampling uses the {@code align_corners=False} half-pixel convention ({@link Bilinear}), as
  * PyTorch's {@code interpolate} and OpenCV's {@code resize} (used by pytorch-grad-cam) do. The
@@ -60,6 +63,17 @@ public final class GradCam implements Attributor {
 
     /** The default layer of {@code net} (see the class comment). */
     public static String defaultLayer(Network net) {
+        if (!net.sequential()) {
+            // a graph: the last node that still has a spatial map (e.g. a residual stage's final ReLU, before
+            // global pooling), which is what Grad-CAM implementations take for ResNets
+            for (int i = net.layers().size() - 1; i >= 0; i--) {
+                org.lde.tensor.Shape s = net.outputShape(i);
+                if (s.rank() == 3 && (long) s.dim(1) * s.dim(2) > 1) {
+                    return net.layers().get(i).name();
+                }
+            }
+            throw new IllegalArgumentException("Grad-CAM needs a node with a spatial [C, H, W] output (H W > 1), but the network has none");
+        }
         String conv = net.lastConvLayer().orElseThrow(() ->
                 new IllegalArgumentException("Grad-CAM needs a conv2d layer, but the network has none"));
         int i = net.indexOf(conv);
