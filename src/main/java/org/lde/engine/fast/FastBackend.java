@@ -41,13 +41,14 @@ import org.lde.tensor.Tensor;
  * per node, the sum of what each reader sends back (a fork sums its branches; add sends {@code dY} to
  * each input, concat a slice of it), as the reference does.
  *
- * <p><b>Direct convolutions.</b> Grouped and dilated convolutions, and plain ones whose patch
- * {@code C kH kW} has at most {@link #DIRECT_MAX_PATCH} values ({@link Conv#AUTO}), run on direct
+ * <p><b>Direct convolutions.</b> Grouped and dilated convolutions (and, by choice, plain ones:
+ * {@link Conv}; {@link Conv#AUTO} keeps them on im2col, the faster path as measured) run on direct
  * kernels instead of im2col: per output row, each tap adds a shifted input row
  * ({@code y[j] += w x[j]}, a loop the JIT vectorizes; column strides go through a phase layout of the
  * input so that the loop stays unit-stride), forward, data gradient and parameter gradients, in
- * parallel over images and channels. No column matrix is written, which is what thin convolutions
- * (few input channels) pay most for on the im2col path.
+ * parallel over images and channels. No column matrix is written; but as written (one output row
+ * per inner loop, no register blocking over output channels) they are slower than im2col and the
+ * GEMM even on thin convolutions.
  *
  * <p><b>Dual solves.</b> {@code solveDual} and {@code solveLinearized} are the interface's defaults:
  * the float64 {@code ReferenceDualSolver} on the host (the constraint rows are host arrays after the
@@ -82,7 +83,7 @@ public final class FastBackend {
     public enum Conv {
         /**
          * Grouped and dilated convolutions, and plain ones whose patch {@code C kH kW} has at most
-         * {@link #DIRECT_MAX_PATCH} values (the measured rule, see the README's "Speed on the CPU").
+         * {@link #DIRECT_MAX_PATCH} values (the measured rule, see the README's "Speed on the CPU": none today).
          */
         AUTO,
         /** Only grouped and dilated convolutions (every plain one through im2col; for tests and comparison). */
@@ -93,10 +94,12 @@ public final class FastBackend {
 
     /**
      * The largest patch {@code C kH kW} of a plain convolution that {@link Conv#AUTO} runs on the direct
-     * kernels: below it im2col's copy of the input costs more than the GEMM saves (measured by
-     * {@code FastConvBench}; README "Speed on the CPU").
+     * kernels: 0, so every plain convolution stays on im2col and a GEMM. Measured by {@code FastConvBench}
+     * (README "Speed on the CPU", {@code bench/results/cpu/fastconv*.json}): on every convolution of the
+     * table's networks, down to the 1-channel 3x3 one (patch 9), the direct kernels were 2 to 10 times
+     * slower than im2col, forward and backward. They remain the path of grouped and dilated convolutions.
      */
-    public static final int DIRECT_MAX_PATCH = 27;
+    public static final int DIRECT_MAX_PATCH = 0;
 
     /** Threads used when none are given: the number of available processors. */
     public static int defaultThreads() {
