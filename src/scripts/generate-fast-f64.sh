@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes the float64 twins of the fast backend's float32 sources (as EJML generates its float code
-# from its double code): FastBackendF64, FastOpsF64 and GemmF64 in org.lde.engine.fast, by a fixed
-# word substitution of FastBackendF32, FastOpsF32 and GemmF32. Edit the F32 files, then rerun.
+# from its double code): FastBackendF64, FastConvF64, FastLayersF64, FastOptimF64, FastOpsF64 and GemmF64 in org.lde.engine.fast, by a fixed
+# word substitution of their F32 twins. Edit the F32 files, then rerun.
 #   src/scripts/generate-fast-f64.sh          regenerate
 #   src/scripts/generate-fast-f64.sh --check  fail if a committed F64 file differs from what this writes
 set -euo pipefail
@@ -10,7 +10,7 @@ dir=src/main/java/org/lde/engine/fast
 check=0
 [[ "${1:-}" == "--check" ]] && check=1
 status=0
-for base in FastBackend FastOps Gemm; do
+for base in FastBackend FastConv FastLayers FastOptim FastOps Gemm; do
   src="$dir/${base}F32.java"
   dst="$dir/${base}F64.java"
   tmp=$(mktemp)

@@ -33,10 +33,12 @@ import org.lde.engine.Recorded;
 import org.lde.engine.Seeds;
 import org.lde.engine.cpu.EjmlBackend;
 import org.lde.engine.fast.FastBackend;
+import org.lde.engine.fast.FastBackend.Conv;
 import org.lde.engine.fast.FastBackend.Gemm;
 import org.lde.engine.fast.FastBackend.Precision;
 import org.lde.model.Architectures;
 import org.lde.model.Layer;
+import org.lde.model.LeakyReLU;
 import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
 import org.lde.model.ReLU;
@@ -48,15 +50,19 @@ import org.lde.tensor.Tensor;
 /**
  * {@link FastBackend} against {@link EjmlBackend} (float64, the truth), as
  * {@code GpuBackendAgreementSuite} holds the kernels: random architectures ({@link AgreementNetworks}:
- * MLPs, and CNNs with every layer kind, strides, paddings, BatchNorm), sizes that are multiples of no
+ * MLPs, and CNNs with every layer kind, strides, paddings, BatchNorm; {@link AgreementGraphs}: random
+ * graphs with forks, add and concat joins, grouped and dilated convolutions, every activation, affine
+ * and global average pooling nodes), sizes that are multiples of no
  * tile, batch sizes 1 to 9, fresh random inputs per seeded case: forward, recorded forward and every
  * layer output, reverse passes with random seeds, whole Jacobians, margin gradients, layer gradients at
  * every layer, parameter gradients, losses, SGD and Adam steps, short training runs, and the sample CNN
  * at full size. Relative error {@code ||fast - ref|| / ||ref||}: {@code <= 1e-5} in float32 (METHOD.md
  * section 10) and {@code <= 1e-12} in float64; NaN never passes.
  *
- * <p>Variants: float32 and float64 on OpenBLAS (skipped with the reason where it does not load), and
- * float32 on the Java GEMM (the fallback). Also: results are bitwise the same for 1, 2 and 3 threads,
+ * <p>Variants: float32 and float64 on OpenBLAS (skipped with the reason where it does not load),
+ * float32 on the Java GEMM (the fallback), float32 with every convolution on the direct kernels and
+ * float64 with every plain one on im2col. Parameter and input gradients of random graphs are also
+ * checked against central differences (float64), independently of the reference. Also: results are bitwise the same for 1, 2 and 3 threads,
  * buffers reused across calls of different batch sizes never leak old values into new results, and
  * bad arguments get the reference's messages. Cases per property test: {@code lde.agreement.cases}
  * (default 8), seed base {@code lde.agreement.seed} (default 0; {@code random} draws one).
@@ -67,7 +73,7 @@ class FastBackendAgreementSuite {
     static final long SEED = GpuBackendAgreementSuite.SEED;
 
     /** A backend configuration under test. */
-    record Variant(String name, Precision precision, Gemm gemm) {
+    record Variant(String name, Precision precision, Gemm gemm, Conv conv) {
         /** METHOD.md section 10 for float32; float64 agrees with the reference to rounding. */
         double tol() {
             return precision == Precision.F32 ? 1e-5 : 1e-12;
@@ -82,7 +88,7 @@ class FastBackendAgreementSuite {
             if (gemm == Gemm.AUTO) {
                 assumeTrue(FastBackend.gemmLibrary().startsWith("OpenBLAS"), () -> "skipped: " + FastBackend.gemmLibrary());
             }
-            return FastBackend.open(net, precision, FastBackend.defaultThreads(), gemm);
+            return FastBackend.open(net, precision, FastBackend.defaultThreads(), gemm, conv);
         }
 
         @Override
@@ -92,8 +98,9 @@ class FastBackendAgreementSuite {
     }
 
     static Stream<Variant> variants() {
-        return Stream.of(new Variant("f32-openblas", Precision.F32, Gemm.AUTO), new Variant("f64-openblas", Precision.F64, Gemm.AUTO),
-                new Variant("f32-java", Precision.F32, Gemm.JAVA));
+        return Stream.of(new Variant("f32-openblas", Precision.F32, Gemm.AUTO, Conv.AUTO),
+                new Variant("f64-openblas", Precision.F64, Gemm.AUTO, Conv.AUTO), new Variant("f32-java", Precision.F32, Gemm.JAVA, Conv.AUTO),
+                new Variant("f32-direct", Precision.F32, Gemm.AUTO, Conv.DIRECT), new Variant("f64-im2col", Precision.F64, Gemm.AUTO, Conv.IM2COL));
     }
 
     private final Map<String, Double> worst = new LinkedHashMap<>();
@@ -129,7 +136,7 @@ class FastBackendAgreementSuite {
         seed += SEED;
         Rng rng = new Rng(seed);
         for (int c = 0; c < CASES; c++) {
-            Network net = c % 2 == 1 ? AgreementNetworks.cnn(rng) : AgreementNetworks.mlp(rng);
+            Network net = c % 3 == 2 ? AgreementGraphs.graph(rng) : c % 3 == 1 ? AgreementNetworks.cnn(rng) : AgreementNetworks.mlp(rng);
             Tensor x = input(rng, net);
             String label = String.format(Locale.ROOT, "case %d (seed %d, N=%d, layers %s) on %s", c, seed, x.shape().dim(0),
                     net.layers().stream().map(Layer::kind).toList(), v);
@@ -151,12 +158,16 @@ class FastBackendAgreementSuite {
         }
     }
 
+    /** No input of a ReLU, LeakyReLU or max-pool lies within 1e-4 of a kink (or of a max-pool tie: any two inputs that close). */
     private static boolean kinkFree(Network net, Tensor x) {
         try (EjmlBackend ref = new EjmlBackend(net); Recorded rec = ref.forwardRecorded(x)) {
-            List<Layer> ls = ref.network().layers();
-            for (int i = 1; i < ls.size(); i++) {
-                if (ls.get(i) instanceof ReLU || ls.get(i) instanceof MaxPool2d) {
-                    for (double v : ref.layerOutput(rec, ls.get(i - 1).name()).data()) {
+            Network folded = ref.network();
+            List<Layer> ls = folded.layers();
+            for (int i = 0; i < ls.size(); i++) {
+                if (ls.get(i) instanceof ReLU || ls.get(i) instanceof LeakyReLU || ls.get(i) instanceof MaxPool2d) {
+                    int j = folded.inputsOf(i)[0];
+                    double[] in = j < 0 ? x.data() : ref.layerOutput(rec, ls.get(j).name()).data();
+                    for (double v : in) {
                         if (v != 0 && Math.abs(v) < 1e-4) {
                             return false;
                         }
@@ -240,6 +251,110 @@ class FastBackendAgreementSuite {
                 }
             }
         });
+    }
+
+    /**
+     * Random graphs only ({@link AgreementGraphs}: forks summed by the reverse pass, add and concat joins,
+     * grouped and dilated convolutions, every activation, affine, global average pooling, reshaping nodes):
+     * forward, every layer output, reverse with S seeds, every layer gradient and parameter gradients.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void randomGraphsAgreeOnEveryPass(Variant v) {
+        Rng rng = new Rng(SEED + 18);
+        for (int q = 0; q < CASES; q++) {
+            Network net = AgreementGraphs.graph(rng);
+            Tensor x = input(rng, net);
+            int n = x.shape().dim(0), c = net.outputSize();
+            String label = String.format(Locale.ROOT, "graph case %d (seed %d, N=%d) %s on %s", q, SEED + 18, n, net.summary(), v);
+            try (EjmlBackend ref = new EjmlBackend(net); Backend fast = v.open(net);
+                 Recorded r = ref.forwardRecorded(x); Recorded f = fast.forwardRecorded(x)) {
+                check("graph forward " + label, fast.forward(x), ref.forward(x), v.tol());
+                int s = 1 + rng.nextInt(3);
+                Tensor seeds = rng.uniform(Shape.of(n, s, c), -1, 1);
+                check("graph reverse " + label, fast.reverse(f, seeds), ref.reverse(r, seeds), v.tol());
+                for (Layer l : net.layers()) {
+                    check("graph layer output " + label + " layer " + l.name(), fast.layerOutput(f, l.name()),
+                            ref.layerOutput(r, l.name()), v.tol());
+                    check("graph layer gradient " + label + " layer " + l.name(), fast.layerGradient(f, l.name(), seeds),
+                            ref.layerGradient(r, l.name(), seeds), v.tol());
+                }
+                Tensor dy = rng.uniform(Shape.of(n, c), -1, 1);
+                List<Tensor> pr = ref.parameterGradients(r, dy).gradients();
+                List<Tensor> pf = fast.parameterGradients(f, dy).gradients();
+                assertEquals(pr.size(), pf.size(), label + ": number of gradients");
+                check("graph parameter gradients (all, one vector) " + label, concat(pf), concat(pr), v.tol());
+            }
+        }
+    }
+
+    /**
+     * Central differences of {@code L = sum dy * forward(x)} in float64 (step 1e-6) check the fast backend's
+     * parameter gradients (a random sample of entries of every tensor) and its input gradient on small random
+     * graphs, with every convolution direct and with plain ones on im2col: an independent computation, not
+     * the reference backend.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("directAndIm2col")
+    void finiteDifferencesCheckGradientsOnRandomGraphs(Conv conv) {
+        Rng rng = new Rng(SEED + 19);
+        double h = 1e-6;
+        for (int q = 0; q < Math.max(2, CASES / 2); q++) {
+            Network net = AgreementGraphs.graph(rng);
+            Tensor x = input(rng, net);
+            int n = x.shape().dim(0), c = net.outputSize();
+            Tensor dy = rng.uniform(Shape.of(n, c), -1, 1);
+            String label = "graph " + q + " " + net.summary() + " " + conv;
+            try (Backend fast = FastBackend.open(net, Precision.F64, 1, Gemm.AUTO, conv); Recorded r = fast.forwardRecorded(x)) {
+                Network folded = fast.network().copy();
+                List<Tensor> grads = fast.parameterGradients(r, dy).gradients();
+                List<Layer.Parameter> ps = folded.trainableParameters();
+                assertEquals(ps.size(), grads.size(), label);
+                for (int t = 0; t < ps.size(); t++) {
+                    double[] p = ps.get(t).value().data();
+                    for (int e = 0; e < 3; e++) {
+                        int k = rng.nextInt(p.length);
+                        double keep = p[k];
+                        p[k] = keep + h;
+                        double up = weighted(folded, x, dy, conv);
+                        p[k] = keep - h;
+                        double down = weighted(folded, x, dy, conv);
+                        p[k] = keep;
+                        double fd = (up - down) / (2 * h);
+                        double got = grads.get(t).data()[k];
+                        assertTrue(Math.abs(got - fd) <= 1e-5 * (1 + Math.abs(fd)),
+                                label + ": d/d " + ps.get(t).name() + "[" + k + "] = " + got + ", central difference " + fd);
+                    }
+                }
+                Tensor gx = fast.reverse(r, dy.reshape(Shape.of(n, 1, c)));
+                for (int e = 0; e < 4; e++) {
+                    int k = rng.nextInt(x.size());
+                    Tensor xu = x.copy();
+                    Tensor xd = x.copy();
+                    xu.data()[k] += h;
+                    xd.data()[k] -= h;
+                    double fd = (weighted(folded, xu, dy, conv) - weighted(folded, xd, dy, conv)) / (2 * h);
+                    assertTrue(Math.abs(gx.data()[k] - fd) <= 1e-5 * (1 + Math.abs(fd)),
+                            label + ": d/dx[" + k + "] = " + gx.data()[k] + ", central difference " + fd);
+                }
+            }
+        }
+    }
+
+    static Stream<Conv> directAndIm2col() {
+        return Stream.of(Conv.DIRECT, Conv.IM2COL);
+    }
+
+    /** {@code sum dy * forward(x)} on a fresh float64 fast backend of {@code net}. */
+    private static double weighted(Network net, Tensor x, Tensor dy, Conv conv) {
+        try (Backend b = FastBackend.open(net, Precision.F64, 1, Gemm.AUTO, conv)) {
+            double[] z = b.forward(x).data();
+            double sum = 0;
+            for (int k = 0; k < z.length; k++) {
+                sum += z[k] * dy.data()[k];
+            }
+            return sum;
+        }
     }
 
     // ------------------------------------------------------------------------------------ training

@@ -32,6 +32,24 @@ import org.lde.tensor.Tensor;
  * {@code step}); GEMM operands, scratch activations and the activation arrays of closed recorded
  * passes are reused across calls instead of allocated per call.
  *
+ * <p><b>Graphs.</b> Every node kind of {@code org.lde.model} runs, on DAG networks as on sequential ones
+ * (the folded network: BatchNorm is folded or an affine node): Dense, Conv2d (plain, grouped, depthwise,
+ * dilated), ReLU, LeakyReLU, sigmoid, tanh, max and average pooling, global average pooling, affine,
+ * add, concat (channels), and the reshaping nodes (flatten, reshape, identity, dropout), which share
+ * their input's array. Forward passes keep one array per node, handed back for reuse once its last
+ * reader is done; reverse passes walk the layers in reverse topological order with one gradient array
+ * per node, the sum of what each reader sends back (a fork sums its branches; add sends {@code dY} to
+ * each input, concat a slice of it), as the reference does.
+ *
+ * <p><b>Direct convolutions.</b> Grouped and dilated convolutions (and, by choice, plain ones:
+ * {@link Conv}; {@link Conv#AUTO} keeps them on im2col, the faster path as measured) run on direct
+ * kernels instead of im2col: per output row, each tap adds a shifted input row
+ * ({@code y[j] += w x[j]}, a loop the JIT vectorizes; column strides go through a phase layout of the
+ * input so that the loop stays unit-stride), forward, data gradient and parameter gradients, in
+ * parallel over images and channels. No column matrix is written; but as written (one output row
+ * per inner loop, no register blocking over output channels) they are slower than im2col and the
+ * GEMM even on thin convolutions.
+ *
  * <p><b>Dual solves.</b> {@code solveDual} and {@code solveLinearized} are the interface's defaults:
  * the float64 {@code ReferenceDualSolver} on the host (the constraint rows are host arrays after the
  * reverse pass anyway, and the solve is small next to it). There are no interval or linear bound
@@ -61,6 +79,28 @@ public final class FastBackend {
         JAVA
     }
 
+    /** Which convolutions run on the direct kernels ({@code FastConvF32}/{@code F64}) instead of im2col and a GEMM. */
+    public enum Conv {
+        /**
+         * Grouped and dilated convolutions, and plain ones whose patch {@code C kH kW} has at most
+         * {@link #DIRECT_MAX_PATCH} values (the measured rule, see the README's "Speed on the CPU": none today).
+         */
+        AUTO,
+        /** Only grouped and dilated convolutions (every plain one through im2col; for tests and comparison). */
+        IM2COL,
+        /** Every convolution (for tests and comparison). */
+        DIRECT
+    }
+
+    /**
+     * The largest patch {@code C kH kW} of a plain convolution that {@link Conv#AUTO} runs on the direct
+     * kernels: 0, so every plain convolution stays on im2col and a GEMM. Measured by {@code FastConvBench}
+     * (README "Speed on the CPU", {@code bench/results/cpu/fastconv*.json}): on every convolution of the
+     * table's networks, down to the 1-channel 3x3 one (patch 9), the direct kernels were 2 to 10 times
+     * slower than im2col, forward and backward. They remain the path of grouped and dilated convolutions.
+     */
+    public static final int DIRECT_MAX_PATCH = 0;
+
     /** Threads used when none are given: the number of available processors. */
     public static int defaultThreads() {
         return Runtime.getRuntime().availableProcessors();
@@ -81,18 +121,25 @@ public final class FastBackend {
      * caller's network).
      *
      * @param threads threads of the backend's own pool (the caller's and {@code threads - 1} workers), {@code >= 1}
-     * @throws IllegalArgumentException for {@code threads < 1} or a layer kind the backend cannot run
+     * @throws IllegalArgumentException for {@code threads < 1}
      */
     public static Backend open(Network network, Precision precision, int threads, Gemm gemm) {
+        return open(network, precision, threads, gemm, Conv.AUTO);
+    }
+
+    /** As {@link #open(Network, Precision, int, Gemm)}, choosing which convolutions run on the direct kernels. */
+    public static Backend open(Network network, Precision precision, int threads, Gemm gemm, Conv conv) {
         Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(conv, "conv");
         Objects.requireNonNull(precision, "precision");
         Objects.requireNonNull(gemm, "gemm");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         boolean nativeBlas = gemm == Gemm.AUTO && NativeBlas.status().usable();
-        return precision == Precision.F32 ? new FastBackendF32(network, threads, nativeBlas)
-                : new FastBackendF64(network, threads, nativeBlas);
+        int maxPatch = conv == Conv.AUTO ? DIRECT_MAX_PATCH : conv == Conv.IM2COL ? 0 : Integer.MAX_VALUE;
+        return precision == Precision.F32 ? new FastBackendF32(network, threads, nativeBlas, maxPatch)
+                : new FastBackendF64(network, threads, nativeBlas, maxPatch);
     }
 
     /** What runs the GEMMs of a {@link Gemm#AUTO} backend on this machine, and why (never throws). */

@@ -17,14 +17,21 @@ import org.lde.engine.OptimizerState;
 import org.lde.engine.ParameterGradients;
 import org.lde.engine.Recorded;
 import org.lde.engine.Window2d;
+import org.lde.model.Activation;
+import org.lde.model.Add;
+import org.lde.model.Affine;
 import org.lde.model.AvgPool2d;
+import org.lde.model.Concat;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
-import org.lde.model.Flatten;
+import org.lde.model.GlobalAvgPool;
+import org.lde.model.Join;
 import org.lde.model.Layer;
+import org.lde.model.LeakyReLU;
 import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
 import org.lde.model.ReLU;
+import org.lde.model.Reshaping;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -42,73 +49,103 @@ final class FastBackendF64 implements Backend {
     static final long MAX_REVERSE = 1L << 24;
 
     private final String label;
-    private final int block;       // elements of one im2col block
     private final long maxReverse; // elements of one gradient array of a reverse pass
     private final Network net;
     private final List<Layer> layers;
-    private final Window2d[] windows;
+    private final Window2d[] windows;     // plain Conv2d (im2col path), MaxPool2d, AvgPool2d; else null
+    private final DirectConv[] direct;    // convolutions on the direct kernels; else null
+    private final int[][] inputs;         // per layer: the nodes it reads (-1 = the network input)
+    private final int[][] joinSizes;      // per join: values per sample of each node it reads
+    private final int[] rootOf;           // per node (j + 1): the node whose array it shares (itself unless reshaping)
+    private final int[][] freeAfter;      // per layer: arrays (roots) that no later layer reads, freed by forward()
     private final int[] inSize;
     private final int[] outSize;
     private final int classes;
     private final Map<String, String> aliases;
     private final FastPool pool;
     private final GemmF64 gemm;
+    private final FastLayersF64 ops;
     private final double[][] weight;          // per layer (Dense [out, in], Conv2d [O, C kH kW]), else null
     private final double[][] bias;
     private final GemmF64.Mat[] weightMat;   // the weights again, as GEMM operands (native memory with OpenBLAS)
     private final List<double[]> params = new ArrayList<>(); // trainableParameters() order
-    private final GemmF64.Mat ma;
-    private final GemmF64.Mat mb;
-    private final GemmF64.Mat mc;
-    private final double[][] scratch = new double[6][];
     private final Map<Integer, ArrayDeque<double[]>> spare = new HashMap<>(); // activation arrays of closed passes
     private long version;
     private boolean hostStale;
     private boolean closed;
 
-    FastBackendF64(Network network, int threads, boolean nativeBlas) {
-        this(network, threads, nativeBlas, BLOCK, MAX_REVERSE);
+    FastBackendF64(Network network, int threads, boolean nativeBlas, int directMaxPatch) {
+        this(network, threads, nativeBlas, directMaxPatch, BLOCK, MAX_REVERSE);
     }
 
-    /** With explicit block bounds (tests use tiny ones so that every blocked and grouped path runs); results do not depend on them. */
-    FastBackendF64(Network network, int threads, boolean nativeBlas, int block, long maxReverse) {
+    /**
+     * With explicit block bounds (tests use tiny ones so that every blocked and grouped path runs; results do
+     * not depend on them) and the largest patch {@code C kH kW} of a plain convolution that runs on the direct
+     * kernels ({@link DirectConv#preferred}; grouped and dilated ones always do).
+     */
+    FastBackendF64(Network network, int threads, boolean nativeBlas, int directMaxPatch, int block, long maxReverse) {
         Objects.requireNonNull(network, "network");
         if (block < 1 || maxReverse < 1) {
             throw new IllegalArgumentException("block and maxReverse must be >= 1, got " + block + ", " + maxReverse);
         }
-        this.block = block;
         this.maxReverse = maxReverse;
         this.net = network.folded().copy();
         this.aliases = BackendChecks.foldedAliases(network);
         this.layers = net.layers();
         int l = layers.size();
-        this.windows = BackendChecks.windows(net, "FastBackend");
         this.inSize = new int[l];
         this.outSize = new int[l];
+        this.inputs = new int[l][];
+        this.joinSizes = new int[l][];
+        this.windows = new Window2d[l];
+        this.direct = new DirectConv[l];
         for (int i = 0; i < l; i++) {
             inSize[i] = net.inputShape(i).sizeInt();
             outSize[i] = net.outputShape(i).sizeInt();
+            inputs[i] = net.inputsOf(i);
+            joinSizes[i] = net.inputShapes(i).stream().mapToInt(Shape::sizeInt).toArray();
+            Layer layer = layers.get(i);
+            if (layer instanceof Conv2d c && DirectConv.of(c, net.inputShape(i), net.outputShape(i)).preferred(directMaxPatch)) {
+                direct[i] = DirectConv.of(c, net.inputShape(i), net.outputShape(i));
+            } else {
+                windows[i] = window(layer, net.inputShape(i));
+            }
+        }
+        this.rootOf = new int[l + 1];
+        int[] lastUse = new int[l + 1];
+        for (int i = 0; i < l; i++) {
+            rootOf[i + 1] = layers.get(i) instanceof Reshaping ? rootOf[inputs[i][0] + 1] : i + 1;
+            for (int j : inputs[i]) {
+                lastUse[rootOf[j + 1]] = Math.max(lastUse[rootOf[j + 1]], i);
+            }
+        }
+        lastUse[rootOf[l]] = l; // the logits' array is read after the last layer
+        this.freeAfter = new int[l][];
+        for (int i = 0; i < l; i++) {
+            int at = i;
+            freeAfter[i] = java.util.stream.IntStream.rangeClosed(0, l).filter(r -> rootOf[r] == r && lastUse[r] == at).toArray();
         }
         this.classes = net.outputSize();
         this.pool = new FastPool(threads);
         this.gemm = new GemmF64(nativeBlas, pool);
-        this.ma = gemm.mat();
-        this.mb = gemm.mat();
-        this.mc = gemm.mat();
+        this.ops = new FastLayersF64(pool, gemm, block);
         this.weight = new double[l][];
         this.bias = new double[l][];
         this.weightMat = new GemmF64.Mat[l];
         for (int i = 0; i < l; i++) {
             Layer layer = layers.get(i);
-            Tensor w = layer instanceof Dense d ? d.weight() : layer instanceof Conv2d c ? c.weight() : null;
+            Tensor w = layer instanceof Dense d ? d.weight() : layer instanceof Conv2d c ? c.weight()
+                    : layer instanceof Affine a ? a.weight() : null;
             if (w == null) {
                 continue;
             }
-            Tensor b = layer instanceof Dense d ? d.bias() : ((Conv2d) layer).bias();
+            Tensor b = layer instanceof Dense d ? d.bias() : layer instanceof Conv2d c ? c.bias() : ((Affine) layer).bias();
             weight[i] = narrow(w.data());
             bias[i] = narrow(b.data());
-            weightMat[i] = gemm.mat().ensure(weight[i].length);
-            weightMat[i].put(0, weight[i], 0, weight[i].length);
+            if (layer instanceof Dense || windows[i] != null) {
+                weightMat[i] = gemm.mat().ensure(weight[i].length);
+                weightMat[i].put(0, weight[i], 0, weight[i].length);
+            }
             if (layer.trainable()) {
                 params.add(weight[i]);
                 params.add(bias[i]);
@@ -141,35 +178,32 @@ final class FastBackendF64 implements Backend {
     // buffers
 
     private static double[] narrow(double[] d) {
-        double[] f = new double[d.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (double) d[i];
-        }
-        return f;
+        return FastLayersF64.narrow(d);
     }
 
     private static double[] widen(double[] f, int n) {
-        double[] d = new double[n];
-        for (int i = 0; i < n; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        return FastLayersF64.widen(f, n);
     }
 
-    /** Scratch array {@code slot} with room for {@code n} elements (reused across calls; contents undefined). */
-    private double[] scratch(int slot, long n) {
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("an activation of " + n + " elements exceeds the 2^31 limit of one array");
+    /**
+     * The window of a plain Conv2d, MaxPool2d or AvgPool2d on input {@code in} (null for the other kinds);
+     * fails for a kind this backend cannot run.
+     */
+    private static Window2d window(Layer layer, Shape in) {
+        if (layer instanceof Conv2d c) {
+            return new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(), c.padH(), c.padW());
+        } else if (layer instanceof MaxPool2d p) {
+            return new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
+        } else if (layer instanceof AvgPool2d p) {
+            return new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
+        } else if (layer instanceof Dense || layer instanceof Activation || layer instanceof Reshaping || layer instanceof Join
+                || layer instanceof Affine || layer instanceof GlobalAvgPool) {
+            return null;
         }
-        double[] s = scratch[slot];
-        if (s == null || s.length < n) {
-            s = new double[(int) Math.max(n, s == null ? 0 : Math.min(Integer.MAX_VALUE - 8, s.length + s.length / 2))];
-            scratch[slot] = s;
-        }
-        return s;
+        throw new IllegalArgumentException("FastBackend cannot run layer '" + layer.name() + "' of kind " + layer.kind());
     }
 
-    /** An array of exactly {@code n} elements for a recorded pass: one of a closed pass when there is one. */
+    /** An array of exactly {@code n} elements (contents undefined): a spare one when there is one. */
     private double[] take(int n) {
         ArrayDeque<double[]> q = spare.get(n);
         double[] a = q == null ? null : q.poll();
@@ -178,7 +212,7 @@ final class FastBackendF64 implements Backend {
 
     private void giveBack(double[] a) {
         ArrayDeque<double[]> q = spare.computeIfAbsent(a.length, k -> new ArrayDeque<>());
-        if (q.size() < 4) {
+        if (q.size() < 8) {
             q.add(a);
         }
     }
@@ -186,132 +220,113 @@ final class FastBackendF64 implements Backend {
     // ------------------------------------------------------------------------------------------
     // forward
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Node by node in topological order; a node's array goes back to the spare arrays once the last
+     * layer reading it (or, for a reshaping node sharing its input's array, reading any node of that
+     * array) is done.
+     */
     @Override
     public Tensor forward(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
-        double[] a = scratch(0, (long) n * net.inputSize());
-        narrowInto(x.data(), a);
-        int slot = 1;
-        for (int i = 0; i < layers.size(); i++) {
-            double[] out = scratch(slot, (long) n * outSize[i]);
-            double[] y = forwardLayer(i, a, n, null, out);
-            if (y == out) {
-                slot = slot == 1 ? 0 : 1;
+        int n = BackendChecks.checkInput(x, net);
+        int l = layers.size();
+        double[][] acts = new double[l + 1][];
+        acts[0] = take(n * net.inputSize());
+        ops.narrowInto(x.data(), acts[0]);
+        for (int i = 0; i < l; i++) {
+            acts[i + 1] = forwardLayer(i, acts, n, null);
+            for (int root : freeAfter[i]) {
+                giveBack(acts[root]);
             }
-            a = y;
         }
-        return new Tensor(Shape.of(n, classes), widen(a, n * classes));
-    }
-
-    private void narrowInto(double[] src, double[] dst) {
-        int chunk = 1 << 14;
-        pool.forEach((src.length + chunk - 1) / chunk, 4, c -> {
-            for (int i = c * chunk, end = Math.min(src.length, i + chunk); i < end; i++) {
-                dst[i] = (double) src[i];
-            }
-        });
+        double[] a = acts[l];
+        Tensor out = new Tensor(Shape.of(n, classes), widen(a, n * classes));
+        giveBack(a);
+        return out;
     }
 
     @Override
     public Recorded forwardRecorded(Tensor x) {
         requireOpen();
-        int n = BackendChecks.checkInput(x, net.inputShape());
+        int n = BackendChecks.checkInput(x, net);
         int l = layers.size();
         double[][] acts = new double[l + 1][];
         int[][] argmax = new int[l][];
         acts[0] = take(n * net.inputSize());
-        narrowInto(x.data(), acts[0]);
+        ops.narrowInto(x.data(), acts[0]);
         for (int i = 0; i < l; i++) {
             if (layers.get(i) instanceof MaxPool2d) {
                 argmax[i] = new int[n * outSize[i]];
             }
-            double[] out = layers.get(i) instanceof Flatten ? null : take(n * outSize[i]);
-            acts[i + 1] = forwardLayer(i, acts[i], n, argmax[i], out);
+            acts[i + 1] = forwardLayer(i, acts, n, argmax[i]);
         }
         return new Pass(n, acts, argmax, version);
     }
 
-    /** Output of layer {@code i} for {@code n} samples into {@code out} (Flatten returns {@code in} itself). */
-    private double[] forwardLayer(int i, double[] in, int n, int[] argmax, double[] out) {
+    /**
+     * Output of layer {@code i} for {@code n} samples from the outputs {@code acts[j + 1]} of the nodes it
+     * reads ({@code acts[0]}: the input), in a spare array (a {@link Reshaping} layer returns its input's).
+     */
+    private double[] forwardLayer(int i, double[][] acts, int n, int[] argmax) {
         Layer layer = layers.get(i);
+        double[] in = acts[inputs[i][0] + 1];
+        if (layer instanceof Reshaping) {
+            return in;
+        }
+        double[] out = take(n * outSize[i]);
+        int is = inSize[i], os = outSize[i];
         if (layer instanceof Dense d) {
-            denseForward(i, d, in, n, out);
+            ops.denseForward(d, weightMat[i], bias[i], in, n, out);
+        } else if (layer instanceof Conv2d c && direct[i] != null) {
+            ops.directForward(direct[i], weight[i], bias[i], in, n, out);
         } else if (layer instanceof Conv2d c) {
-            convForward(i, c, in, n, out);
-        } else if (layer instanceof ReLU) {
-            int size = n * inSize[i];
-            int chunk = 1 << 14;
-            pool.forEach((size + chunk - 1) / chunk, 4, q -> FastOpsF64.relu(in, out, q * chunk, Math.min(size, (q + 1) * chunk)));
+            ops.convForward(windows[i], c, weightMat[i], bias[i], in, n, out);
+        } else if (layer instanceof Activation f) {
+            int size = n * is, chunk = 1 << 14;
+            int kind = FastOpsF64.activationKind(f);
+            double slope = f instanceof LeakyReLU lr ? (double) lr.slope() : 0;
+            pool.forEach((size + chunk - 1) / chunk, 4, q -> FastOpsF64.activation(kind, slope, in, out, q * chunk,
+                    Math.min(size, (q + 1) * chunk)));
         } else if (layer instanceof MaxPool2d) {
             Window2d g = windows[i];
-            int is = inSize[i], os = outSize[i];
             pool.forEach(n, 1, s -> FastOpsF64.maxPoolForward(g, in, s * is, out, s * os, argmax, s * os));
         } else if (layer instanceof AvgPool2d) {
             Window2d g = windows[i];
-            int is = inSize[i], os = outSize[i];
             pool.forEach(n, 1, s -> FastOpsF64.avgPoolForward(g, in, s * is, out, s * os));
+        } else if (layer instanceof GlobalAvgPool) {
+            pool.forEach(n, 1, s -> FastOpsF64.globalAvgPool(in, s * is, os, is / os, out, s * os));
+        } else if (layer instanceof Affine a) {
+            double[] w = weight[i], b = bias[i];
+            pool.forEach(n, 1, s -> FastOpsF64.affine(w, b, in, out, s * is, a.channels(), is / a.channels()));
+        } else if (layer instanceof Add) {
+            double[][] parts = parts(i, acts);
+            int size = n * os, chunk = 1 << 14;
+            pool.forEach((size + chunk - 1) / chunk, 4, q -> FastOpsF64.sum(parts, out, q * chunk, Math.min(size, (q + 1) * chunk)));
+        } else if (layer instanceof Concat) {
+            double[][] parts = parts(i, acts);
+            int[] sizes = joinSizes[i];
+            pool.forEach(n, 8, s -> {
+                int at = s * os;
+                for (int k = 0; k < parts.length; k++) {
+                    System.arraycopy(parts[k], s * sizes[k], out, at, sizes[k]);
+                    at += sizes[k];
+                }
+            });
         } else {
-            return in; // Flatten
+            throw new IllegalStateException("FastBackend has no forward for layer '" + layer.name() + "' of kind " + layer.kind());
         }
         return out;
     }
 
-    /** {@code Y = X W^T + b}: one GEMM for the batch. */
-    private void denseForward(int i, Dense d, double[] x, int n, double[] y) {
-        int in = d.in(), o = d.out();
-        ma.ensure((long) n * in).put(0, x, 0, n * in);
-        gemm.mult(false, true, n, o, in, ma, weightMat[i], 0, mc.ensure((long) n * o));
-        mc.get(0, y, 0, n * o);
-        double[] b = bias[i];
-        pool.forEach(n, 64, r -> {
-            for (int q = 0; q < o; q++) {
-                y[r * o + q] += b[q];
-            }
-        });
-    }
-
-    /** Images per im2col block of a convolution. */
-    private int blockImages(Window2d g) {
-        return Math.max(1, block / Math.max(1, g.patchSize() * g.outPlane()));
-    }
-
-    /** Per block of images: {@code cols = im2col(x)} (in parallel over images and channels), {@code Y = W cols}, then bias. */
-    private void convForward(int i, Conv2d c, double[] x, int n, double[] y) {
-        Window2d g = windows[i];
-        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize(), ch = g.channels();
-        int images = blockImages(g);
-        double[] b = bias[i];
-        for (int start = 0; start < n; start += images) {
-            int m = Math.min(images, n - start);
-            int ld = m * p;
-            int first = start;
-            double[] cols = scratch(2, (long) k * ld);
-            pool.forEach(m * ch, 1, t -> {
-                int s = t / ch, cc = t % ch;
-                FastOpsF64.im2col(g, x, (first + s) * in, s * p, ld, cols, cc);
-            });
-            copyIn(mb.ensure((long) k * ld), cols, k * ld);
-            gemm.mult(false, false, o, ld, k, weightMat[i], mb, 0, mc.ensure((long) o * ld));
-            pool.forEach(m * o, 1, t -> {
-                int s = t / o, oc = t % o;
-                int dst = ((first + s) * o + oc) * p;
-                mc.get(oc * ld + s * p, y, dst, p);
-                double bb = b[oc];
-                for (int q = dst; q < dst + p; q++) {
-                    y[q] += bb;
-                }
-            });
+    /** The outputs of the nodes a join reads. */
+    private double[][] parts(int i, double[][] acts) {
+        double[][] parts = new double[inputs[i].length][];
+        for (int k = 0; k < parts.length; k++) {
+            parts[k] = acts[inputs[i][k] + 1];
         }
-    }
-
-    /** Copies {@code src[0 .. len)} to {@code dst} in a few parallel chunks. */
-    private void copyIn(GemmF64.Mat dst, double[] src, int len) {
-        int chunk = 1 << 16;
-        pool.forEach((len + chunk - 1) / chunk, 2, q -> {
-            int from = q * chunk;
-            dst.put(from, src, from, Math.min(chunk, len - from));
-        });
+        return parts;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -322,7 +337,8 @@ final class FastBackendF64 implements Backend {
         requireOpen();
         Pass pass = checkPass(recorded, true);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
-        double[] g = backwardInGroups(pass, seeds.data(), s, 0);
+        BackendChecks.checkReverseSize(net, pass.n, s, 0, false);
+        double[] g = backwardInGroups(pass, seeds.data(), s, -1);
         return new Tensor(net.inputShape().withBatch(s).withBatch(pass.n), g);
     }
 
@@ -340,33 +356,34 @@ final class FastBackendF64 implements Backend {
         Pass pass = checkPass(recorded, true);
         int i = BackendChecks.layerIndex(net, aliases, layer);
         int s = BackendChecks.checkSeeds(seeds, pass.n, classes);
-        double[] g = backwardInGroups(pass, seeds.data(), s, i + 1);
+        BackendChecks.checkReverseSize(net, pass.n, s, i + 1, false);
+        double[] g = backwardInGroups(pass, seeds.data(), s, i);
         return new Tensor(net.outputShape(i).withBatch(s).withBatch(pass.n), g);
     }
 
     /**
-     * The seed rows {@code [N S, C]} pulled back through layers {@code L-1 .. downTo}: the gradient
-     * with respect to the input of layer {@code downTo}, {@code [N S, size]}, widened to float64. One
-     * batched pass over all rows unless they would exceed {@code maxReverse} elements in one
-     * activation; then the samples go in groups, each one batched pass over all its seeds.
+     * The seed rows {@code [N S, C]} pulled back through the graph to the output of node {@code target}
+     * ({@code -1}: the network's input), {@code [N S, size]}, widened to float64. One batched pass over all
+     * rows unless they would exceed {@code maxReverse} elements in one activation; then the samples go in
+     * groups, each one batched pass over all its seeds.
      */
-    private double[] backwardInGroups(Pass pass, double[] seeds, int s, int downTo) {
+    private double[] backwardInGroups(Pass pass, double[] seeds, int s, int target) {
         int widest = classes;
-        for (int i = downTo; i < layers.size(); i++) {
+        for (int i = Math.max(0, target); i < layers.size(); i++) {
             widest = Math.max(widest, Math.max(inSize[i], outSize[i]));
         }
         int group = (int) Math.max(1, Math.min(pass.n, maxReverse / ((long) s * widest)));
-        int outRow = downTo == 0 ? net.inputSize() : outSize[downTo - 1];
+        int outRow = target < 0 ? net.inputSize() : outSize[target];
         double[] out = new double[pass.n * s * outRow];
         for (int start = 0; start < pass.n; start += group) {
             int m = Math.min(group, pass.n - start);
             int rows = m * s;
-            double[] dy = scratch(0, (long) rows * classes);
+            double[] dy = take(rows * classes);
             int base = start * s * classes;
             for (int q = 0; q < rows * classes; q++) {
                 dy[q] = (double) seeds[base + q];
             }
-            double[] g = backward(pass, start, m, dy, s, downTo);
+            double[] g = backward(pass, start, m, dy, s, target, null);
             int at = start * s * outRow;
             int len = rows * outRow;
             int chunk = 1 << 14;
@@ -375,93 +392,123 @@ final class FastBackendF64 implements Backend {
                     out[at + q] = g[q];
                 }
             });
+            giveBack(g);
         }
         return out;
     }
 
-    /** Rows {@code dy: [m S, C]} (in scratch slot 0) pulled back to the input of layer {@code downTo}; the result is in a scratch slot. */
-    private double[] backward(Pass pass, int first, int m, double[] dy, int s, int downTo) {
-        int slot = 1;
-        for (int i = layers.size() - 1; i >= downTo; i--) {
-            double[] dx = scratch(slot, (long) m * s * inSize[i]);
-            double[] r = backwardLayer(i, pass, first, m, dy, s, dx);
-            if (r == dx) {
-                slot = slot == 1 ? 0 : 1;
+    /**
+     * Pulls gradient rows {@code dy: [m S, C]} (a spare array, consumed) of samples {@code first .. first+m-1}
+     * back through the layers after {@code target} in reverse topological order: a node's gradient is the sum
+     * over the layers that read it (a fork sums its branches), complete once every later layer is done.
+     * Returns the gradient at the output of {@code target} ({@code -1}: the input) in a spare array. With
+     * {@code perLayer} (parameter gradients, {@code s = 1}): also the parameter gradients of every trainable
+     * layer after {@code target}, and no gradient is made for {@code target} itself (null is returned).
+     */
+    private double[] backward(Pass pass, int first, int m, double[] dy, int s, int target, Tensor[][] perLayer) {
+        int l = layers.size();
+        int lowestNode = perLayer != null ? target + 1 : target;
+        double[][] g = new double[l + 1][];
+        g[l] = dy;
+        for (int i = l - 1; i > target; i--) {
+            double[] gi = g[i + 1];
+            g[i + 1] = null;
+            if (perLayer != null && layers.get(i).trainable()) {
+                perLayer[i] = parameterGradients(i, pass.acts[inputs[i][0] + 1], gi, m);
             }
-            dy = r;
+            boolean handedOn = false;
+            for (int k = 0; k < inputs[i].length; k++) {
+                int j = inputs[i][k];
+                if (j < lowestNode) {
+                    continue;
+                }
+                double[] r = backwardLayer(i, k, pass, first, m, gi, s);
+                boolean shared = r == gi;
+                if (g[j + 1] == null) {
+                    if (shared && handedOn) {
+                        r = take(gi.length);
+                        System.arraycopy(gi, 0, r, 0, gi.length);
+                    }
+                    handedOn |= shared;
+                    g[j + 1] = r;
+                } else {
+                    addInto(g[j + 1], r, m * s * (j < 0 ? net.inputSize() : outSize[j]));
+                    if (!shared) {
+                        giveBack(r);
+                    }
+                }
+            }
+            if (!handedOn) {
+                giveBack(gi);
+            }
         }
-        return dy;
+        return perLayer != null ? null : g[target + 1];
+    }
+
+    /** {@code acc[q] += d[q]} for {@code q < len}, in parallel chunks. */
+    private void addInto(double[] acc, double[] d, int len) {
+        int chunk = 1 << 14;
+        pool.forEach((len + chunk - 1) / chunk, 4, c -> {
+            for (int q = c * chunk, end = Math.min(len, q + chunk); q < end; q++) {
+                acc[q] += d[q];
+            }
+        });
     }
 
     /**
-     * Gradient rows with respect to the input of layer {@code i} (into {@code dx}), from rows {@code dy}
-     * with respect to its output; the rows belong to samples {@code first .. first+m-1}, {@code s} rows
-     * per sample (row {@code r} uses the masks and arg-maxes of sample {@code first + r / s}).
+     * Gradient rows with respect to input {@code k} of layer {@code i} from rows {@code dy} with respect to its
+     * output; the rows belong to samples {@code first .. first+m-1}, {@code s} rows per sample (row {@code r} uses
+     * the recorded values of sample {@code first + r / s}). A spare array, or {@code dy} itself for a
+     * {@link Reshaping} layer and an {@link Add}.
      */
-    private double[] backwardLayer(int i, Pass pass, int first, int m, double[] dy, int s, double[] dx) {
+    private double[] backwardLayer(int i, int k, Pass pass, int first, int m, double[] dy, int s) {
         Layer layer = layers.get(i);
+        if (layer instanceof Reshaping || layer instanceof Add) {
+            return dy;
+        }
         int rows = m * s;
         int is = inSize[i], os = outSize[i];
+        if (layer instanceof Concat) {
+            int size = joinSizes[i][k];
+            int offset = 0;
+            for (int q = 0; q < k; q++) {
+                offset += joinSizes[i][q];
+            }
+            int from = offset;
+            double[] dx = take(rows * size);
+            pool.forEach(rows, 8, r -> System.arraycopy(dy, r * os + from, dx, r * size, size));
+            return dx;
+        }
+        double[] dx = take(rows * is);
+        double[] x = pass.acts[inputs[i][0] + 1];
         if (layer instanceof Dense d) {
-            ma.ensure((long) rows * d.out()).put(0, dy, 0, rows * d.out());
-            gemm.mult(false, false, rows, d.in(), d.out(), ma, weightMat[i], 0, mc.ensure((long) rows * d.in()));
-            mc.get(0, dx, 0, rows * d.in());
+            ops.denseBackward(d, weightMat[i], dy, rows, dx);
+        } else if (layer instanceof Conv2d c && direct[i] != null) {
+            ops.directBackwardData(direct[i], weight[i], dy, rows, dx);
         } else if (layer instanceof Conv2d c) {
-            convBackwardData(i, c, dy, rows, dx);
+            ops.convBackwardData(windows[i], c, weightMat[i], dy, rows, dx);
         } else if (layer instanceof ReLU) {
-            double[] x = pass.acts[i];
             pool.forEach(rows, 8, r -> FastOpsF64.reluBackward(x, (first + r / s) * is, dy, dx, r * is, is));
+        } else if (layer instanceof Activation f) {
+            int kind = FastOpsF64.activationKind(f);
+            double slope = f instanceof LeakyReLU lr ? (double) lr.slope() : 0;
+            double[] y = pass.acts[i + 1];
+            pool.forEach(rows, 8, r -> FastOpsF64.activationBackward(kind, slope, x, y, (first + r / s) * is, dy, dx, r * is, is));
         } else if (layer instanceof MaxPool2d) {
             int[] arg = pass.argmax[i];
             pool.forEach(rows, 1, r -> FastOpsF64.maxPoolBackward(os, is, dy, r * os, arg, (first + r / s) * os, dx, r * is));
         } else if (layer instanceof AvgPool2d) {
             Window2d g = windows[i];
             pool.forEach(rows, 1, r -> FastOpsF64.avgPoolBackward(g, dy, r * os, dx, r * is));
+        } else if (layer instanceof GlobalAvgPool) {
+            pool.forEach(rows, 8, r -> FastOpsF64.globalAvgPoolBackward(dy, r * os, os, is / os, dx, r * is));
+        } else if (layer instanceof Affine a) {
+            double[] w = weight[i];
+            pool.forEach(rows, 8, r -> FastOpsF64.affine(w, null, dy, dx, r * is, a.channels(), is / a.channels()));
         } else {
-            return dy; // Flatten
+            throw new IllegalStateException("FastBackend has no reverse for layer '" + layer.name() + "' of kind " + layer.kind());
         }
         return dx;
-    }
-
-    /** Per block of rows: gather {@code dY} to {@code [O, m P]}, {@code dCols = W^T dY}, then col2im (in parallel over rows and channels). */
-    private void convBackwardData(int i, Conv2d c, double[] dy, int rows, double[] dx) {
-        Window2d g = windows[i];
-        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize(), ch = g.channels();
-        int plane = g.inH() * g.inW();
-        int images = blockImages(g);
-        for (int start = 0; start < rows; start += images) {
-            int m = Math.min(images, rows - start);
-            int ld = m * p;
-            int first = start;
-            gatherChannelMajor(dy, first, m, o, p, ma.ensure((long) o * ld));
-            gemm.mult(true, false, k, ld, o, weightMat[i], ma, 0, mc.ensure((long) k * ld));
-            double[] cols = scratch(2, (long) k * ld);
-            copyOut(mc, cols, k * ld);
-            pool.forEach(m * ch, 1, t -> {
-                int s = t / ch, cc = t % ch;
-                int at = (first + s) * in + cc * plane;
-                Arrays.fill(dx, at, at + plane, 0);
-                FastOpsF64.col2imAdd(g, cols, s * p, ld, dx, (first + s) * in, cc);
-            });
-        }
-    }
-
-    /** Rows {@code [start, start+m)} of {@code a: [rows, o, p]} copied to {@code out} as {@code [o, m p]}. */
-    private void gatherChannelMajor(double[] a, int start, int m, int o, int p, GemmF64.Mat out) {
-        int ld = m * p;
-        pool.forEach(m, 1, s -> {
-            for (int oc = 0; oc < o; oc++) {
-                out.put(oc * ld + s * p, a, ((start + s) * o + oc) * p, p);
-            }
-        });
-    }
-
-    private void copyOut(GemmF64.Mat src, double[] dst, int len) {
-        int chunk = 1 << 16;
-        pool.forEach((len + chunk - 1) / chunk, 2, q -> {
-            int from = q * chunk;
-            src.get(from, dst, from, Math.min(chunk, len - from));
-        });
     }
 
     // ------------------------------------------------------------------------------------------
@@ -482,28 +529,12 @@ final class FastBackendF64 implements Backend {
         }
         int n = pass.n;
         Tensor[][] perLayer = new Tensor[l][];
-        double[] dy = scratch(0, (long) n * classes);
+        double[] dy = take(n * classes);
         double[] og = outputGrad.data();
         for (int q = 0; q < n * classes; q++) {
             dy[q] = (double) og[q];
         }
-        int slot = 1;
-        for (int i = l - 1; i >= lowest; i--) {
-            Layer layer = layers.get(i);
-            if (layer instanceof Dense d) {
-                perLayer[i] = denseParameterGradients(d, pass.acts[i], dy, n);
-            } else if (layer instanceof Conv2d c) {
-                perLayer[i] = convParameterGradients(i, c, pass.acts[i], dy, n);
-            }
-            if (i > lowest) {
-                double[] dx = scratch(slot, (long) n * inSize[i]);
-                double[] r = backwardLayer(i, pass, 0, n, dy, 1, dx);
-                if (r == dx) {
-                    slot = slot == 1 ? 0 : 1;
-                }
-                dy = r;
-            }
-        }
+        backward(pass, 0, n, dy, 1, lowest - 1, perLayer);
         List<Tensor> out = new ArrayList<>();
         for (Tensor[] ts : perLayer) {
             if (ts != null) {
@@ -513,60 +544,24 @@ final class FastBackendF64 implements Backend {
         return new ParameterGradients(out);
     }
 
-    /** {@code dW = dY^T X}, {@code db = sum_rows dY}. */
-    private Tensor[] denseParameterGradients(Dense d, double[] x, double[] dy, int n) {
-        int in = d.in(), o = d.out();
-        ma.ensure((long) n * o).put(0, dy, 0, n * o);
-        mb.ensure((long) n * in).put(0, x, 0, n * in);
-        gemm.mult(true, false, o, in, n, ma, mb, 0, mc.ensure((long) o * in));
-        double[] dw = scratch(3, (long) o * in);
-        mc.get(0, dw, 0, o * in);
-        double[] db = new double[o];
-        for (int r = 0; r < n; r++) {
-            for (int q = 0; q < o; q++) {
-                db[q] += dy[r * o + q];
-            }
+    /** The parameter gradients of trainable layer {@code i} from its input {@code x} and output gradient {@code dy} ({@code n} rows). */
+    private Tensor[] parameterGradients(int i, double[] x, double[] dy, int n) {
+        Layer layer = layers.get(i);
+        if (layer instanceof Dense d) {
+            return ops.denseParameterGradients(d, x, dy, n);
+        } else if (layer instanceof Conv2d c && direct[i] != null) {
+            return ops.directParameterGradients(direct[i], x, dy, n);
+        } else if (layer instanceof Conv2d c) {
+            return ops.convParameterGradients(windows[i], c, x, dy, n);
+        } else if (layer instanceof Affine a) {
+            int plane = inSize[i] / a.channels();
+            double[] dw = new double[a.channels()];
+            double[] db = new double[a.channels()];
+            FastOpsF64.affineParameterGradients(x, dy, n, a.channels(), plane, dw, db);
+            return new Tensor[] {new Tensor(a.weight().shape(), dw), new Tensor(a.bias().shape(), db)};
         }
-        return new Tensor[] {new Tensor(d.weight().shape(), widen(dw, o * in)), new Tensor(d.bias().shape(), db)};
-    }
-
-    /** Per block of images: {@code dW += dY cols^T} (accumulated in the GEMM), {@code db += sum dY}. */
-    private Tensor[] convParameterGradients(int i, Conv2d c, double[] x, double[] dy, int n) {
-        Window2d g = windows[i];
-        int k = g.patchSize(), p = g.outPlane(), o = c.outChannels(), in = g.inSize(), ch = g.channels();
-        int images = blockImages(g);
-        GemmF64.Mat dw = gemm.mat().ensure((long) o * k);
-        double[] db = new double[o];
-        try {
-            for (int start = 0; start < n; start += images) {
-                int m = Math.min(images, n - start);
-                int ld = m * p;
-                int first = start;
-                double[] cols = scratch(2, (long) k * ld);
-                pool.forEach(m * ch, 1, t -> {
-                    int s = t / ch, cc = t % ch;
-                    FastOpsF64.im2col(g, x, (first + s) * in, s * p, ld, cols, cc);
-                });
-                copyIn(mb.ensure((long) k * ld), cols, k * ld);
-                gatherChannelMajor(dy, first, m, o, p, ma.ensure((long) o * ld));
-                gemm.mult(false, true, o, k, ld, ma, mb, start == 0 ? 0 : 1, dw);
-                for (int s = 0; s < m; s++) {
-                    for (int oc = 0; oc < o; oc++) {
-                        int at = ((first + s) * o + oc) * p;
-                        double sum = 0;
-                        for (int q = at; q < at + p; q++) {
-                            sum += dy[q];
-                        }
-                        db[oc] += sum;
-                    }
-                }
-            }
-            double[] w = scratch(3, (long) o * k);
-            dw.get(0, w, 0, o * k);
-            return new Tensor[] {new Tensor(c.weight().shape(), widen(w, o * k)), new Tensor(c.bias().shape(), db)};
-        } finally {
-            dw.close();
-        }
+        throw new IllegalStateException("FastBackend has no parameter gradients for layer '" + layer.name() + "' of kind "
+                + layer.kind());
     }
 
     /**
@@ -584,7 +579,7 @@ final class FastBackendF64 implements Backend {
     @Override
     public OptimizerState optimizer(OptimizerSpec spec) {
         requireOpen();
-        return new Optim(Objects.requireNonNull(spec, "spec"));
+        return new FastOptimF64(this, Objects.requireNonNull(spec, "spec"), params);
     }
 
     /**
@@ -598,48 +593,16 @@ final class FastBackendF64 implements Backend {
         requireOpen();
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(gradients, "gradients");
-        Optim opt = BackendChecks.ownedOptimizer(state, Optim.class, o -> o.owner() == this, "FastBackend");
+        FastOptimF64 opt = BackendChecks.ownedOptimizer(state, FastOptimF64.class, o -> o.owner == this, "FastBackend");
         BackendChecks.checkOptimizerOpen(opt.closed);
         List<Tensor> grads = gradients.gradients();
         BackendChecks.checkGradients(net.trainableParameters(), grads);
-        OptimizerSpec spec = opt.spec;
-        long t = opt.steps + 1;
-        double lr = (double) spec.learningRate();
-        double wd = (double) spec.weightDecay();
-        for (int q = 0; q < params.size(); q++) {
-            double[] p = params.get(q);
-            double[] g = grads.get(q).data();
-            if (spec.kind() == OptimizerSpec.Kind.SGD) {
-                double mu = (double) spec.momentum();
-                double[] buf = opt.first[q];
-                for (int k = 0; k < p.length; k++) {
-                    double gk = (double) g[k] + wd * p[k];
-                    if (mu != 0) {
-                        buf[k] = t == 1 ? gk : mu * buf[k] + gk;
-                        gk = buf[k];
-                    }
-                    p[k] -= lr * gk;
-                }
-            } else {
-                double b1 = (double) spec.beta1(), b2 = (double) spec.beta2(), eps = (double) spec.epsilon();
-                double stepSize = (double) (spec.learningRate() / (1 - Math.pow(spec.beta1(), t)));
-                double bc2sqrt = (double) Math.sqrt(1 - Math.pow(spec.beta2(), t));
-                double[] m = opt.first[q];
-                double[] v = opt.second[q];
-                for (int k = 0; k < p.length; k++) {
-                    double gk = (double) g[k] + wd * p[k];
-                    m[k] = b1 * m[k] + (1 - b1) * gk;
-                    v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-                    p[k] -= stepSize * m[k] / ((double) Math.sqrt(v[k]) / bc2sqrt + eps);
-                }
-            }
-        }
+        opt.update(params, grads);
         for (int i = 0; i < layers.size(); i++) {
             if (weightMat[i] != null && layers.get(i).trainable()) {
                 weightMat[i].put(0, weight[i], 0, weight[i].length);
             }
         }
-        opt.steps = t;
         version++;
         hostStale = true;
     }
@@ -676,9 +639,7 @@ final class FastBackendF64 implements Backend {
         closed = true;
         pool.close();
         gemm.close();
-        ma.close();
-        mb.close();
-        mc.close();
+        ops.close();
         for (GemmF64.Mat w : weightMat) {
             if (w != null) {
                 w.close();
@@ -700,10 +661,10 @@ final class FastBackendF64 implements Backend {
         return p;
     }
 
-    /** What a recorded pass keeps: every layer's input (and the logits) and the max-pool arg-maxes. */
+    /** What a recorded pass keeps: every node's output (and the input) and the max-pool arg-maxes. */
     private final class Pass implements Recorded {
         final int n;
-        final double[][] acts;  // acts[i] = input of layer i, acts[L] = logits (Flatten shares its input's array)
+        final double[][] acts;  // acts[j + 1] = output of node j, acts[0] = input (a reshaping node shares its input's array)
         final int[][] argmax;
         final long version;
         boolean closed;
@@ -740,51 +701,11 @@ final class FastBackendF64 implements Backend {
             }
             closed = true;
             for (int i = 0; i < acts.length; i++) {
-                if (i == 0 || acts[i] != acts[i - 1]) { // a Flatten shares its input's array: hand it back once
-                    if (!FastBackendF64.this.closed) {
-                        giveBack(acts[i]);
-                    }
+                if (rootOf[i] == i && !FastBackendF64.this.closed) { // a reshaping node shares its input's array: hand it back once
+                    giveBack(acts[i]);
                 }
             }
             Arrays.fill(acts, null);
-        }
-    }
-
-    /** Optimizer moments in this backend's precision: {@code first} (SGD momentum or Adam m), {@code second} (Adam v). */
-    private final class Optim implements OptimizerState {
-        final OptimizerSpec spec;
-        final double[][] first;
-        final double[][] second;
-        long steps;
-        boolean closed;
-
-        Optim(OptimizerSpec spec) {
-            this.spec = spec;
-            first = new double[params.size()][];
-            second = new double[params.size()][];
-            for (int q = 0; q < params.size(); q++) {
-                first[q] = new double[params.get(q).length];
-                second[q] = spec.kind() == OptimizerSpec.Kind.ADAM ? new double[params.get(q).length] : new double[0];
-            }
-        }
-
-        FastBackendF64 owner() {
-            return FastBackendF64.this;
-        }
-
-        @Override
-        public OptimizerSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public long steps() {
-            return steps;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
         }
     }
 }

@@ -3,6 +3,10 @@ package org.lde.engine.fast;
 
 import java.util.Arrays;
 import org.lde.engine.Window2d;
+import org.lde.model.Activation;
+import org.lde.model.LeakyReLU;
+import org.lde.model.ReLU;
+import org.lde.model.Sigmoid;
 
 /**
  * The array kernels of the fast backend on float64 (float64 in the generated {@code FastOpsF64}),
@@ -215,6 +219,128 @@ final class FastOpsF64 {
     static void reluBackward(double[] x, int xOffset, double[] dy, double[] dx, int offset, int size) {
         for (int q = 0; q < size; q++) {
             dx[offset + q] = x[xOffset + q] > 0 ? dy[offset + q] : 0;
+        }
+    }
+
+    /** The code of an activation for {@link #activation}: 0 ReLU, 1 LeakyReLU, 2 Sigmoid, 3 Tanh. */
+    static int activationKind(Activation f) {
+        return f instanceof ReLU ? 0 : f instanceof LeakyReLU ? 1 : f instanceof Sigmoid ? 2 : 3;
+    }
+
+    /**
+     * {@code y[i] = f(x[i])} for {@code i} in {@code [from, to)}, {@code f} by {@link #activationKind}: the
+     * reference's definitions ({@code org.lde.model.Activation#apply}; the sigmoid as {@code e^x / (1 + e^x)}
+     * for {@code x < 0}, so that it never overflows).
+     */
+    static void activation(int kind, double slope, double[] x, double[] y, int from, int to) {
+        if (kind == 0) {
+            relu(x, y, from, to);
+        } else if (kind == 1) {
+            for (int i = from; i < to; i++) {
+                double v = x[i];
+                y[i] = v > 0 ? v : slope * v;
+            }
+        } else if (kind == 2) {
+            for (int i = from; i < to; i++) {
+                double v = x[i];
+                if (v >= 0) {
+                    y[i] = (double) (1 / (1 + Math.exp(-v)));
+                } else {
+                    double e = Math.exp(v);
+                    y[i] = (double) (e / (1 + e));
+                }
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                y[i] = (double) Math.tanh(x[i]);
+            }
+        }
+    }
+
+    /**
+     * One gradient row through an activation: {@code dx[q] = dy[q] f'(x[q], y[q])} with the reference's
+     * derivatives (ReLU and LeakyReLU from the recorded input {@code x}, {@code 1} / {@code slope} at
+     * {@code x > 0} / else, and 0 / slope at 0; sigmoid {@code y (1 - y)} and tanh {@code 1 - y^2} from the
+     * recorded output {@code y}).
+     */
+    static void activationBackward(int kind, double slope, double[] x, double[] y, int xOffset, double[] dy, double[] dx, int offset,
+                                   int size) {
+        if (kind == 0) {
+            reluBackward(x, xOffset, dy, dx, offset, size);
+        } else if (kind == 1) {
+            for (int q = 0; q < size; q++) {
+                dx[offset + q] = x[xOffset + q] > 0 ? dy[offset + q] : slope * dy[offset + q];
+            }
+        } else if (kind == 2) {
+            for (int q = 0; q < size; q++) {
+                double v = y[xOffset + q];
+                dx[offset + q] = dy[offset + q] * (v * (1 - v));
+            }
+        } else {
+            for (int q = 0; q < size; q++) {
+                double v = y[xOffset + q];
+                dx[offset + q] = dy[offset + q] * (1 - v * v);
+            }
+        }
+    }
+
+    /** {@code y[i] = sum_k parts[k][i]} for {@code i} in {@code [from, to)} (an Add node). */
+    static void sum(double[][] parts, double[] y, int from, int to) {
+        System.arraycopy(parts[0], from, y, from, to - from);
+        for (int k = 1; k < parts.length; k++) {
+            double[] p = parts[k];
+            for (int i = from; i < to; i++) {
+                y[i] += p[i];
+            }
+        }
+    }
+
+    /**
+     * One row of a per-channel affine node over {@code [channels, plane]} at {@code offset}: {@code y = w[c] x + b[c]},
+     * or the data gradient {@code dx = w[c] dy} when {@code b} is null.
+     */
+    static void affine(double[] w, double[] b, double[] x, double[] y, int offset, int channels, int plane) {
+        for (int c = 0; c < channels; c++) {
+            double wc = w[c], bc = b == null ? 0 : b[c];
+            int at = offset + c * plane;
+            for (int p = at; p < at + plane; p++) {
+                y[p] = wc * x[p] + bc;
+            }
+        }
+    }
+
+    /** Adds {@code sum x dy} and {@code sum dy} per channel over {@code n} rows of {@code [channels, plane]} to {@code dw}, {@code db}. */
+    static void affineParameterGradients(double[] x, double[] dy, int n, int channels, int plane, double[] dw, double[] db) {
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < channels; c++) {
+                int at = (r * channels + c) * plane;
+                double sw = 0, sb = 0;
+                for (int p = at; p < at + plane; p++) {
+                    sw += x[p] * dy[p];
+                    sb += dy[p];
+                }
+                dw[c] += sw;
+                db[c] += sb;
+            }
+        }
+    }
+
+    /** One row of global average pooling: {@code y[c] = mean_p x[c, p]} over {@code [channels, plane]}. */
+    static void globalAvgPool(double[] x, int xOffset, int channels, int plane, double[] y, int yOffset) {
+        for (int c = 0; c < channels; c++) {
+            double s = 0;
+            int at = xOffset + c * plane;
+            for (int p = at; p < at + plane; p++) {
+                s += x[p];
+            }
+            y[yOffset + c] = (double) (s / plane);
+        }
+    }
+
+    /** One gradient row through global average pooling: {@code dx[c, p] = dy[c] / plane}. */
+    static void globalAvgPoolBackward(double[] dy, int dyOffset, int channels, int plane, double[] dx, int dxOffset) {
+        for (int c = 0; c < channels; c++) {
+            Arrays.fill(dx, dxOffset + c * plane, dxOffset + (c + 1) * plane, (double) (dy[dyOffset + c] / (double) plane));
         }
     }
 }

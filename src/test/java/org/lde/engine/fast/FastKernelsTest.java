@@ -205,10 +205,12 @@ class FastKernelsTest {
             Tensor seeds = rng.uniform(Shape.of(n, 3, c), -1, 1);
             Tensor dy = rng.uniform(Shape.of(n, c), -1, 1);
             for (boolean nat : NativeBlas.status().usable() ? new boolean[] {true, false} : new boolean[] {false}) {
+              for (int maxPatch : new int[] {0, Integer.MAX_VALUE}) { // every conv on im2col, every conv direct
                 try (EjmlBackend ref = new EjmlBackend(net); Recorded r = ref.forwardRecorded(x);
-                     FastBackendF64 f64 = new FastBackendF64(net, 2, nat, 1, 1); Recorded q = f64.forwardRecorded(x);
-                     FastBackendF32 f32 = new FastBackendF32(net, 2, nat, 1, 1); Recorded p = f32.forwardRecorded(x)) {
-                    String what = " (one image per block, one sample per group, " + (nat ? "OpenBLAS" : "Java") + ") " + net.summary();
+                     FastBackendF64 f64 = new FastBackendF64(net, 2, nat, maxPatch, 1, 1); Recorded q = f64.forwardRecorded(x);
+                     FastBackendF32 f32 = new FastBackendF32(net, 2, nat, maxPatch, 1, 1); Recorded p = f32.forwardRecorded(x)) {
+                    String what = " (one image per block, one sample per group, " + (nat ? "OpenBLAS" : "Java")
+                            + (maxPatch == 0 ? ", im2col" : ", direct convolutions") + ") " + net.summary();
                     assertTrue(f64.forward(x).relativeError(ref.forward(x)) <= 1e-12, "f64 forward" + what);
                     assertTrue(f64.reverse(q, seeds).relativeError(ref.reverse(r, seeds)) <= 1e-12, "f64 reverse" + what);
                     assertTrue(f32.reverse(p, seeds).relativeError(ref.reverse(r, seeds)) <= 1e-5, "f32 reverse" + what);
@@ -224,6 +226,7 @@ class FastKernelsTest {
                     assertTrue(f32.reverse(p, Seeds.identity(n, c)).relativeError(ref.reverse(r, Seeds.identity(n, c))) <= 1e-5,
                             "f32 jacobian" + what);
                 }
+              }
             }
         }
     }
