@@ -149,7 +149,7 @@ class ModelFileRoundTripTest {
             Path p = dir.resolve(name + ".safetensors");
             ModelFile.save(n, p);
             assertSameNetwork(n, ModelFile.load(p));
-            assertSameNetwork(n, ModelFile.open(p)); // nothing to fold
+            assertSameNetwork(n.folded(), ModelFile.open(p)); // resnet18-shaped has BatchNorms to fold
         }
     }
 
