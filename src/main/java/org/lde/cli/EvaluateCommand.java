@@ -170,7 +170,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--l2-eps", description = "also report robust accuracy under PGD L2 and Carlini-Wagner L2 at this budget")
     Double l2Eps;
 
-    @Option(names = "--attack-steps", defaultValue = "20", description = "PGD steps (default ${DEFAULT-VALUE})")
+    @Option(names = "--wasserstein-eps", description = "also report robust accuracy under the Wasserstein attack (projected Sinkhorn, "
+            + "Wong et al. 2019) at this transport cost per unit of image mass (inputs must be non-negative)")
+    Double wassersteinEps;
+
+    @Option(names = "--attack-steps", defaultValue = "20", description = "PGD and Wasserstein attack steps (default ${DEFAULT-VALUE})")
     int attackSteps;
 
     @Option(names = "--out", defaultValue = "evaluate-out", description = "output directory (default ${DEFAULT-VALUE})")
@@ -240,6 +244,9 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (l2Eps != null) {
             CliChecks.positive("--l2-eps", l2Eps, 1e6);
+        }
+        if (wassersteinEps != null) {
+            CliChecks.positive("--wasserstein-eps", wassersteinEps, 1e6);
         }
     }
 
@@ -334,7 +341,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency(), completenessDelta(backend, method, x, phi, pred)));
                 System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
             }
-            if ((linfEps != null || l2Eps != null) && ds.hasLabels()) {
+            if ((linfEps != null || l2Eps != null || wassersteinEps != null) && ds.hasLabels()) {
                 int[] labels = Arrays.copyOf(ds.labels(), limit);
                 if (linfEps != null) {
                     Pgd pgd = Pgd.of(Pgd.Norm.LINF, linfEps, attackSteps);
@@ -349,6 +356,12 @@ final class EvaluateCommand implements Callable<Integer> {
                     System.err.println("attack " + cw.describe());
                     AttackResult r = cw.run(backend, x, labels);
                     robustness.put(cw.describe() + " within L2 " + l2Eps, r.robustAccuracyWithinL2(l2Eps));
+                }
+                if (wassersteinEps != null) {
+                    org.lde.metrics.WassersteinAttack wa = org.lde.metrics.WassersteinAttack.of(wassersteinEps, attackSteps);
+                    System.err.println("attack " + wa.describe());
+                    org.lde.metrics.WassersteinAttack.Result r = wa.run(backend, x, labels);
+                    robustness.put(wa.describe() + " (" + r.clippedCount() + " points clipped to the box)", r.attack().robustAccuracy());
                 }
             }
         }

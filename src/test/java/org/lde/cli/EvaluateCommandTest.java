@@ -204,4 +204,22 @@ class EvaluateCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown --schedule 'linear'"), r.err());
     }
+
+    @Test
+    void theWassersteinAttackRunsBesidePgd(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny.safetensors");
+        ModelFile.save(tinyCnn(), model);
+        CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--limit", "2",
+                "--methods", "saliency", "--infidelity-samples", "0", "--sensitivity-samples", "0", "--deletion-steps", "2",
+                "--wasserstein-eps", "0.01", "--attack-steps", "1", "--out", dir.resolve("out").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("robust accuracy wasserstein(eps=0.01 per unit mass, alpha=0.1, steps=1, lambda=1000.0, window=5"),
+                r.out());
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("out").resolve("evaluate.json").toFile());
+        assertEquals(1, json.get("robustAccuracy").size());
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--wasserstein-eps", "-1",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--wasserstein-eps"), r.err());
+    }
 }
