@@ -29,24 +29,24 @@ import java.util.Objects;
  *     with {@code W} the Lambert W function (columns of {@code Pi} sum to {@code z}), evaluated from the
  *     logarithm of its argument so that {@code exp(lambda w)} never overflows;</li>
  * <li>{@code psi >= 0}: the paper takes one Newton step on {@code g} in {@code psi} with {@code a} and
- *     {@code b} fixed ({@code g' = -eps + <Pi, C>}, {@code g'' = -<Pi, C^2>}). That converges slowly
- *     when {@code lambda} is large, because the optimal (scaled) {@code psi} grows with {@code lambda}
- *     and each step moves it by about {@code (<Pi, C> - eps) / <Pi, C^2>}: on two pixels at distance 1
- *     with {@code lambda = 1000}, {@code eps = 0.1}, 400 such iterations (the paper's attack setting)
- *     still leave a plan cost of 0.164 and row sums off by 0.19. Here the block {@code (a, psi)} is
- *     maximized exactly instead (still block coordinate ascent on the same concave dual): with
- *     {@code a} at its optimum the derivative in {@code psi} is {@code -eps + cost(psi)}, {@code cost}
- *     the transport cost of the row-normalized plan, non-increasing in {@code psi}; so {@code psi = 0}
- *     if {@code cost(0) <= eps}, else the root of {@code cost(psi) = eps} (safeguarded Newton), and then
+ *     {@code b} fixed ({@code g' = -eps + <Pi, C>}, {@code g'' = -<Pi, C^2>}), each step moving it by
+ *     about {@code (<Pi, C> - eps) / <Pi, C^2>}, while the optimal (scaled) {@code psi} grows with
+ *     {@code lambda}. Here the block {@code (a, psi)} is maximized exactly instead (still block
+ *     coordinate ascent on the same concave dual): with {@code a} at its optimum the derivative in
+ *     {@code psi} is {@code -eps + cost(psi)}, {@code cost} the transport cost of the row-normalized
+ *     plan, non-increasing in {@code psi}; so {@code psi = 0} if {@code cost(0) <= eps}, else the root
+ *     of {@code cost(psi) = eps} (safeguarded Newton), and then
  *     the {@code a} update above.</li>
  * </ul>
  * Starting from {@code b = 0}; each iteration solves {@code psi}, then {@code a}, then {@code b} (so the
  * columns of the plan sum to {@code z} exactly); stopping when the rows are off by at most
- * {@code tolerance * sum x} ({@code max_i |sum_j Pi_ij - x_i|}). Plain alternation needs a number of
- * iterations that grows with {@code lambda} (the scaled duals are {@code O(lambda)}), so {@code lambda} is
- * annealed: solved at {@code min(lambda, 10)} to {@code 1e-4}, then multiplied by 4 per stage (duals
- * scaled along) up to the requested value; more than {@code maxIterations} in all is an error. The
- * projection is {@code z = W(.) / lambda >= 0}.
+ * {@code tolerance * sum x} ({@code max_i |sum_j Pi_ij - x_i|}). The scaled duals are {@code O(lambda)},
+ * so {@code lambda} is annealed for a warm start: solved at {@code min(lambda, 10)} to {@code 1e-4}, then
+ * multiplied by 4 per stage (duals scaled along) up to the requested value. Hard cases (a binding
+ * budget on a few pixels) still need a number of iterations that grows with {@code lambda}. Not reaching
+ * the requested {@code lambda} within {@code maxIterations} is an error; reaching it without meeting the
+ * tolerance returns the point with its row error ({@link Result#marginalError}). The projection is
+ * {@code z = W(.) / lambda >= 0}.
  * As {@code lambda} grows it tends to the exact Euclidean projection; for finite {@code lambda} the
  * entropy blurs {@code z} slightly (also when {@code w} already lies in the ball).
  */
