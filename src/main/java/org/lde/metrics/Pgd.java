@@ -79,7 +79,6 @@ public final class Pgd {
         requireInBox(x, lo, hi);
         int n = x.shape().dim(0);
         int d = backend.network().inputSize();
-        int c = backend.network().outputSize();
         double[] xd = x.data();
         double[] z = xd.clone();
         boolean[] fooled = new boolean[n];
@@ -127,11 +126,7 @@ public final class Pgd {
                 if (step == steps) {
                     break;
                 }
-                Tensor p = Batched.softmax(logits);
-                for (int i = 0; i < n; i++) {
-                    p.data()[i * c + labels[i]] -= 1;
-                }
-                g = backend.reverse(rec, p.reshape(n, 1, c)).data();
+                g = backend.reverse(rec, crossEntropySeeds(logits, labels)).data();
             }
             for (int i = 0; i < n; i++) {
                 if (norm == Norm.LINF) {
@@ -160,6 +155,20 @@ public final class Pgd {
         }
         int[] finalCls = Evaluation.argmax(backend.forward(new Tensor(x.shape(), best)));
         return finish(describe(), x, best, labels, finalCls, n, d);
+    }
+
+    /**
+     * The seeds {@code softmax(f(z)) - e_label} ({@code [N, 1, C]}) whose reverse pass is the input
+     * gradient of the softmax cross-entropy of the labels.
+     */
+    static Tensor crossEntropySeeds(Tensor logits, int[] labels) {
+        int n = logits.shape().dim(0);
+        int c = logits.shape().dim(1);
+        Tensor p = Batched.softmax(logits);
+        for (int i = 0; i < n; i++) {
+            p.data()[i * c + labels[i]] -= 1;
+        }
+        return p.reshape(n, 1, c);
     }
 
     static AttackResult finish(String what, Tensor x, double[] adv, int[] labels, int[] cls, int n, int d) {
