@@ -125,7 +125,7 @@ public interface Backend extends AutoCloseable {
     /**
      * The backward linear-bound pass of METHOD.md section 7 (CROWN's "dual network"): for each input
      * set {@code i}, the rows {@code rows[i]} (linear functions of node {@code startNode}) carried back to
-     * the input through the network's transposed layers and the ReLU/MaxPool relaxations that
+     * the input through the network's transposed layers and the activation/MaxPool relaxations that
      * {@code bounds[i]} and {@code slopes[i]} define. The result {@code (a_0, c_0)} satisfies
      * {@code rows(z(x')) >= a_0 . x' + c_0} wherever the node bounds hold; concretizing it over the
      * input set is the caller's (float64, on the host). The default runs the float64
