@@ -108,13 +108,7 @@ public interface Backend extends AutoCloseable {
     default List<NodeBounds> intervals(Tensor lower, Tensor upper) {
         Network net = network();
         int d = net.inputSize();
-        if (!lower.shape().equals(upper.shape()) || lower.shape().rank() < 1 || lower.size() != lower.shape().dim(0) * d) {
-            throw new IllegalArgumentException("intervals: lower " + lower.shape() + " and upper " + upper.shape()
-                    + " must both be [M, " + net.inputShape() + "]");
-        }
-        lower.requireFinite("intervals: lower");
-        upper.requireFinite("intervals: upper");
-        int m = lower.shape().dim(0);
+        int m = BoundReference.checkBoxes(net, lower, upper);
         NodeBounds[] out = new NodeBounds[m];
         IntStream.range(0, m).parallel().forEach(i -> out[i] = BoundReference.intervals(net,
                 java.util.Arrays.copyOfRange(lower.data(), i * d, (i + 1) * d),

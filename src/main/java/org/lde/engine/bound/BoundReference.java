@@ -74,6 +74,30 @@ public final class BoundReference {
         return b;
     }
 
+    /**
+     * Checks input boxes for {@code Backend.intervals}: {@code lower} and {@code upper} both
+     * {@code [M, inputShape...]} and finite (a lower bound above its upper bound is refused when the
+     * bounds are set).
+     *
+     * @return {@code M}
+     */
+    public static int checkBoxes(Network net, org.lde.tensor.Tensor lower, org.lde.tensor.Tensor upper) {
+        int d = net.inputSize();
+        if (!lower.shape().equals(upper.shape()) || lower.shape().rank() < 1 || lower.size() != (long) lower.shape().dim(0) * d) {
+            throw new IllegalArgumentException("intervals: lower " + lower.shape() + " and upper " + upper.shape()
+                    + " must both be [M, " + net.inputShape() + "]");
+        }
+        lower.requireFinite("intervals: lower");
+        upper.requireFinite("intervals: upper");
+        for (int i = 0; i < lower.size(); i++) {
+            if (!(lower.data()[i] <= upper.data()[i])) {
+                throw new IllegalArgumentException("intervals: lower bound " + lower.data()[i] + " is above the upper bound "
+                        + upper.data()[i] + " at flat index " + i);
+            }
+        }
+        return lower.shape().dim(0);
+    }
+
     /** The node index of layer {@code k}'s {@code i}-th input (0 = the network's input, {@code j + 1} = layer j's output). */
     static int inputNode(Network net, int k, int i) {
         return net.inputsOf(k)[i] + 1;

@@ -59,6 +59,22 @@ public final class LinearRows {
     }
 
     /**
+     * Full rows {@code a [R, size]} with the given bias {@code [R]} (both kept, not copied).
+     */
+    public static LinearRows full(Shape nodeShape, int rows, double[] a, double[] bias) {
+        LinearRows r = full(nodeShape, rows, a);
+        if (bias.length != rows) {
+            throw new IllegalArgumentException("bias of " + bias.length + " values for " + rows + " rows");
+        }
+        return new LinearRows(rows, r.channels, r.windowH, r.windowW, r.originH, r.originW, a, bias);
+    }
+
+    /** Whether every row's window is the whole node of the given shape at origin {@code (0, 0)} (coefficients {@code [R, size]}). */
+    public boolean fullOver(Shape nodeShape) {
+        return isFull(Grid.of(nodeShape));
+    }
+
+    /**
      * Two rows per listed neuron of a node, {@code +e_j} then {@code -e_j} (their lower bounds give the
      * neuron's lower bound and minus its upper bound), each in a 1x1 window at the neuron's cell.
      *
