@@ -5,14 +5,15 @@ import org.lde.engine.bound.LinearRows;
 import org.lde.engine.bound.NodeBounds;
 import org.lde.engine.bound.Slopes;
 import org.lde.model.Network;
-import org.lde.model.ReLU;
+import org.lde.model.Activation;
 
 /**
- * alpha-CROWN for one input set: the lower slope {@code a_j in [0, 1]} of every unstable ReLU neuron,
+ * alpha-CROWN for one input set: the lower slope {@code a_j in [s, 1]} of every unstable ReLU ({@code s = 0})
+ * and LeakyReLU (negative slope {@code s <= 1}) neuron,
  * one set of slopes per specification row, maximizes that row's CROWN lower bound by projected
  * gradient ascent (Adam, as auto_LiRPA; gradient by {@link BoundReference#slopeGradient}). The
  * intermediate bounds stay CROWN's (auto_LiRPA also re-optimizes those; this does not). Every
- * iterate's bound is sound (any slope in {@code [0, 1]} gives a valid lower line), and the best per
+ * iterate's bound is sound (any slope in {@code [s, 1]} gives a valid lower line), and the best per
  * row is kept, starting from CROWN's adaptive slopes: the result is never looser than CROWN.
  * Runs the float64 reference on the host.
  */
@@ -29,20 +30,24 @@ final class AlphaCrown {
         double[][][] m2 = new double[rows][layers][];
         double[][][] grad = new double[rows][layers][];
         boolean anyUnstable = false;
+        double[] slopeMin = new double[layers];
+        boolean[] leads = BoundReference.leadsTo(net, startNode);
         for (int k = 0; k < startNode; k++) {
-            if (!(net.layers().get(k) instanceof ReLU)) {
+            if (!leads[k] || !(net.layers().get(k) instanceof Activation f) || !BoundReference.optimizable(f)) {
                 continue;
             }
-            double[] l = b.lower(k);
-            double[] u = b.upper(k);
+            int in = net.inputsOf(k)[0] + 1;
+            double[] l = b.lower(in);
+            double[] u = b.upper(in);
+            double s0 = BoundReference.leakSlope(f);
+            slopeMin[k] = s0;
             for (int r = 0; r < rows; r++) {
                 alpha[r][k] = new double[l.length];
                 m1[r][k] = new double[l.length];
                 m2[r][k] = new double[l.length];
                 grad[r][k] = new double[l.length];
                 for (int j = 0; j < l.length; j++) {
-                    double uu = Math.max(u[j], l[j] + BoundReference.RELU_GUARD);
-                    alpha[r][k][j] = uu > -l[j] ? 1 : 0;
+                    alpha[r][k][j] = BoundReference.adaptiveSlope(s0, l[j], u[j]);
                     anyUnstable |= l[j] < 0 && u[j] > 0;
                 }
             }
@@ -81,7 +86,7 @@ final class AlphaCrown {
                         p[j] = b1 * p[j] + (1 - b1) * g[j];
                         q[j] = b2 * q[j] + (1 - b2) * g[j] * g[j];
                         double step = s.alphaLearningRate() * (p[j] / c1) / (Math.sqrt(q[j] / c2) + 1e-8);
-                        a[j] = Math.min(1, Math.max(0, a[j] + step));
+                        a[j] = Math.min(1, Math.max(slopeMin[k], a[j] + step));
                     }
                 }
             }

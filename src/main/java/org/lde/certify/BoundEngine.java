@@ -10,9 +10,10 @@ import org.lde.engine.bound.LinearRows;
 import org.lde.engine.bound.NodeBounds;
 import org.lde.engine.bound.Norm;
 import org.lde.engine.bound.Slopes;
+import org.lde.model.Activation;
 import org.lde.model.Dense;
-import org.lde.model.Flatten;
 import org.lde.model.Layer;
+import org.lde.model.LeakyReLU;
 import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
 import org.lde.model.ReLU;
@@ -69,6 +70,14 @@ final class BoundEngine {
 
     /** The largest row size on the way back from a single neuron of node {@code k} to the input. */
     private long windowCells(int k) {
+        if (!net.sequential()) {
+            // forks and joins may turn windows into whole nodes: the largest node at or below k
+            long worst = 1;
+            for (int j = 0; j <= k; j++) {
+                worst = Math.max(worst, nodeShape(j).size());
+            }
+            return worst;
+        }
         Shape sh = nodeShape(k);
         long h = 1;
         long w = 1;
@@ -81,15 +90,15 @@ final class BoundEngine {
             int iw = in.rank() == 3 ? in.dim(2) : 1;
             int c = in.rank() == 3 ? in.dim(0) : in.sizeInt();
             if (l instanceof org.lde.model.Conv2d cv) {
-                h = (h - 1) * cv.strideH() + cv.kernelH();
-                w = (w - 1) * cv.strideW() + cv.kernelW();
+                h = (h - 1) * cv.strideH() + cv.spanH();
+                w = (w - 1) * cv.strideW() + cv.spanW();
             } else if (l instanceof MaxPool2d p) {
                 h = (h - 1) * p.strideH() + p.kernelH();
                 w = (w - 1) * p.strideW() + p.kernelW();
             } else if (l instanceof org.lde.model.AvgPool2d p) {
                 h = (h - 1) * p.strideH() + p.kernelH();
                 w = (w - 1) * p.strideW() + p.kernelW();
-            } else if (l instanceof Flatten || l instanceof Dense) {
+            } else if (l instanceof org.lde.model.Reshaping || l instanceof Dense || l instanceof org.lde.model.GlobalAvgPool) {
                 h = ih;
                 w = iw;
             }
@@ -120,7 +129,7 @@ final class BoundEngine {
 
     /**
      * The node bounds the method uses for instances {@code [from, to)}: IBP's for IBP and CROWN-IBP, CROWN's
-     * (at the input nodes of ReLU and MaxPool layers) for CROWN and alpha-CROWN.
+     * (at the input nodes of activation and MaxPool layers) for CROWN and alpha-CROWN.
      */
     List<NodeBounds> nodeBounds(double[][] x, double[] eps, int from, int to) {
         List<NodeBounds> ibp = ibp(x, eps, from, to);
@@ -176,8 +185,9 @@ final class BoundEngine {
         Layer last = net.layers().get(layers - 1);
         int classes = net.outputSize();
         if (last instanceof Dense dense) {
-            double[] l = b.lower(layers - 1);
-            double[] u = b.upper(layers - 1);
+            int in = net.inputsOf(layers - 1)[0] + 1;
+            double[] l = b.lower(in);
+            double[] u = b.upper(in);
             int n = dense.in();
             double[] w = dense.weight().data();
             double[] bias = dense.bias().data();
@@ -225,10 +235,11 @@ final class BoundEngine {
     }
 
     /**
-     * CROWN bounds of the input node of every ReLU and MaxPool layer, in order: a node produced by a
-     * ReLU, MaxPool or Flatten from a bounded node takes that layer's (monotone) interval; any other
-     * node is bounded by back-substitution to the input, for the neurons IBP leaves unstable (ReLU
-     * inputs) or for all (MaxPool inputs), and intersected with IBP (both are sound).
+     * CROWN bounds of the input node of every activation and MaxPool layer, in node order: a node
+     * produced by an activation, MaxPool or reshaping layer from a bounded node takes that layer's
+     * (monotone) interval; any other node is bounded by back-substitution to the input, for the
+     * neurons IBP leaves unstable (when every nonlinear reader is a ReLU or LeakyReLU) or for all, and
+     * intersected with IBP (both are sound).
      */
     private List<NodeBounds> crownIntermediate(List<NodeBounds> ibp, double[][] x, double[] eps, int from, int to) {
         int p = to - from;
@@ -238,20 +249,31 @@ final class BoundEngine {
             b.set(0, ibp.get(i).lower(0), ibp.get(i).upper(0));
             out.add(b);
         }
-        for (int k = 1; k < layers; k++) {
-            Layer next = net.layers().get(k);
-            if (!(next instanceof ReLU) && !(next instanceof MaxPool2d)) {
+        boolean[] needed = new boolean[layers + 1];
+        boolean[] all = new boolean[layers + 1];
+        for (int k = 0; k < layers; k++) {
+            Layer l = net.layers().get(k);
+            if (l instanceof Activation || l instanceof MaxPool2d) {
+                int n = net.inputsOf(k)[0] + 1;
+                needed[n] = true;
+                all[n] |= !(l instanceof ReLU || l instanceof LeakyReLU);
+            }
+        }
+        for (int n = 1; n < layers; n++) {
+            if (!needed[n]) {
                 continue;
             }
-            Layer prev = net.layers().get(k - 1);
-            if ((prev instanceof ReLU || prev instanceof MaxPool2d || prev instanceof Flatten) && out.get(0).has(k - 1)) {
+            Layer prev = net.layers().get(n - 1);
+            int src = net.inputsOf(n - 1)[0] + 1;
+            if ((prev instanceof Activation || prev instanceof MaxPool2d || prev instanceof org.lde.model.Reshaping)
+                    && out.get(0).has(src)) {
                 for (NodeBounds b : out) {
-                    double[][] iv = BoundReference.intervalLayer(net, k - 1, b.lower(k - 1), b.upper(k - 1));
-                    b.set(k, iv[0], iv[1]);
+                    double[][] iv = BoundReference.intervalLayer(net, n - 1, b.lower(src), b.upper(src));
+                    b.set(n, iv[0], iv[1]);
                 }
                 continue;
             }
-            backSubstitute(k, next instanceof ReLU, ibp, out, x, eps, from);
+            backSubstitute(n, !all[n], ibp, out, x, eps, from);
         }
         return out;
     }

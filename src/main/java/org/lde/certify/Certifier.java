@@ -19,13 +19,15 @@ import org.lde.tensor.Tensor;
  *
  * <p><b>The methods</b> ({@link Method}): IBP; CROWN (back-substitution for every intermediate layer,
  * intersected with IBP, which is sound and never looser); CROWN-IBP; alpha-CROWN (CROWN's
- * intermediate bounds, lower ReLU slopes of the last back-substitution optimized per specification
+ * intermediate bounds, lower ReLU/LeakyReLU slopes of the last back-substitution optimized per specification
  * row, the best iterate kept, so never looser than CROWN).
  *
  * <p><b>What is sound, and why.</b> Each method bounds every {@code x'} in the set: IBP by interval
- * arithmetic, CROWN by linear lines that lie below (or above) each ReLU and MaxPool on its input
- * interval, chained through exact transposes of the affine layers, concretized exactly over the set.
- * The arithmetic is float64 on the host with round-to-nearest; nothing is rounded outward, so a bound
+ * arithmetic, CROWN by linear lines that lie below (or above) each activation (ReLU, LeakyReLU,
+ * sigmoid, tanh) and MaxPool on its input interval, chained through exact transposes of the affine
+ * layers (on graphs: summed over the readers of every fork), concretized exactly over the set. The
+ * arithmetic is float64 on the host with round-to-nearest; nothing is rounded outward (except the
+ * sigmoid/tanh lines, moved out by a relative 1e-12 to cover their own rounding), so a bound
  * is exact for the relaxation up to float64 rounding (relative errors around {@code 1e-16} times the
  * magnitudes summed, far below the radius tolerance). The IBP and backward passes come from the
  * {@link Backend} ({@code intervals}, {@code boundBackward}); their default is the float64 reference
@@ -141,7 +143,7 @@ public final class Certifier {
 
     /**
      * The node bounds this certifier's method uses for each sample at radius {@code eps}: IBP's for IBP
-     * and CROWN-IBP; for CROWN and alpha-CROWN, the CROWN bounds of the input node of every ReLU and
+     * and CROWN-IBP; for CROWN and alpha-CROWN, the CROWN bounds of the input node of every activation and
      * MaxPool layer (other nodes unset). For inspection and for independent checks (an LP relaxation
      * with the same intermediate bounds).
      */

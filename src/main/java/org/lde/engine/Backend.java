@@ -108,13 +108,7 @@ public interface Backend extends AutoCloseable {
     default List<NodeBounds> intervals(Tensor lower, Tensor upper) {
         Network net = network();
         int d = net.inputSize();
-        if (!lower.shape().equals(upper.shape()) || lower.shape().rank() < 1 || lower.size() != lower.shape().dim(0) * d) {
-            throw new IllegalArgumentException("intervals: lower " + lower.shape() + " and upper " + upper.shape()
-                    + " must both be [M, " + net.inputShape() + "]");
-        }
-        lower.requireFinite("intervals: lower");
-        upper.requireFinite("intervals: upper");
-        int m = lower.shape().dim(0);
+        int m = BoundReference.checkBoxes(net, lower, upper);
         NodeBounds[] out = new NodeBounds[m];
         IntStream.range(0, m).parallel().forEach(i -> out[i] = BoundReference.intervals(net,
                 java.util.Arrays.copyOfRange(lower.data(), i * d, (i + 1) * d),
@@ -125,7 +119,7 @@ public interface Backend extends AutoCloseable {
     /**
      * The backward linear-bound pass of METHOD.md section 7 (CROWN's "dual network"): for each input
      * set {@code i}, the rows {@code rows[i]} (linear functions of node {@code startNode}) carried back to
-     * the input through the network's transposed layers and the ReLU/MaxPool relaxations that
+     * the input through the network's transposed layers and the activation/MaxPool relaxations that
      * {@code bounds[i]} and {@code slopes[i]} define. The result {@code (a_0, c_0)} satisfies
      * {@code rows(z(x')) >= a_0 . x' + c_0} wherever the node bounds hold; concretizing it over the
      * input set is the caller's (float64, on the host). The default runs the float64

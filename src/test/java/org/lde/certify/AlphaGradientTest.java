@@ -13,7 +13,7 @@ import org.lde.engine.bound.NodeBounds;
 import org.lde.engine.bound.Norm;
 import org.lde.engine.bound.Slopes;
 import org.lde.model.Network;
-import org.lde.model.ReLU;
+import org.lde.model.Activation;
 import org.lde.tensor.Rng;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
@@ -21,14 +21,16 @@ import org.lde.tensor.Tensor;
 /**
  * alpha-CROWN's gradient ({@link BoundReference#slopeGradient}): the relaxed network's value at the
  * minimizer equals the concretized bound (the adjoint identity), and the gradient matches central
- * finite differences of the bound in single slopes, for both norms, on an MLP and on a CNN with MaxPool.
+ * finite differences of the bound in single slopes, for both norms, on an MLP, a CNN with MaxPool and two
+ * graphs (forks, Add, Concat, LeakyReLU slopes in {@code [s, 1]}, sigmoid/tanh lines in the relaxed network).
  */
 class AlphaGradientTest {
 
     @Test
     void slopeGradientMatchesFiniteDifferences() {
         int checked = 0;
-        for (Network net : new Network[] {CertifyNets.mlp(7, 5, 8, 6, 3), CertifyNets.cnn(8, 1, 7, 6, 3).folded()}) {
+        for (Network net : new Network[] {CertifyNets.mlp(7, 5, 8, 6, 3), CertifyNets.cnn(8, 1, 7, 6, 3).folded(),
+                CertifyNets.graphMlp(9, 4, 6, 3).folded(), CertifyNets.graphCnn(10, 5, 6, 3).folded()}) {
             for (Norm norm : Norm.values()) {
                 double eps = norm == Norm.LINF ? 0.15 : 0.5;
                 Tensor x = CertifyNets.inputs(net, 1, 3);
@@ -46,10 +48,11 @@ class AlphaGradientTest {
                 double[][][] alpha = new double[c - 1][layers][];
                 for (int r = 0; r < c - 1; r++) {
                     for (int k = 0; k < layers; k++) {
-                        if (net.layers().get(k) instanceof ReLU) {
-                            alpha[r][k] = new double[nb.lower(k).length];
+                        if (net.layers().get(k) instanceof Activation f && BoundReference.optimizable(f)) {
+                            double s = BoundReference.leakSlope(f);
+                            alpha[r][k] = new double[nb.lower(net.inputsOf(k)[0] + 1).length];
                             for (int j = 0; j < alpha[r][k].length; j++) {
-                                alpha[r][k][j] = 0.2 + 0.6 * rng.uniform();
+                                alpha[r][k][j] = s + (1 - s) * (0.2 + 0.6 * rng.uniform());
                             }
                         }
                     }

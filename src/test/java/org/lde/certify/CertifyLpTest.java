@@ -38,15 +38,36 @@ class CertifyLpTest {
 
     @Test
     void crownIsBelowTheLpRelaxationWhichIsBelowTheSampledMinimum() {
-        int rowsChecked = 0;
-        int alphaTighter = 0;
-        double gapClosed = 0;
-        double gapTotal = 0;
-        Rng rng = new Rng(3);
+        List<Network> nets = new ArrayList<>();
         for (long seed = 0; seed < 6; seed++) {
-            Network net = CertifyNets.mlp(100 + seed, 4, 7, 6, 3);
+            nets.add(CertifyNets.mlp(100 + seed, 4, 7, 6, 3));
+        }
+        double[] st = compareWithLp(nets, 40, new Rng(3), CertifyLpTest::lpLower);
+        System.out.printf("LP check: %d rows, alpha-CROWN strictly tighter on %d, closed %.4f of the CROWN-LP gap %.4f%n",
+                (int) st[0], (int) st[1], st[2], st[3]);
+        assertTrue(st[0] >= 40, "rows " + st[0]);
+        assertTrue(st[1] > 0, "alpha-CROWN was never strictly tighter than CROWN");
+        assertTrue(st[2] > 0.1 * st[3], "alpha-CROWN closed only " + st[2] + " of the CROWN-LP gap " + st[3]);
+    }
+
+    /** An LP relaxation's minimum of {@code row . f(x')} over the clipped L_inf box, given the intermediate bounds. */
+    interface Lp {
+        double lower(Network net, NodeBounds b, double[] x, double eps, double[] row);
+    }
+
+    /**
+     * For each network (2 inputs seeded {@code inputSeed + index}, eps 0.1 and 0.3, predicted margins):
+     * asserts {@code CROWN <= alpha-CROWN <= LP <= sampled minimum} (alpha never looser than CROWN).
+     *
+     * @return {rows checked, rows where alpha-CROWN is strictly tighter, gap closed by alpha, CROWN-LP gap}
+     */
+    static double[] compareWithLp(List<Network> nets, long inputSeed, Rng rng, Lp lpSolver) {
+        double[] st = new double[4];
+        for (int k = 0; k < nets.size(); k++) {
+            Network net = nets.get(k);
+            int d = net.inputSize();
             try (Backend backend = Backends.cpu(net)) {
-                Tensor x = CertifyNets.inputs(net, 2, 40 + seed);
+                Tensor x = CertifyNets.inputs(net, 2, inputSeed + k);
                 for (double eps : new double[] {0.1, 0.3}) {
                     Certifier crown = Certifier.builder().method(Method.CROWN).build();
                     Certifier alpha = Certifier.builder().method(Method.ALPHA_CROWN).alphaIterations(40).build();
@@ -55,11 +76,11 @@ class CertifyLpTest {
                     List<NodeBounds> nb = crown.nodeBounds(backend, x, eps);
                     int c = net.outputSize();
                     for (int n = 0; n < 2; n++) {
-                        double[] xn = Arrays.copyOfRange(x.data(), n * 4, n * 4 + 4);
+                        double[] xn = Arrays.copyOfRange(x.data(), n * d, (n + 1) * d);
                         double[] sm = Specification.matrix(bc.anchors()[n], c);
                         for (int r = 0; r < bc.rows(); r++) {
                             double[] row = Arrays.copyOfRange(sm, r * c, (r + 1) * c);
-                            double lp = lpLower(backend.network(), nb.get(n), xn, eps, row);
+                            double lp = lpSolver.lower(backend.network(), nb.get(n), xn, eps, row);
                             double sampled = sampledMin(backend, xn, eps, row, rng);
                             double cl = bc.lower().data()[n * bc.rows() + r];
                             double al = ba.lower().data()[n * bc.rows() + r];
@@ -67,22 +88,18 @@ class CertifyLpTest {
                             assertTrue(al <= lp + 1e-7, "alpha-CROWN " + al + " above the LP " + lp);
                             assertTrue(al >= cl - 1e-12, "alpha-CROWN " + al + " looser than CROWN " + cl);
                             assertTrue(lp <= sampled + 1e-7, "LP " + lp + " above the sampled minimum " + sampled);
-                            rowsChecked++;
+                            st[0]++;
                             if (al > cl + 1e-6) {
-                                alphaTighter++;
+                                st[1]++;
                             }
-                            gapClosed += al - cl;
-                            gapTotal += lp - cl;
+                            st[2] += al - cl;
+                            st[3] += lp - cl;
                         }
                     }
                 }
             }
         }
-        System.out.printf("LP check: %d rows, alpha-CROWN strictly tighter on %d, closed %.4f of the CROWN-LP gap %.4f%n",
-                rowsChecked, alphaTighter, gapClosed, gapTotal);
-        assertTrue(rowsChecked >= 40, "rows " + rowsChecked);
-        assertTrue(alphaTighter > 0, "alpha-CROWN was never strictly tighter than CROWN");
-        assertTrue(gapClosed > 0.1 * gapTotal, "alpha-CROWN closed only " + gapClosed + " of the CROWN-LP gap " + gapTotal);
+        return st;
     }
 
     /** The LP relaxation's minimum of {@code row . f(x')} over the clipped L_inf box. */

@@ -40,6 +40,54 @@ final class CertifyNets {
         return List.of(mlp(seed, 5, 7, 6, 3), mlp(seed + 1, 12, 10, 8, 4), cnn(seed + 2, 1, 7, 6, 3), cnn(seed + 3, 2, 6, 5, 4));
     }
 
+    /**
+     * A graph MLP with forks and joins and every vector node kind: a ReLU node read by three branches
+     * (sigmoid, tanh, LeakyReLU with slope 1.5, i.e. concave), an Add, a BatchNorm after it (an affine
+     * node once folded), a LeakyReLU with a negative slope, a Concat, Dropout and Identity.
+     */
+    static Network graphMlp(long seed, int d, int h, int classes) {
+        Network.Builder b = Network.builder(d).seed(seed);
+        b.dense("d1", h).relu();
+        String r = b.last();
+        b.dense("a", h).sigmoid();
+        String s = b.last();
+        b.from(r).dense("b", h).tanh();
+        String t = b.last();
+        b.residual(s, t).batchNorm("bn").leakyRelu(-0.2);
+        String l = b.last();
+        b.from(r).dense("c", h - 1).leakyRelu(1.5);
+        String c = b.last();
+        b.concat(l, c, r).add(new org.lde.model.Dropout("drop", 0.3));
+        return b.identity().dense("out", classes).build();
+    }
+
+    /**
+     * A graph CNN: a ReLU node read by a grouped convolution (+ LeakyReLU) and a dilated one (+ tanh),
+     * their Add, a BatchNorm after it (affine), a Concat with the fork, MaxPool, a strided depthwise
+     * convolution, sigmoid, AvgPool, global average pooling, Reshape and Dense; odd sizes.
+     */
+    static Network graphCnn(long seed, int h, int w, int classes) {
+        Network.Builder b = Network.builder(2, h, w).seed(seed);
+        b.conv2d("c1", 4, 3, 3, 1, 1, 1, 1).relu();
+        String r = b.last();
+        b.conv2d("g", 4, 3, 3, 1, 1, 1, 1, 2, 1, 1).leakyRelu(0.05);
+        String g = b.last();
+        b.from(r).conv2d("dil", 4, 3, 3, 1, 1, 2, 2, 1, 2, 2).tanh();
+        String t = b.last();
+        b.residual(g, t).batchNorm("bn2");
+        String a = b.last();
+        b.concat(a, r).add(new MaxPool2d("mp", 2, 2, 1, 1, 0, 0));
+        b.conv2d("dw", 8, 3, 3, 2, 2, 1, 1, 8, 1, 1).sigmoid();
+        b.add(new AvgPool2d("ap", 2, 2, 1, 1, 1, 1));
+        b.globalAvgPool().add(new org.lde.model.Reshape("rs", org.lde.tensor.Shape.of(8)));
+        return b.dense("out", classes).build();
+    }
+
+    /** The graph test networks. */
+    static List<Network> graphs(long seed) {
+        return List.of(graphMlp(seed, 4, 6, 3), graphMlp(seed + 1, 6, 5, 4), graphCnn(seed + 2, 5, 6, 3));
+    }
+
     /** Random inputs in {@code [0.1, 0.9]^d}. */
     static Tensor inputs(Network net, int n, long seed) {
         return new Rng(seed).uniform(net.inputShape().withBatch(n), 0.1, 0.9);

@@ -5,7 +5,7 @@ import org.lde.model.MaxPool2d;
 
 /**
  * One layer of the backward linear-bound pass on {@link LinearRows} (the transposed layer, or the
- * ReLU/MaxPool relaxation of {@link BoundReference}). Each method maps rows at a layer's output to
+ * activation/MaxPool relaxation of {@link BoundReference}). Each method maps rows at a layer's output to
  * rows at its input; {@link #relu} works in place.
  */
 final class BackwardOps {
@@ -78,12 +78,25 @@ final class BackwardOps {
      */
     static LinearRows window(LinearRows rows, Grid in, Grid out, int kh, int kw, int sh, int sw, int ph, int pw, double[] w,
                              double[] bias, double avg) {
+        return window(rows, in, kh, kw, sh, sw, ph, pw, 1, 1, 1, w, bias, avg);
+    }
+
+    /**
+     * {@link #window} for a grouped, dilated convolution: output channel {@code o} reads the
+     * {@code gi = Ci / groups} input channels of its group {@code o / (Co / groups)} (weight
+     * {@code [Co, gi, kh, kw]}), kernel cell {@code (u, q)} at offset {@code (u dh, q dw)}; the window grows to
+     * {@code (wh - 1) s + d (k - 1) + 1}.
+     */
+    static LinearRows window(LinearRows rows, Grid in, int kh, int kw, int sh, int sw, int ph, int pw, int groups, int dh,
+                             int dw, double[] w, double[] bias, double avg) {
         int co = rows.channels();
         int ci = in.c();
+        int gi = ci / groups;
+        int go = co / groups;
         int wh = rows.windowH();
         int ww = rows.windowW();
-        int nh = (wh - 1) * sh + kh;
-        int nw = (ww - 1) * sw + kw;
+        int nh = (wh - 1) * sh + dh * (kh - 1) + 1;
+        int nw = (ww - 1) * sw + dw * (kw - 1) + 1;
         int rs = rows.rowSize();
         int ns = ci * nh * nw;
         double[] a = rows.coefficients();
@@ -106,20 +119,21 @@ final class BackwardOps {
                         if (w == null) {
                             double va = v * avg;
                             for (int u = 0; u < kh; u++) {
-                                int rb = nbase + (o * nh + i * sh + u) * nw + j * sw;
+                                int rb = nbase + (o * nh + i * sh + u * dh) * nw + j * sw;
                                 for (int q = 0; q < kw; q++) {
-                                    na[rb + q] += va;
+                                    na[rb + q * dw] += va;
                                 }
                             }
                             continue;
                         }
                         c[r] += v * bias[o];
-                        for (int ch = 0; ch < ci; ch++) {
+                        int first = (o / go) * gi;
+                        for (int ch = 0; ch < gi; ch++) {
                             for (int u = 0; u < kh; u++) {
-                                int wb = ((o * ci + ch) * kh + u) * kw;
-                                int rb = nbase + (ch * nh + i * sh + u) * nw + j * sw;
+                                int wb = ((o * gi + ch) * kh + u) * kw;
+                                int rb = nbase + ((first + ch) * nh + i * sh + u * dh) * nw + j * sw;
                                 for (int q = 0; q < kw; q++) {
-                                    na[rb + q] += v * w[wb + q];
+                                    na[rb + q * dw] += v * w[wb + q];
                                 }
                             }
                         }
@@ -129,8 +143,8 @@ final class BackwardOps {
             // padded cells multiply a constant 0: drop them
             for (int ch = 0; ch < ci; ch++) {
                 for (int i = 0; i < nh; i++) {
-                    int gi = oh[r] + i;
-                    boolean rowOut = gi < 0 || gi >= in.h();
+                    int gr = oh[r] + i;
+                    boolean rowOut = gr < 0 || gr >= in.h();
                     for (int j = 0; j < nw; j++) {
                         int gj = ow[r] + j;
                         if (rowOut || gj < 0 || gj >= in.w()) {
@@ -181,8 +195,12 @@ final class BackwardOps {
         return new LinearRows(n, rows.channels(), nh, nw, oh, ow, na, rows.bias());
     }
 
-    /** The ReLU relaxation of layer {@code k} applied in place (the bias of the upper line added to the rows' bias). */
-    static void relu(LinearRows rows, Grid g, double[] l, double[] u, Slopes slopes, int k) {
+    /**
+     * An activation's relaxation applied in place: a coefficient {@code v >= 0} takes the lower line (its
+     * slope replaced by row r's {@code slopes.of(r, k)[idx]} where the neuron's slope is free and one is given),
+     * {@code v < 0} the upper line; the lines' intercepts times {@code v} go to the rows' bias.
+     */
+    static void activation(LinearRows rows, Grid g, ActivationLines lines, Slopes slopes, int k) {
         double[] a = rows.coefficients();
         double[] c = rows.bias();
         int wh = rows.windowH();
@@ -190,6 +208,7 @@ final class BackwardOps {
         for (int r = 0; r < rows.rows(); r++) {
             double[] alpha = slopes.of(r, k);
             int base = r * rows.rowSize();
+            double bias = 0;
             for (int ch = 0; ch < rows.channels(); ch++) {
                 for (int i = 0; i < wh; i++) {
                     int gi = rows.originH(r) + i;
@@ -204,27 +223,63 @@ final class BackwardOps {
                             continue;
                         }
                         int idx = (ch * g.h() + gi) * g.w() + gj;
-                        double lo = l[idx];
-                        if (lo >= 0) {
-                            continue;
-                        }
-                        double up = u[idx];
-                        if (up <= 0) {
-                            a[p] = 0;
-                            continue;
-                        }
-                        up = Math.max(up, lo + BoundReference.RELU_GUARD);
                         if (v >= 0) {
-                            a[p] = v * (alpha == null ? (up > -lo ? 1 : 0) : alpha[idx]);
+                            a[p] = v * (alpha != null && lines.free[idx] ? alpha[idx] : lines.lowA[idx]);
+                            bias += v * lines.lowB[idx];
                         } else {
-                            double s = up / (up - lo);
-                            a[p] = v * s;
-                            c[r] -= v * s * lo;
+                            a[p] = v * lines.upA[idx];
+                            bias += v * lines.upB[idx];
                         }
                     }
                 }
             }
+            c[r] += bias;
         }
+    }
+
+    /** The transpose of a per-channel affine node {@code y[c] = w[c] x[c] + b[c]}: coefficients scaled per channel. */
+    static LinearRows affine(LinearRows rows, double[] w, double[] b) {
+        LinearRows out = rows.copy();
+        double[] a = out.coefficients();
+        int cells = rows.windowH() * rows.windowW();
+        for (int r = 0; r < rows.rows(); r++) {
+            double bias = 0;
+            for (int ch = 0; ch < rows.channels(); ch++) {
+                int base = (r * rows.channels() + ch) * cells;
+                for (int q = 0; q < cells; q++) {
+                    bias += a[base + q] * b[ch];
+                    a[base + q] *= w[ch];
+                }
+            }
+            out.bias()[r] += bias;
+        }
+        return out;
+    }
+
+    /** The transpose of a global average pool {@code [C, H, W] -> [C, 1, 1]}: each channel's coefficient spread over its plane. */
+    static LinearRows globalAvgPool(LinearRows rows, Grid in, Grid out) {
+        LinearRows f = rows.full(out);
+        int plane = in.plane();
+        double[] a = f.coefficients();
+        double[] na = new double[rows.rows() * in.size()];
+        for (int r = 0; r < rows.rows(); r++) {
+            for (int ch = 0; ch < in.c(); ch++) {
+                double v = a[r * in.c() + ch] / plane;
+                java.util.Arrays.fill(na, (r * in.c() + ch) * plane, (r * in.c() + ch + 1) * plane, v);
+            }
+        }
+        return new LinearRows(rows.rows(), in.c(), in.h(), in.w(), new int[rows.rows()], new int[rows.rows()], na,
+                f.bias().clone());
+    }
+
+    /** The transpose of a node that keeps the row-major data (Flatten, Reshape, Identity, Dropout). */
+    static LinearRows reshape(LinearRows rows, Grid in, Grid out) {
+        if (in.equals(out)) {
+            return rows;
+        }
+        LinearRows f = rows.full(out);
+        return new LinearRows(rows.rows(), in.c(), in.h(), in.w(), new int[rows.rows()], new int[rows.rows()],
+                f.coefficients(), f.bias());
     }
 
     /** The MaxPool relaxation: each output coefficient moves to its window's {@code i*}, or to the bias. */

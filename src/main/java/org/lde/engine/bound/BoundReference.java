@@ -1,41 +1,49 @@
 package org.lde.engine.bound;
 
 import java.util.List;
+import org.lde.model.Activation;
+import org.lde.model.Affine;
 import org.lde.model.AvgPool2d;
 import org.lde.model.Conv2d;
 import org.lde.model.Dense;
-import org.lde.model.Flatten;
+import org.lde.model.GlobalAvgPool;
 import org.lde.model.Layer;
 import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
-import org.lde.model.ReLU;
+import org.lde.model.Reshaping;
 import org.lde.tensor.Shape;
 
 /**
  * The float64 reference of the bound passes of METHOD.md section 7, per input set (one sample at
- * one {@code eps}), on a sequential network whose BatchNorm is folded ({@link Network#folded()}).
- * Every backend answers {@code Backend.intervals} and {@code Backend.boundBackward} with these
- * unless it has kernels of its own.
+ * one {@code eps}), on a network whose BatchNorm is folded ({@link Network#folded()}): sequential or a
+ * DAG ({@link Network#inputsOf}). Every backend answers {@code Backend.intervals} and
+ * {@code Backend.boundBackward} with these unless it has kernels of its own.
  *
- * <p><b>Interval propagation (IBP).</b> Affine layers map the center {@code m = (l + u) / 2} and
- * radius {@code r = (u - l) / 2} to {@code W m + b} and {@code |W| r}; ReLU, MaxPool and AvgPool are
- * monotone and map {@code l} and {@code u} elementwise.
+ * <p><b>Interval propagation (IBP).</b> Affine layers (Dense, grouped/dilated Conv2d, the per-channel
+ * Affine node) map the center {@code m = (l + u) / 2} and radius {@code r = (u - l) / 2} to
+ * {@code W m + b} and {@code |W| r}; ReLU, sigmoid, tanh, LeakyReLU with slope {@code >= 0}, MaxPool,
+ * AvgPool and global average pooling are monotone and map {@code l} and {@code u} elementwise (a
+ * LeakyReLU with a negative slope takes the extremes of the ends and 0); Add sums the bounds of its
+ * inputs, Concat stacks them, the reshaping nodes pass them on.
  *
  * <p><b>Backward linear-bound pass (CROWN).</b> Rows {@code g(z) = a . z + c} at node {@code k} are
- * carried back layer by layer to the input, so that {@code g(z_k(x')) >= a_0 . x' + c_0} for every
- * {@code x'} whose node bounds hold. Affine layers use their transpose (a transposed convolution
- * on each row's window, {@link LinearRows}). ReLU with input bounds {@code [l, u]}: {@code l >= 0}
- * passes, {@code u <= 0} gives zero; otherwise, with {@code u <- max(u, l + 1e-8)} and
- * {@code s = u / (u - l)}, a coefficient {@code lambda >= 0} takes the lower line {@code a z}
- * ({@code a} from {@link Slopes}, adaptive by default) and {@code lambda < 0} the upper line
- * {@code s (z - l)}. MaxPool: {@code i*} is the first window element (row-major) whose lower bound
- * is within {@code 1e-9 max(1, |max l|)} of the largest; {@code z >= x_i*}, and {@code z <= x_i*}
- * when {@code l_i* >= max_{j != i*} u_j}, else {@code z <= max_j u_j}. AvgPool is affine. Only
- * lower bounds are produced: an upper bound of {@code g} is minus the lower bound of {@code -g}.
+ * carried back to the input, so that {@code g(z_k(x')) >= a_0 . x' + c_0} for every {@code x'} whose
+ * node bounds hold. On a graph the layers are walked in reverse topological order and the rows that
+ * reach a node are summed over its readers (see {@link #backward}). Affine layers use their transpose
+ * (a transposed convolution on each row's window, {@link LinearRows}). Activations use the lines of
+ * {@link ActivationLines}: a coefficient {@code lambda >= 0} takes the lower line, {@code lambda < 0}
+ * the upper one; for ReLU ({@code l >= 0} passes, {@code u <= 0} gives zero, otherwise with
+ * {@code u <- max(u, l + 1e-8)} the upper line {@code s (z - l)}, {@code s = u / (u - l)}, and the lower
+ * line {@code a z}, {@code a} from {@link Slopes}, adaptive by default). MaxPool: {@code i*} is the
+ * first window element (row-major) whose lower bound is within {@code 1e-9 max(1, |max l|)} of the
+ * largest; {@code z >= x_i*}, and {@code z <= x_i*} when {@code l_i* >= max_{j != i*} u_j}, else
+ * {@code z <= max_j u_j}. AvgPool and global average pooling are affine. Only lower bounds are
+ * produced: an upper bound of {@code g} is minus the lower bound of {@code -g}.
  *
- * <p><b>Arithmetic.</b> Float64 with round-to-nearest; nothing is rounded outward. The bounds are
- * exact bounds of the relaxation up to float64 rounding (relative errors of order {@code 1e-16}
- * times the magnitudes summed, many orders below any tolerance the certifier uses).
+ * <p><b>Arithmetic.</b> Float64 with round-to-nearest; nothing is rounded outward except the
+ * sigmoid/tanh lines ({@link ActivationLines}). The bounds are exact bounds of the relaxation up to
+ * float64 rounding (relative errors of order {@code 1e-16} times the magnitudes summed, many orders
+ * below any tolerance the certifier uses).
  */
 public final class BoundReference {
     /** The ReLU guard of METHOD.md section 7: {@code u <- max(u, l + 1e-8)}. */
@@ -50,7 +58,8 @@ public final class BoundReference {
     // Interval propagation
 
     /**
-     * IBP of every node from the input box {@code [lower, upper]} (flattened input).
+     * IBP of every node from the input box {@code [lower, upper]} (flattened input), in the layers'
+     * (topological) order.
      *
      * @return bounds of all {@code layers + 1} nodes
      */
@@ -59,20 +68,88 @@ public final class BoundReference {
         NodeBounds b = new NodeBounds(layers.size());
         b.set(0, lower.clone(), upper.clone());
         for (int k = 0; k < layers.size(); k++) {
-            double[][] out = intervalLayer(net, k, b.lower(k), b.upper(k));
+            double[][] out = intervalNode(net, k, b);
             b.set(k + 1, out[0], out[1]);
         }
         return b;
     }
 
-    /** IBP through layer {@code k}: {@code {lower, upper}} of its output from those of its input. */
+    /**
+     * Checks input boxes for {@code Backend.intervals}: {@code lower} and {@code upper} both
+     * {@code [M, inputShape...]} and finite (a lower bound above its upper bound is refused when the
+     * bounds are set).
+     *
+     * @return {@code M}
+     */
+    public static int checkBoxes(Network net, org.lde.tensor.Tensor lower, org.lde.tensor.Tensor upper) {
+        int d = net.inputSize();
+        if (!lower.shape().equals(upper.shape()) || lower.shape().rank() < 1 || lower.size() != (long) lower.shape().dim(0) * d) {
+            throw new IllegalArgumentException("intervals: lower " + lower.shape() + " and upper " + upper.shape()
+                    + " must both be [M, " + net.inputShape() + "]");
+        }
+        lower.requireFinite("intervals: lower");
+        upper.requireFinite("intervals: upper");
+        for (int i = 0; i < lower.size(); i++) {
+            if (!(lower.data()[i] <= upper.data()[i])) {
+                throw new IllegalArgumentException("intervals: lower bound " + lower.data()[i] + " is above the upper bound "
+                        + upper.data()[i] + " at flat index " + i);
+            }
+        }
+        return lower.shape().dim(0);
+    }
+
+    /** The node index of layer {@code k}'s {@code i}-th input (0 = the network's input, {@code j + 1} = layer j's output). */
+    static int inputNode(Network net, int k, int i) {
+        return net.inputsOf(k)[i] + 1;
+    }
+
+    /** The grid of node {@code n} (0 = the input). */
+    static Grid nodeGrid(Network net, int n) {
+        return Grid.of(n == 0 ? net.inputShape() : net.outputShape(n - 1));
+    }
+
+    /** IBP through layer {@code k} from the bounds of the nodes it reads in {@code b}: {@code {lower, upper}}. */
+    public static double[][] intervalNode(Network net, int k, NodeBounds b) {
+        Layer layer = net.layers().get(k);
+        int[] ins = net.inputsOf(k);
+        if (layer instanceof org.lde.model.Add) {
+            int n = net.outputShape(k).sizeInt();
+            double[] ol = new double[n];
+            double[] oh = new double[n];
+            for (int j : ins) {
+                double[] l = b.lower(j + 1);
+                double[] u = b.upper(j + 1);
+                for (int i = 0; i < n; i++) {
+                    ol[i] += l[i];
+                    oh[i] += u[i];
+                }
+            }
+            return new double[][] {ol, oh};
+        }
+        if (layer instanceof org.lde.model.Concat) {
+            int n = net.outputShape(k).sizeInt();
+            double[] ol = new double[n];
+            double[] oh = new double[n];
+            int off = 0;
+            for (int j : ins) {
+                double[] l = b.lower(j + 1);
+                System.arraycopy(l, 0, ol, off, l.length);
+                System.arraycopy(b.upper(j + 1), 0, oh, off, l.length);
+                off += l.length;
+            }
+            return new double[][] {ol, oh};
+        }
+        return intervalLayer(net, k, b.lower(ins[0] + 1), b.upper(ins[0] + 1));
+    }
+
+    /** IBP through single-input layer {@code k}: {@code {lower, upper}} of its output from those of its input. */
     public static double[][] intervalLayer(Network net, int k, double[] lo, double[] hi) {
         Layer layer = net.layers().get(k);
         Grid in = Grid.of(net.inputShape(k));
         Grid out = Grid.of(net.outputShape(k));
         double[] ol = new double[out.size()];
         double[] oh = new double[out.size()];
-        if (layer instanceof Dense || layer instanceof Conv2d) {
+        if (layer instanceof Dense || layer instanceof Conv2d || layer instanceof Affine) {
             double[] m = new double[lo.length];
             double[] r = new double[lo.length];
             for (int i = 0; i < lo.length; i++) {
@@ -87,10 +164,21 @@ public final class BoundReference {
                 ol[i] = om[i] - or[i];
                 oh[i] = om[i] + or[i];
             }
-        } else if (layer instanceof ReLU) {
+        } else if (layer instanceof Activation f) {
+            double s = ActivationLines.leakSlope(f);
             for (int i = 0; i < lo.length; i++) {
-                ol[i] = Math.max(0, lo[i]);
-                oh[i] = Math.max(0, hi[i]);
+                if (Double.isNaN(s) || s >= 0) {
+                    // monotone nondecreasing
+                    ol[i] = f.apply(lo[i]);
+                    oh[i] = f.apply(hi[i]);
+                } else {
+                    // a LeakyReLU with a negative slope: the extremes are at the ends or at 0
+                    double a = f.apply(lo[i]);
+                    double c = f.apply(hi[i]);
+                    boolean zero = lo[i] < 0 && hi[i] > 0;
+                    ol[i] = Math.min(Math.min(a, c), zero ? 0 : Double.POSITIVE_INFINITY);
+                    oh[i] = Math.max(Math.max(a, c), zero ? 0 : Double.NEGATIVE_INFINITY);
+                }
             }
         } else if (layer instanceof MaxPool2d p) {
             poolForward(p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), true, in, out, lo, ol);
@@ -98,13 +186,41 @@ public final class BoundReference {
         } else if (layer instanceof AvgPool2d p) {
             poolForward(p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), false, in, out, lo, ol);
             poolForward(p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), false, in, out, hi, oh);
-        } else if (layer instanceof Flatten) {
+        } else if (layer instanceof GlobalAvgPool) {
+            globalAvg(in, lo, ol);
+            globalAvg(in, hi, oh);
+        } else if (layer instanceof Reshaping) {
             System.arraycopy(lo, 0, ol, 0, lo.length);
             System.arraycopy(hi, 0, oh, 0, hi.length);
         } else {
             throw unsupported(layer);
         }
         return new double[][] {ol, oh};
+    }
+
+    static void globalAvg(Grid in, double[] x, double[] y) {
+        for (int c = 0; c < in.c(); c++) {
+            double s = 0;
+            for (int i = 0; i < in.plane(); i++) {
+                s += x[c * in.plane() + i];
+            }
+            y[c] = s / in.plane();
+        }
+    }
+
+    /** Whether alpha-CROWN optimizes this activation's lower slopes (ReLU, LeakyReLU with slope {@code <= 1}). */
+    public static boolean optimizable(Activation f) {
+        return ActivationLines.optimizable(f);
+    }
+
+    /** The negative-side slope {@code s} of a ReLU (0) or LeakyReLU; NaN for sigmoid and tanh. */
+    public static double leakSlope(Activation f) {
+        return ActivationLines.leakSlope(f);
+    }
+
+    /** CROWN's adaptive lower slope of a ReLU/LeakyReLU neuron with bounds {@code [l, u]}: 1 if {@code u > -l}, else {@code s}. */
+    public static double adaptiveSlope(double s, double l, double u) {
+        return ActivationLines.adaptive(s, l, u);
     }
 
     static IllegalArgumentException unsupported(Layer layer) {
@@ -136,25 +252,41 @@ public final class BoundReference {
             }
             return;
         }
+        if (layer instanceof Affine af) {
+            double[] w = af.weight().data();
+            double[] b = af.bias().data();
+            int plane = in.plane();
+            for (int c = 0; c < in.c(); c++) {
+                double wc = abs ? Math.abs(w[c]) : w[c];
+                double bc = withBias ? b[c] : 0;
+                for (int i = c * plane; i < (c + 1) * plane; i++) {
+                    y[i] = wc * x[i] + bc;
+                }
+            }
+            return;
+        }
         Conv2d c = (Conv2d) layer;
         double[] w = c.weight().data();
         double[] b = c.bias().data();
         int kh = c.kernelH();
         int kw = c.kernelW();
+        int gi = c.groupInChannels();
+        int go = c.groupOutChannels();
         for (int o = 0; o < out.c(); o++) {
+            int first = (o / go) * gi;
             for (int i = 0; i < out.h(); i++) {
                 for (int j = 0; j < out.w(); j++) {
                     double s = withBias ? b[o] : 0;
-                    for (int ch = 0; ch < in.c(); ch++) {
+                    for (int ch = 0; ch < gi; ch++) {
                         for (int u = 0; u < kh; u++) {
-                            int r = i * c.strideH() - c.padH() + u;
+                            int r = i * c.strideH() - c.padH() + u * c.dilationH();
                             if (r < 0 || r >= in.h()) {
                                 continue;
                             }
-                            int wb = ((o * in.c() + ch) * kh + u) * kw;
-                            int xb = (ch * in.h() + r) * in.w();
+                            int wb = ((o * gi + ch) * kh + u) * kw;
+                            int xb = ((first + ch) * in.h() + r) * in.w();
                             for (int v = 0; v < kw; v++) {
-                                int q = j * c.strideW() - c.padW() + v;
+                                int q = j * c.strideW() - c.padW() + v * c.dilationW();
                                 if (q >= 0 && q < in.w()) {
                                     double wv = abs ? Math.abs(w[wb + v]) : w[wb + v];
                                     s += wv * x[xb + q];
@@ -266,11 +398,17 @@ public final class BoundReference {
      * {@code (a_0, c_0)} satisfy {@code rows(z_start(x')) >= a_0 . x' + c_0} for every input
      * {@code x'} whose node bounds in {@code b} hold. {@code rows} is not modified.
      *
-     * @param b bounds of the input nodes of every ReLU and MaxPool layer below {@code startNode}
-     * @param slopes lower ReLU slopes per row ({@link Slopes#ADAPTIVE} for CROWN)
+     * <p>On a graph the layers are walked in reverse (topological) order with one row set per node: the
+     * rows that reach a node are the sum of what each of its readers sends back (a fork sums its
+     * branches' coefficients and biases), complete once every later layer is done. {@code Add} sends the
+     * rows to each input (the bias to the first only), {@code Concat} the slice of its channels to each.
+     * Layers that do not lead to {@code startNode} receive no rows and are skipped.
+     *
+     * @param b bounds of the input nodes of every activation and MaxPool layer that leads to {@code startNode}
+     * @param slopes lower slopes of free neurons per row ({@link Slopes#ADAPTIVE} for CROWN)
      * @param trace when not null (length {@code layers}), receives at index {@code k} the rows at the
-     *     output of every ReLU/MaxPool layer {@code k} (the coefficients {@code lambda} that chose the
-     *     lines), for {@link #slopeGradient}
+     *     output of every activation/MaxPool layer {@code k} that leads to the start (the coefficients
+     *     {@code lambda} that chose the lines), for {@link #slopeGradient}
      */
     public static LinearRows backward(Network net, NodeBounds b, int startNode, LinearRows rows, Slopes slopes,
                                       LinearRows[] trace) {
@@ -278,39 +416,78 @@ public final class BoundReference {
         if (startNode < 0 || startNode > layers.size()) {
             throw new IllegalArgumentException("start node " + startNode + " is outside [0, " + layers.size() + "]");
         }
-        Grid start = Grid.of(startNode == 0 ? net.inputShape() : net.outputShape(startNode - 1));
+        Grid start = nodeGrid(net, startNode);
         if (rows.channels() != start.c()) {
             throw new IllegalArgumentException("rows with " + rows.channels() + " channels do not fit node " + startNode
                     + " with grid " + start);
         }
-        LinearRows cur = rows.copy();
+        LinearRows[] acc = new LinearRows[layers.size() + 1];
+        acc[startNode] = rows.copy();
         for (int k = startNode - 1; k >= 0; k--) {
+            LinearRows cur = acc[k + 1];
+            if (cur == null) {
+                continue;
+            }
+            acc[k + 1] = null;
             Layer layer = layers.get(k);
-            Grid in = Grid.of(net.inputShape(k));
+            int[] ins = net.inputsOf(k);
             Grid out = Grid.of(net.outputShape(k));
-            if (trace != null && (layer instanceof ReLU || layer instanceof MaxPool2d)) {
+            if (layer instanceof org.lde.model.Add) {
+                double[] zero = new double[cur.rows()];
+                for (int i = 0; i < ins.length; i++) {
+                    LinearRows part = i == 0 ? cur : cur.copyWithBias(zero.clone());
+                    accumulate(net, acc, ins[i] + 1, part);
+                }
+                continue;
+            }
+            if (layer instanceof org.lde.model.Concat) {
+                int from = 0;
+                for (int i = 0; i < ins.length; i++) {
+                    int ch = nodeGrid(net, ins[i] + 1).c();
+                    accumulate(net, acc, ins[i] + 1, cur.channelSlice(from, ch, i == 0 ? cur.bias().clone()
+                            : new double[cur.rows()]));
+                    from += ch;
+                }
+                continue;
+            }
+            int n = ins[0] + 1;
+            Grid in = nodeGrid(net, n);
+            if (trace != null && (layer instanceof Activation || layer instanceof MaxPool2d)) {
                 trace[k] = cur.copy();
             }
             if (layer instanceof Dense d) {
                 cur = BackwardOps.dense(d, cur);
             } else if (layer instanceof Conv2d c) {
-                cur = BackwardOps.window(cur, in, out, c.kernelH(), c.kernelW(), c.strideH(), c.strideW(), c.padH(), c.padW(),
-                        c.weight().data(), c.bias().data(), -1);
+                cur = BackwardOps.window(cur, in, c.kernelH(), c.kernelW(), c.strideH(), c.strideW(), c.padH(), c.padW(),
+                        c.groups(), c.dilationH(), c.dilationW(), c.weight().data(), c.bias().data(), -1);
             } else if (layer instanceof AvgPool2d p) {
                 cur = BackwardOps.window(cur, in, out, p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(),
                         null, null, 1.0 / (p.kernelH() * p.kernelW()));
-            } else if (layer instanceof ReLU) {
-                BackwardOps.relu(cur, in, b.lower(k), b.upper(k), slopes, k);
+            } else if (layer instanceof Affine af) {
+                cur = BackwardOps.affine(cur, af.weight().data(), af.bias().data());
+            } else if (layer instanceof Activation f) {
+                BackwardOps.activation(cur, in, ActivationLines.of(f, b.lower(n), b.upper(n)), slopes, k);
             } else if (layer instanceof MaxPool2d p) {
-                cur = BackwardOps.maxPool(cur, in, out, p, MaxPoolRule.of(p, in, out, b.lower(k), b.upper(k)));
-            } else if (layer instanceof Flatten) {
-                cur = new LinearRows(cur.rows(), in.c(), in.h(), in.w(), new int[cur.rows()], new int[cur.rows()],
-                        cur.coefficients(), cur.bias());
+                cur = BackwardOps.maxPool(cur, in, out, p, MaxPoolRule.of(p, in, out, b.lower(n), b.upper(n)));
+            } else if (layer instanceof GlobalAvgPool) {
+                cur = BackwardOps.globalAvgPool(cur, in, out);
+            } else if (layer instanceof Reshaping) {
+                cur = BackwardOps.reshape(cur, in, out);
             } else {
                 throw unsupported(layer);
             }
+            accumulate(net, acc, n, cur);
         }
-        return cur;
+        if (acc[0] == null) {
+            // only when startNode is 0 (every node depends on the input)
+            throw new IllegalStateException("no rows reached the input from node " + startNode);
+        }
+        return acc[0];
+    }
+
+    /** Adds {@code part} to the rows of node {@code n}. */
+    private static void accumulate(Network net, LinearRows[] acc, int n, LinearRows part) {
+        acc[n] = acc[n] == null ? part : LinearRows.sum(acc[n], part, nodeGrid(net, n));
     }
 
     // ----------------------------------------------------------------------------------------
@@ -401,7 +578,8 @@ public final class BoundReference {
     // alpha-CROWN: the gradient of a row's bound with respect to its lower slopes
 
     /**
-     * The gradient of row {@code r}'s concretized lower bound with respect to its lower ReLU slopes.
+     * The gradient of row {@code r}'s concretized lower bound with respect to its free lower slopes (ReLU,
+     * LeakyReLU with slope {@code <= 1}; {@link ActivationLines}).
      * With the lines fixed by the signs of {@code lambda} (recorded in {@code trace} by
      * {@link #backward}), the bound is {@code min_{x' in S} F(x')} of the composed linear lines, so
      * (Danskin) its derivative in the slope {@code a_j} of an unstable neuron with {@code lambda_j >= 0}
@@ -410,7 +588,8 @@ public final class BoundReference {
      * adjoint of the backward pass: one forward pass of {@code x*} per row.
      *
      * @param input the rows at the input returned by {@link #backward} (for {@code x*})
-     * @param grad receives, at {@code grad[k]} for every ReLU layer {@code k}, the gradient (overwritten)
+     * @param grad receives, at {@code grad[k]} (when not null) for every activation layer {@code k} that leads to
+     *     the start, the gradient (overwritten; zero for neurons whose slope is not free)
      * @return the relaxed network's value of the row at {@code x*}, which equals the concretized bound
      *     (a check of the adjoint)
      */
@@ -418,59 +597,97 @@ public final class BoundReference {
                                        LinearRows[] trace, Slopes slopes, double[] x, double eps, Norm norm, double lo,
                                        double hi, double[][] grad) {
         List<Layer> layers = net.layers();
-        double[] z = minimizer(input, r, net.inputShape(), x, eps, norm, lo, hi);
+        double[][] z = new double[startNode + 1][];
+        z[0] = minimizer(input, r, net.inputShape(), x, eps, norm, lo, hi);
+        boolean[] leads = leadsTo(net, startNode);
         for (int k = 0; k < startNode; k++) {
+            if (!leads[k]) {
+                continue;
+            }
             Layer layer = layers.get(k);
-            Grid in = Grid.of(net.inputShape(k));
+            int[] ins = net.inputsOf(k);
             Grid out = Grid.of(net.outputShape(k));
             double[] y = new double[out.size()];
-            if (layer instanceof Dense || layer instanceof Conv2d) {
-                affineForward(layer, in, out, z, false, true, y);
+            if (layer instanceof org.lde.model.Add) {
+                for (int j : ins) {
+                    for (int i = 0; i < y.length; i++) {
+                        y[i] += z[j + 1][i];
+                    }
+                }
+                z[k + 1] = y;
+                continue;
+            }
+            if (layer instanceof org.lde.model.Concat) {
+                int off = 0;
+                for (int j : ins) {
+                    System.arraycopy(z[j + 1], 0, y, off, z[j + 1].length);
+                    off += z[j + 1].length;
+                }
+                z[k + 1] = y;
+                continue;
+            }
+            int n = ins[0] + 1;
+            double[] v = z[n];
+            Grid in = nodeGrid(net, n);
+            if (layer instanceof Dense || layer instanceof Conv2d || layer instanceof Affine) {
+                affineForward(layer, in, out, v, false, true, y);
             } else if (layer instanceof AvgPool2d p) {
-                poolForward(p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), false, in, out, z, y);
-            } else if (layer instanceof Flatten) {
-                y = z;
-            } else if (layer instanceof ReLU) {
+                poolForward(p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(), false, in, out, v, y);
+            } else if (layer instanceof GlobalAvgPool) {
+                globalAvg(in, v, y);
+            } else if (layer instanceof Reshaping) {
+                y = v;
+            } else if (layer instanceof Activation f) {
                 double[] lam = trace[k].dense(r, out);
-                double[] l = b.lower(k);
-                double[] u = b.upper(k);
+                ActivationLines lines = ActivationLines.of(f, b.lower(n), b.upper(n));
                 double[] a = slopes.of(r, k);
                 double[] g = grad[k];
-                java.util.Arrays.fill(g, 0);
-                for (int i = 0; i < z.length; i++) {
-                    if (l[i] >= 0) {
-                        y[i] = z[i];
-                    } else if (u[i] <= 0) {
-                        y[i] = 0;
-                    } else {
-                        double uu = Math.max(u[i], l[i] + RELU_GUARD);
-                        if (lam[i] >= 0) {
-                            double slope = a == null ? (uu > -l[i] ? 1 : 0) : a[i];
-                            y[i] = slope * z[i];
-                            g[i] = lam[i] * z[i];
-                        } else {
-                            double s = uu / (uu - l[i]);
-                            y[i] = s * (z[i] - l[i]);
+                if (g != null) {
+                    java.util.Arrays.fill(g, 0);
+                }
+                for (int i = 0; i < v.length; i++) {
+                    if (lam[i] >= 0) {
+                        boolean free = a != null && lines.free[i];
+                        y[i] = (free ? a[i] : lines.lowA[i]) * v[i] + lines.lowB[i];
+                        if (lines.free[i] && g != null) {
+                            g[i] = lam[i] * v[i];
                         }
+                    } else {
+                        y[i] = lines.upA[i] * v[i] + lines.upB[i];
                     }
                 }
             } else if (layer instanceof MaxPool2d p) {
                 double[] lam = trace[k].dense(r, out);
-                MaxPoolRule rule = MaxPoolRule.of(p, in, out, b.lower(k), b.upper(k));
+                MaxPoolRule rule = MaxPoolRule.of(p, in, out, b.lower(n), b.upper(n));
                 for (int o = 0; o < y.length; o++) {
-                    y[o] = lam[o] >= 0 || rule.upperIsInput()[o] ? z[rule.star()[o]] : rule.upperConst()[o];
+                    y[o] = lam[o] >= 0 || rule.upperIsInput()[o] ? v[rule.star()[o]] : rule.upperConst()[o];
                 }
             } else {
                 throw unsupported(layer);
             }
-            z = y;
+            z[k + 1] = y;
         }
-        Grid sg = Grid.of(startNode == 0 ? net.inputShape() : net.outputShape(startNode - 1));
-        double[] a = start.dense(r, sg);
-        double v = start.bias()[r];
+        double[] a = start.dense(r, nodeGrid(net, startNode));
+        double val = start.bias()[r];
         for (int i = 0; i < a.length; i++) {
-            v += a[i] * z[i];
+            val += a[i] * z[startNode][i];
         }
-        return v;
+        return val;
+    }
+
+    /** {@code leads[k]}: whether layer {@code k}'s output is node {@code startNode} or an ancestor of it. */
+    public static boolean[] leadsTo(Network net, int startNode) {
+        boolean[] need = new boolean[startNode + 1];
+        need[startNode] = true;
+        boolean[] leads = new boolean[Math.max(0, startNode)];
+        for (int k = startNode - 1; k >= 0; k--) {
+            if (need[k + 1]) {
+                leads[k] = true;
+                for (int j : net.inputsOf(k)) {
+                    need[j + 1] = true;
+                }
+            }
+        }
+        return leads;
     }
 }

@@ -3,7 +3,7 @@ package org.lde.engine.bound;
 import org.lde.tensor.Shape;
 
 /**
- * A node of a sequential network seen as channels x rows x columns: an image {@code [C, H, W]}
+ * A node of a network seen as channels x rows x columns: an image {@code [C, H, W]}
  * as it is, any other shape (a vector) as {@code [size, 1, 1]}.
  */
 record Grid(int c, int h, int w) {

@@ -59,6 +59,22 @@ public final class LinearRows {
     }
 
     /**
+     * Full rows {@code a [R, size]} with the given bias {@code [R]} (both kept, not copied).
+     */
+    public static LinearRows full(Shape nodeShape, int rows, double[] a, double[] bias) {
+        LinearRows r = full(nodeShape, rows, a);
+        if (bias.length != rows) {
+            throw new IllegalArgumentException("bias of " + bias.length + " values for " + rows + " rows");
+        }
+        return new LinearRows(rows, r.channels, r.windowH, r.windowW, r.originH, r.originW, a, bias);
+    }
+
+    /** Whether every row's window is the whole node of the given shape at origin {@code (0, 0)} (coefficients {@code [R, size]}). */
+    public boolean fullOver(Shape nodeShape) {
+        return isFull(Grid.of(nodeShape));
+    }
+
+    /**
      * Two rows per listed neuron of a node, {@code +e_j} then {@code -e_j} (their lower bounds give the
      * neuron's lower bound and minus its upper bound), each in a 1x1 window at the neuron's cell.
      *
@@ -150,6 +166,68 @@ public final class LinearRows {
                 }
             }
         }
+    }
+
+    /** Whether every row's window is the whole grid {@code g} at origin {@code (0, 0)}. */
+    boolean isFull(Grid g) {
+        if (channels != g.c() || windowH != g.h() || windowW != g.w()) {
+            return false;
+        }
+        for (int r = 0; r < rows; r++) {
+            if (originH[r] != 0 || originW[r] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** These rows with the window of the whole grid {@code g} (this object when it already is; else a copy, bias shared). */
+    LinearRows full(Grid g) {
+        if (isFull(g)) {
+            return this;
+        }
+        double[] a = new double[rows * g.size()];
+        for (int r = 0; r < rows; r++) {
+            double[] d = dense(r, g);
+            System.arraycopy(d, 0, a, r * g.size(), d.length);
+        }
+        return new LinearRows(rows, g.c(), g.h(), g.w(), new int[rows], new int[rows], a, bias);
+    }
+
+    /**
+     * The sum of two row sets of the same node (grid {@code g}): coefficients and biases added. Rows with
+     * the same windows and origins are added in place of their window, others over the whole grid.
+     */
+    static LinearRows sum(LinearRows x, LinearRows y, Grid g) {
+        if (x.rows != y.rows) {
+            throw new IllegalArgumentException("cannot add " + x.rows + " rows to " + y.rows);
+        }
+        boolean same = x.channels == y.channels && x.windowH == y.windowH && x.windowW == y.windowW
+                && Arrays.equals(x.originH, y.originH) && Arrays.equals(x.originW, y.originW);
+        LinearRows a = same ? x.copy() : x.full(g).copy();
+        LinearRows b = same ? y : y.full(g);
+        for (int i = 0; i < a.coefficients.length; i++) {
+            a.coefficients[i] += b.coefficients[i];
+        }
+        for (int r = 0; r < a.rows; r++) {
+            a.bias[r] += b.bias[r];
+        }
+        return a;
+    }
+
+    /** Channels {@code [from, from + count)} of these rows (same windows and origins), with the given bias. */
+    LinearRows channelSlice(int from, int count, double[] newBias) {
+        int cells = windowH * windowW;
+        double[] a = new double[rows * count * cells];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(coefficients, (r * channels + from) * cells, a, r * count * cells, count * cells);
+        }
+        return new LinearRows(rows, count, windowH, windowW, originH.clone(), originW.clone(), a, newBias);
+    }
+
+    /** A copy of the coefficients and origins with the given bias (kept, not copied). */
+    LinearRows copyWithBias(double[] newBias) {
+        return new LinearRows(rows, channels, windowH, windowW, originH.clone(), originW.clone(), coefficients.clone(), newBias);
     }
 
     /** A deep copy. */

@@ -3,10 +3,10 @@ package org.lde.engine.bound;
 import java.util.Arrays;
 
 /**
- * Elementwise bounds {@code lower <= z <= upper} of the nodes of one sequential network for one
- * input set (one sample at one {@code eps}): node {@code 0} is the input, node {@code k} the output of
- * layer {@code k - 1}. A node that was not bounded holds {@code null}. The backward bound pass reads
- * the bounds of the input nodes of ReLU and MaxPool layers (its relaxations, METHOD.md section 7).
+ * Elementwise bounds {@code lower <= z <= upper} of the nodes of one network (sequential or a
+ * graph) for one input set (one sample at one {@code eps}): node {@code 0} is the input, node {@code k}
+ * the output of layer {@code k - 1}. A node that was not bounded holds {@code null}. The backward bound pass reads
+ * the bounds of the input nodes of activation and MaxPool layers (its relaxations, METHOD.md section 7).
  * Arrays are shared, not copied; {@link #set} replaces a node's arrays.
  */
 public final class NodeBounds {

@@ -85,6 +85,7 @@ public final class GpuBackend implements Backend {
     private final GpuPasses ops;
     private final GpuLinearizedStep linearized;
     private final GpuTraining training;
+    private final GpuBounds bounds;
     private final Network net;
     private final int classes;
     private final Map<String, String> aliases;
@@ -117,6 +118,7 @@ public final class GpuBackend implements Backend {
         this.ops = new GpuPasses(device, k, conv, plan, buffers);
         this.linearized = new GpuLinearizedStep(device, library, k, buffers, ops);
         this.training = new GpuTraining(device, k, conv, plan, buffers, ops);
+        this.bounds = new GpuBounds(device, library, net);
         try {
             plan.uploadParameters(buffers);
         } catch (RuntimeException e) {
@@ -440,6 +442,41 @@ public final class GpuBackend implements Backend {
     }
 
     /** Frees every recorded pass, optimizer state and parameter buffer, unloads the kernels and closes an owned device. Idempotent. */
+    /**
+     * IBP as float64 kernels ({@link GpuBounds}) for networks of Dense, ReLU and reshaping layers; other
+     * networks (the reason in {@code GpuBounds.unsupported}) run the host float64 reference. Either way the
+     * bounds are those of {@link #network()}: the network the device runs, with its float32 parameters.
+     */
+    @Override
+    public List<org.lde.engine.bound.NodeBounds> intervals(Tensor lower, Tensor upper) {
+        network(); // the host mirror of the device parameters, current
+        if (GpuBounds.unsupported(net).isPresent()) {
+            return Backend.super.intervals(lower, upper);
+        }
+        int m = org.lde.engine.bound.BoundReference.checkBoxes(net, lower, upper);
+        return bounds.intervals(lower.data(), upper.data(), m);
+    }
+
+    /**
+     * The backward linear-bound pass as float64 kernels ({@link GpuBounds}) for networks of Dense, ReLU and
+     * reshaping layers and rows over a whole node; otherwise the host float64 reference.
+     */
+    @Override
+    public List<org.lde.engine.bound.LinearRows> boundBackward(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
+                                                               List<org.lde.engine.bound.LinearRows> rows,
+                                                               List<org.lde.engine.bound.Slopes> slopes) {
+        network(); // the host mirror of the device parameters, current
+        boolean full = startNode >= 1 && startNode <= net.layers().size();
+        for (int i = 0; full && i < rows.size(); i++) {
+            full = rows.get(i).fullOver(net.outputShape(startNode - 1));
+        }
+        if (!full || GpuBounds.unsupported(net).isPresent() || nodeBounds.size() != rows.size()
+                || slopes.size() != rows.size()) {
+            return Backend.super.boundBackward(nodeBounds, startNode, rows, slopes);
+        }
+        return bounds.backward(nodeBounds, startNode, rows, slopes);
+    }
+
     @Override
     public void close() {
         if (closed) {
