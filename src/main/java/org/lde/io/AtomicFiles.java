@@ -25,9 +25,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AtomicFiles {
     /** Temporary files being written now; deleted by the shutdown hook if the JVM exits first. */
     private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+    /** Guards {@link #closing} and the creation of temporary files (so none is made after the hook ran). */
+    private static final Object LOCK = new Object();
+    /** Set by the shutdown hook: other threads keep running during shutdown, and must start no new file. */
+    private static boolean closing;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (LOCK) {
+                closing = true;
+            }
             for (Path p : IN_FLIGHT) {
                 try {
                     Files.deleteIfExists(p);
@@ -36,6 +43,18 @@ public final class AtomicFiles {
                 }
             }
         }, "lde-atomic-files-cleanup"));
+    }
+
+    /** Creates and registers a temporary file, unless the JVM is shutting down. */
+    private static Path newTemporary(Path dir, Path abs) throws IOException {
+        synchronized (LOCK) {
+            if (closing) {
+                throw new IOException("the program is shutting down");
+            }
+            Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+            IN_FLIGHT.add(tmp);
+            return tmp;
+        }
     }
 
     private AtomicFiles() {
@@ -64,8 +83,7 @@ public final class AtomicFiles {
         }
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            IN_FLIGHT.add(tmp);
+            tmp = newTemporary(dir, abs);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 body.writeTo(out);
             }
