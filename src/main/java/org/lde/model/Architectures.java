@@ -48,17 +48,17 @@ public final class Architectures {
     }
 
     /**
-     * A small residual network for 28x28 grey images: a 3x3 stem (8 channels), a basic block at 8
-     * channels (two 3x3 convs, identity skip, Add, ReLU), 2x2 max pooling, a downsampling block to 16
+     * A small residual network for 28x28 grey images: a 3x3 stem (16 channels), a basic block at 16
+     * channels (two 3x3 convs, identity skip, Add, ReLU), 2x2 max pooling, a downsampling block to 32
      * channels (3x3 stride-2 main branch, 1x1 stride-2 projection skip), global average pooling and a
      * 10-way dense layer.
      */
     public static Network fashionResNet(long seed) {
         Network.Builder b = Network.builder(1, 28, 28).seed(seed).classNames(FASHION_CLASSES);
-        b.conv2d("stem", 8, 3, 3, 1, 1, 1, 1).relu();
-        basicBlock(b, "b1", 8, 1);
+        b.conv2d("stem", 16, 3, 3, 1, 1, 1, 1).relu();
+        basicBlock(b, "b1", 16, 1);
         b.maxPool(2, 2);
-        basicBlock(b, "b2", 16, 2);
+        basicBlock(b, "b2", 32, 2);
         return b.globalAvgPool().dense("fc", 10).build();
     }
 

@@ -34,7 +34,7 @@ class ArchitecturesTest {
     void fashionResNetIsAGraphWithTwoResidualJoins() {
         Network net = Architectures.fashionResNet(1);
         assertEquals(2, net.layers().stream().filter(l -> l instanceof Add).count());
-        assertEquals(Shape.of(16, 7, 7), net.outputShape(net.indexOf("b2.relu")));
+        assertEquals(Shape.of(32, 7, 7), net.outputShape(net.indexOf("b2.relu")));
         assertEquals(10, net.outputSize());
     }
 }
