@@ -115,7 +115,7 @@ public final class OnnxImport {
         try {
             model = ModelProto.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new ModelFileException(source, "not a readable ONNX model (the protobuf does not parse: "
+            throw new ModelFileException(source, "not an ONNX model: the protobuf does not parse ("
                     + e.getMessage() + "); is the file truncated, or not ONNX?", e);
         }
         if (!model.getUnknownFields().asMap().isEmpty() || !model.hasGraph() || model.getIrVersion() <= 0) {
