@@ -405,6 +405,10 @@ public final class OnnxImport {
                         + OP_TYPES);
             }
             OnnxNodes.Attrs a = new OnnxNodes.Attrs(n, where(n));
+            if (Set.of("GlobalAveragePool", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Flatten", "Identity", "Softmax",
+                    "LogSoftmax").contains(n.getOpType())) {
+                requireInputs(n, 1, 1); // a second input would otherwise be ignored
+            }
             switch (n.getOpType()) {
                 case "Constant" -> constant(n, a);
                 case "Gemm" -> OnnxNodes.gemm(this, n, a);

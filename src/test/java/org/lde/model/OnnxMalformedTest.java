@@ -197,6 +197,8 @@ class OnnxMalformedTest {
         assertContains(refused(edited("cnn", g -> setAttr(g, "/Relu", intAttr("mystery", 1)))),
                 "node '/Relu' (op type Relu, opset 13)", "attribute 'mystery' is not supported");
         assertContains(refused(edited("cnn", g -> setAttr(g, "/Flatten", intAttr("axis", 2)))), "axis = 2");
+        assertContains(refused(edited("cnn", g -> g.getNodeBuilder(node(g, "/Relu")).addInput("conv2.bias"))),
+                "node '/Relu' (op type Relu, opset 13)", "has 2 inputs, expected 1");
     }
 
     @Test
