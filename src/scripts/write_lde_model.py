@@ -21,7 +21,20 @@ so the module names must be the layer names of the architecture):
 
 (BatchNorm's `num_batches_tracked` entries in the state dict are accepted and ignored by LDE.)
 
-Usage:
+Usage (a model of your own: weights from a PyTorch state dict or a .npz, the architecture from a
+JSON spec; docs/model-format.md describes the spec, README "Bring your own model" shows both routes):
+
+    python3 src/scripts/write_lde_model.py --spec arch.json --weights model.pt --out model.safetensors
+    python3 src/scripts/write_lde_model.py --spec arch.json --weights weights.npz --out model.safetensors \
+        --rename 0=conv1 --rename 3=fc     # nn.Sequential's "0.weight" becomes "conv1.weight", ...
+
+--weights takes a file written by torch.save(model.state_dict(), path) (or a whole saved module;
+needs torch) or numpy.savez(path, **{name: array}) (needs numpy). Every tensor the spec's layers
+need must be there under <layer>.<parameter> (after --rename), with nothing left over but
+BatchNorm's num_batches_tracked; float32 weights are written as F32, float64 as F64. The Java
+reader checks the rest (shapes, finiteness) when the file is opened: run `lde info model.safetensors`.
+
+The committed test fixture:
     python3 src/scripts/write_lde_model.py --fixture src/test/resources/org/lde/model/tiny_cnn_f32.safetensors
     # the same model written by the reference library (needs numpy and safetensors 0.8):
     python3 src/scripts/write_lde_model.py --fixture-with-safetensors \
@@ -61,6 +74,8 @@ def write_lde_model(path, tensors, architecture, dtype="F32"):
             if not isinstance(d, int) or d < 0:
                 raise ValueError("tensor %r: bad shape %r" % (name, shape))
             count *= d
+        if hasattr(values, "tobytes"):  # a numpy array: packed at once (large models)
+            values = values.reshape(-1)
         if len(values) != count:
             raise ValueError("tensor %r: shape %r needs %d values, got %d" % (name, shape, count, len(values)))
         fmt, size = _FORMATS[dt]
@@ -68,7 +83,10 @@ def write_lde_model(path, tensors, architecture, dtype="F32"):
             for i, v in enumerate(values):
                 if not math.isfinite(v):
                     raise ValueError("tensor %r: value %r at flat index %d is not finite" % (name, v, i))
-        data = b"".join(struct.pack(fmt, v) for v in values)  # F32: round to nearest even, as PyTorch
+        if hasattr(values, "tobytes"):
+            data = values.astype(fmt).tobytes()
+        else:
+            data = b"".join(struct.pack(fmt, v) for v in values)  # F32: round to nearest even, as PyTorch
         header[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [offset, offset + len(data)]}
         chunks.append(data)
         offset += len(data)
@@ -138,14 +156,99 @@ def write_with_safetensors_library(path):
     save_file(arrays, path, metadata={"lde.format_version": "1", "lde.architecture": json.dumps(arch)})
 
 
+# ---------------------------------------------------------------------------------------------
+# A model of your own: --spec + --weights
+
+# The tensors each kind owns (docs/model-format.md); kinds not listed own none.
+_PARAMS = {"conv2d": ["weight", "bias"], "dense": ["weight", "bias"], "affine": ["weight", "bias"],
+           "batchnorm1d": ["weight", "bias", "running_mean", "running_var"],
+           "batchnorm2d": ["weight", "bias", "running_mean", "running_var"]}
+
+
+def load_weights(path):
+    """name -> numpy array, from a .npz or a PyTorch file (a state dict or a whole module)."""
+    if path.endswith(".npz"):
+        import numpy as np
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    import torch
+    obj = torch.load(path, map_location="cpu")
+    if hasattr(obj, "state_dict"):
+        obj = obj.state_dict()
+    if not isinstance(obj, dict):
+        raise SystemExit("%s: expected a state dict (torch.save(model.state_dict(), path)), got %s"
+                         % (path, type(obj).__name__))
+    return {k: v.detach().cpu().numpy() for k, v in obj.items()}
+
+
+def renamed(weights, renames):
+    """Applies OLD=NEW prefix renames to the keys: OLD.param becomes NEW.param."""
+    out = {}
+    for key, value in weights.items():
+        prefix, _, param = key.rpartition(".")
+        new = renames.get(prefix, prefix) + "." + param if prefix else key
+        if new in out:
+            raise SystemExit("two tensors would be called %r after --rename" % new)
+        out[new] = value
+    return out
+
+
+def from_spec(spec_path, weights_path, out_path, renames):
+    with open(spec_path) as f:
+        arch = json.load(f)
+    weights = renamed(load_weights(weights_path), renames)
+    tensors = {}
+    missing = []
+    for layer in arch.get("layers", []):
+        for param in _PARAMS.get(layer.get("kind"), []):
+            key = "%s.%s" % (layer.get("name"), param)
+            if key not in weights:
+                missing.append(key)
+                continue
+            a = weights.pop(key)
+            dt = {"float64": "F64", "float32": "F32"}.get(str(a.dtype))
+            if dt is None:
+                a = a.astype("float32")
+                dt = "F32"
+            tensors[key] = (list(a.shape), a, dt)
+        if layer.get("kind") == "batchnorm2d":
+            nbt = layer.get("name") + ".num_batches_tracked"
+            if nbt in weights:
+                weights.pop(nbt)  # PyTorch's training counter: LDE ignores it, so it is not written
+    extra = sorted(k for k in weights if not k.endswith(".num_batches_tracked"))
+    if missing or extra:
+        raise SystemExit("%s vs %s: %s%s(the spec's layer names must be the state-dict prefixes; use --rename OLD=NEW)"
+                         % (weights_path, spec_path,
+                            "missing tensors %s; " % missing if missing else "",
+                            "tensors no layer uses %s; " % extra if extra else ""))
+    write_lde_model(out_path, tensors, arch)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     group = ap.add_mutually_exclusive_group(required=True)
+    group.add_argument("--spec", metavar="ARCH.json", help="the architecture JSON (docs/model-format.md)")
     group.add_argument("--fixture", metavar="PATH", help="write the tiny CNN test fixture (F32) to PATH")
     group.add_argument("--fixture-with-safetensors", metavar="PATH",
                        help="write the same fixture with numpy + the safetensors package (not stdlib-only)")
+    ap.add_argument("--weights", metavar="FILE", help="a PyTorch state dict (.pt/.pth) or a .npz, with --spec")
+    ap.add_argument("--out", metavar="PATH", help="the model file to write, with --spec")
+    ap.add_argument("--rename", metavar="OLD=NEW", action="append", default=[],
+                    help="rename the tensors OLD.* to NEW.* (e.g. nn.Sequential's 0=conv1); repeatable")
     args = ap.parse_args()
-    if args.fixture:
+    if args.spec:
+        if not args.weights or not args.out:
+            ap.error("--spec needs --weights and --out")
+        renames = {}
+        for r in args.rename:
+            old, sep, new = r.partition("=")
+            if not sep or not old or not new:
+                ap.error("--rename takes OLD=NEW, got %r" % r)
+            renames[old] = new
+        from_spec(args.spec, args.weights, args.out, renames)
+    elif args.weights or args.out or args.rename:
+        ap.error("--weights, --out and --rename go with --spec")
+    elif args.fixture:
         tensors, arch = tiny_cnn()
         write_lde_model(args.fixture, tensors, arch, dtype="F32")
     else:

@@ -60,7 +60,7 @@ import picocli.CommandLine.Parameters;
                 "Writes attack.csv and attack.json to --out."})
 final class AttackCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
     @picocli.CommandLine.Mixin

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
                 + "> 0, bisection to --tolerance). Prints a table; writes certify.csv and certify.json with every setting.",
                 "Images: --data SPEC (with --limit/--indices), --idx IMAGES_FILE (u8 IDX), or --png FILE... (28x28 grey)."})
 final class CertifyCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
     @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")

@@ -95,7 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
         return java.util.Optional.empty();
     }
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
     @picocli.CommandLine.Mixin

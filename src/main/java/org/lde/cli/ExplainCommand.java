@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                 + "perturbation, verified adversarial image) and one JSON line and CSV row with the certificate.",
                 "Images: --data SPEC (with --limit/--indices), --idx IMAGES_FILE (u8 IDX), or --png FILE... (28x28 grey)."})
 final class ExplainCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
     @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code lde} command. */
 @Command(name = "lde", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
-        subcommands = {InfoCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
+        subcommands = {InfoCommand.class, ImportCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
                 CertifyCommand.class,
                 EvaluateCommand.class, AttackCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.List;
 import org.lde.model.ModelFile;
 import org.lde.model.Network;
+import org.lde.model.OnnxImport;
 
-/** Resolves a model argument: {@code sample:NAME} (an embedded sample model) or a file path. */
+/** Resolves a model argument: {@code sample:NAME} (an embedded sample model) or a file path (safetensors, or {@code .onnx}). */
 final class ModelRef {
     private ModelRef() {
     }
@@ -25,6 +26,13 @@ final class ModelRef {
         Path p = Path.of(ref);
         if (!Files.isRegularFile(p)) {
             throw new IllegalArgumentException("model file '" + ref + "' does not exist (or use sample:NAME, one of " + SAMPLES + ")");
+        }
+        if (OnnxImport.isOnnx(p)) {
+            OnnxImport.Result r = OnnxImport.read(p);
+            for (String note : r.notes()) {
+                System.err.println("import: " + note);
+            }
+            return r.network().folded();
         }
         return ModelFile.open(p);
     }

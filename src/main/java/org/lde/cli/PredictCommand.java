@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
                 "CSV class labels are matched to the model's classes by name, else read as class indices 0..C-1; "
                         + "the mapping used is printed first."})
 final class PredictCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file, or sample:NAME")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
     @Option(names = "--data", required = true, description = "data spec")

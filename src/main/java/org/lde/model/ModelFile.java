@@ -185,12 +185,17 @@ public final class ModelFile {
     }
 
     /**
-     * The network as stored in {@code path} (BatchNorm layers kept).
+     * The network as stored in {@code path} (BatchNorm layers kept). A file whose name ends in
+     * {@code .onnx} is imported with {@link OnnxImport} (its notes are dropped here; {@code lde import}
+     * prints them).
      *
      * @throws ModelFileException naming the file and the problem when the content is invalid
      * @throws UncheckedIOException naming the file when it cannot be read
      */
     public static Network load(Path path) {
+        if (OnnxImport.isOnnx(path)) {
+            return OnnxImport.read(path).network();
+        }
         long size;
         try {
             size = Files.size(path);
@@ -224,14 +229,15 @@ public final class ModelFile {
     }
 
     /**
-     * {@link #load(Path)} followed by {@link Network#folded()}: what backends and the CLI use.
+     * {@link #load(Path)} followed by {@link Network#folded()}: what backends and the CLI use
+     * (an {@code .onnx} file included).
      */
     public static Network open(Path path) {
         return folded(load(path), path.toString());
     }
 
     /** {@link Network#folded()}, its errors (a fold that overflows to infinity) naming the source. */
-    private static Network folded(Network n, String source) {
+    static Network folded(Network n, String source) {
         try {
             return n.folded();
         } catch (IllegalArgumentException e) {

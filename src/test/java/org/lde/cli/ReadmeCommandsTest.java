@@ -25,7 +25,7 @@ import org.lde.testing.MarkdownBlocks;
  * through {@link Main#run}) on the embedded samples, made small by the rewrites below and nothing
  * else: limits, counts and epochs shrink (the emulator runs one outer iteration), the full
  * Fashion-MNIST becomes the embedded sample, and outputs
- * and the files a reader makes first ({@code my-model.safetensors}, {@code a.png}) live in a
+ * and the files a reader makes first ({@code my-model.safetensors}, {@code a.png}, {@code model.onnx}) live in a
  * temporary folder. Each must exit with 0 and print something. A new line that cannot run this
  * way fails here.
  */
@@ -39,7 +39,7 @@ class ReadmeCommandsTest {
     static final Map<String, String> DATA = Map.of("fashion-mnist:train", "sample:fashion-mnist",
             "fashion-mnist:test", "sample:fashion-mnist");
     /** Files a reader has made before running a line (they are made here, in the temporary folder). */
-    static final Set<String> READER_FILES = Set.of("my-model.safetensors", "a.png", "b.png");
+    static final Set<String> READER_FILES = Set.of("my-model.safetensors", "a.png", "b.png", "model.onnx");
     /** The commands that write into a default folder of the working directory when --out is absent. */
     static final Set<String> WRITES_BY_DEFAULT = Set.of("explain", "demo", "evaluate", "certify", "attack");
 
@@ -140,6 +140,9 @@ class ReadmeCommandsTest {
         ModelFile.save(ModelFile.loadResource("/org/lde/models/fmnist-cnn.safetensors"), dir.resolve("my-model.safetensors"));
         PngImages.writeGrey(SampleData.fashionMnist().inputs().row(0).reshape(1, 28, 28), 0, 1, dir.resolve("a.png"));
         PngImages.writeGrey(SampleData.fashionMnist().inputs().row(1).reshape(1, 28, 28), 0, 1, dir.resolve("b.png"));
+        try (java.io.InputStream in = ReadmeCommandsTest.class.getResourceAsStream("/org/lde/model/onnx/cnn.onnx")) {
+            Files.copy(in, dir.resolve("model.onnx")); // a PyTorch-exported ONNX file (src/scripts/make-onnx-fixtures.py)
+        }
         List<Line> all = lines();
         List<DynamicTest> tests = new ArrayList<>();
         for (int k = 0; k < all.size(); k++) {

@@ -63,6 +63,68 @@ class ModelFileRoundTripTest {
         return n;
     }
 
+    /**
+     * A random graph network with forks and joins and the kinds {@link #randomCnn} lacks: a stem
+     * convolution forks into a grouped, dilated branch (sometimes leaky, sometimes a BatchNorm that
+     * reads a fork, i.e. an affine node once folded) and a sigmoid or tanh branch; they are added
+     * (residual) or concatenated; a global average pool branch is reshaped and concatenated with the
+     * flattened features; a dense layer with batchnorm1d, dropout and identity ends it. Sizes vary with
+     * the seed; parameters are then scrambled as in {@link #randomCnn}.
+     */
+    static Network randomGraph(long seed) {
+        Rng r = new Rng(seed);
+        int c = 1 + r.nextInt(3);
+        int h = 5 + r.nextInt(4);
+        int w = 5 + r.nextInt(4);
+        Network.Builder b = Network.builder(c, h, w).seed(seed);
+        int groups = 1 + r.nextInt(3);
+        int ch = groups * (1 + r.nextInt(2));
+        b.conv2d("stem", ch, 3, 3, 1, 1, 1, 1).relu();
+        String stem = b.last();
+        int d = 1 + r.nextInt(2);
+        b.conv2d("gd", ch, 3, 3, 1, 1, d, d, groups, d, d); // same size: pad = dilation for a 3x3 kernel
+        if (r.nextInt(2) == 0) {
+            b.leakyRelu(r.uniform(0.01, 0.3));
+        } else {
+            b.batchNorm("bn_gd"); // reads gd alone: folds into it
+        }
+        String a = b.last();
+        b.from(stem).batchNorm("bn_fork"); // reads the stem's ReLU, which has other readers: affine when folded
+        String f = b.last();
+        double[] wa = new double[ch];
+        double[] ba = new double[ch];
+        for (int i = 0; i < ch; i++) {
+            wa[i] = r.uniform(0.5, 1.5);
+            ba[i] = r.uniform(-0.1, 0.1);
+        }
+        b.node(new Affine("aff", ch, new Tensor(org.lde.tensor.Shape.of(ch), wa), new Tensor(org.lde.tensor.Shape.of(ch), ba)),
+                f);
+        if (r.nextInt(2) == 0) {
+            b.sigmoid();
+        } else {
+            b.tanh();
+        }
+        String s2 = b.last();
+        boolean residual = r.nextInt(2) == 0;
+        if (residual) {
+            b.residual(a, s2, stem);
+        } else {
+            b.concat(a, s2);
+        }
+        String j = b.last();
+        b.globalAvgPool();
+        int chj = residual ? ch : 2 * ch;
+        b.add(new Reshape("rs", org.lde.tensor.Shape.of(chj)));
+        String g = b.last();
+        b.from(j).flatten();
+        String fl = b.last();
+        b.concat(fl, g).dense("fc1", 3 + r.nextInt(4)).batchNorm("bn1d").tanh().add(new Dropout("drop", r.uniform(0, 0.9)))
+                .identity().dense("out", 2 + r.nextInt(3));
+        Network n = b.build();
+        scramble(n, r);
+        return n;
+    }
+
     static void scramble(Network n, Rng r) {
         for (Layer l : n.layers()) {
             for (Layer.Parameter p : l.parameters()) {
@@ -94,6 +156,7 @@ class ModelFileRoundTripTest {
         assertEquals(Double.doubleToRawLongBits(a.lo()), Double.doubleToRawLongBits(b.lo()));
         assertEquals(Double.doubleToRawLongBits(a.hi()), Double.doubleToRawLongBits(b.hi()));
         assertEquals(a.layers().size(), b.layers().size());
+        assertEquals(a.inputLists(), b.inputLists());
         for (int i = 0; i < a.layers().size(); i++) {
             Layer la = a.layers().get(i);
             Layer lb = b.layers().get(i);
@@ -129,9 +192,13 @@ class ModelFileRoundTripTest {
     @Test
     void randomNetworksOfEveryLayerKindRoundTripBitForBit() {
         List<String> kindsSeen = new ArrayList<>();
-        for (long seed = 1; seed <= 12; seed++) {
-            Network n = randomCnn(seed);
+        int graphsSeen = 0;
+        long groupedSeen = 0;
+        for (long seed = 1; seed <= 24; seed++) {
+            Network n = seed % 2 == 0 ? randomCnn(seed) : randomGraph(seed);
             n.layers().forEach(l -> kindsSeen.add(l.kind()));
+            graphsSeen += n.sequential() ? 0 : 1;
+            groupedSeen += n.layers().stream().filter(l -> l instanceof Conv2d cv && !cv.plain()).count();
             byte[] bytes = ModelFile.toBytes(n);
             Network back = ModelFile.fromBytes(bytes, "seed" + seed);
             assertSameNetwork(n, back);
@@ -140,6 +207,7 @@ class ModelFileRoundTripTest {
             }
         }
         assertTrue(kindsSeen.containsAll(ModelFile.LAYER_KINDS), "every kind covered: " + kindsSeen);
+        assertTrue(graphsSeen > 0 && groupedSeen > 0, "graphs with forks and joins, grouped/dilated convolutions");
     }
 
     @Test

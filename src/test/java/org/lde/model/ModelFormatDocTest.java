@@ -84,13 +84,24 @@ class ModelFormatDocTest {
         assertEquals(arch, JSON.readTree(header.get("__metadata__").get(ModelFile.ARCHITECTURE_KEY).textValue()),
                 "the header's lde.architecture differs from the architecture block");
         Network net = ModelFile.fromBytes(fileFor(header), DOC + " example");
-        assertEquals(List.of("conv1", "bn1", "relu1", "pool1", "pool2", "flat", "fc"),
-                net.layers().stream().map(Layer::name).toList());
-        assertEquals(List.of("conv2d", "batchnorm2d", "relu", "maxpool2d", "avgpool2d", "flatten", "dense"),
-                net.layers().stream().map(Layer::kind).toList());
+        List<String> names = List.of("conv1", "bn1", "relu1", "dw", "act", "res", "aff", "sig", "cat", "pool1", "pool2",
+                "flat", "gap", "rs", "cat2", "fc1", "bn2", "th", "drop", "id", "fc");
+        assertEquals(names, net.layers().stream().map(Layer::name).toList());
+        assertEquals(List.of("conv2d", "batchnorm2d", "relu", "conv2d", "leaky_relu", "add", "affine", "sigmoid", "concat",
+                "maxpool2d", "avgpool2d", "flatten", "global_avg_pool", "reshape", "concat", "dense", "batchnorm1d", "tanh",
+                "dropout", "identity", "dense"), net.layers().stream().map(Layer::kind).toList());
+        // the graph the page states
+        assertEquals(List.of("relu1", "act"), net.inputNamesOf(5));
+        assertEquals(List.of("relu1"), net.inputNamesOf(7));
+        assertEquals(List.of("pool2"), net.inputNamesOf(12));
+        assertEquals(List.of("flat", "rs"), net.inputNamesOf(14));
+        Conv2d dw = (Conv2d) net.layers().get(3);
+        assertEquals(List.of(2, 2, 2), List.of(dw.groups(), dw.dilationH(), dw.dilationW()));
         // the shapes the page states
-        assertEquals(List.of("[2, 8, 8]", "[2, 8, 8]", "[2, 8, 8]", "[2, 4, 4]", "[2, 2, 2]", "[8]", "[3]"),
-                java.util.stream.IntStream.range(0, 7).mapToObj(i -> java.util.Arrays.toString(net.outputShape(i).dims())).toList());
+        assertEquals(List.of("[2, 8, 8]", "[2, 8, 8]", "[2, 8, 8]", "[2, 8, 8]", "[2, 8, 8]", "[2, 8, 8]", "[2, 8, 8]",
+                "[2, 8, 8]", "[4, 8, 8]", "[4, 4, 4]", "[4, 2, 2]", "[16]", "[4, 1, 1]", "[4]", "[20]", "[6]", "[6]", "[6]",
+                "[6]", "[6]", "[3]"),
+                java.util.stream.IntStream.range(0, 21).mapToObj(i -> java.util.Arrays.toString(net.outputShape(i).dims())).toList());
         assertEquals(List.of("circle", "square", "cross"), net.classNames());
         // "220 bytes of data follow it", every kind of the reader is used
         long end = 0;
@@ -100,10 +111,10 @@ class ModelFormatDocTest {
                 end = Math.max(end, e.getValue().get("data_offsets").get(1).asLong());
             }
         }
-        assertEquals(220, end);
+        assertEquals(892, end);
         assertEquals(Set.copyOf(ModelFile.LAYER_KINDS), Set.copyOf(net.layers().stream().map(Layer::kind).toList()));
-        // open() folds the BatchNorm into conv1
-        assertEquals(List.of("conv1", "relu1", "pool1", "pool2", "flat", "fc"),
+        // open() folds bn1 into conv1 and bn2 into fc1
+        assertEquals(names.stream().filter(n -> !n.equals("bn1") && !n.equals("bn2")).toList(),
                 ModelFile.fromBytes(fileFor(header), "example").folded().layers().stream().map(Layer::name).toList());
     }
 
@@ -130,17 +141,22 @@ class ModelFormatDocTest {
     void whatTheSchemaRefusesTheReaderRefuses() throws IOException {
         JsonSchema schema = schema();
         JsonNode header = JSON.readTree(MarkdownBlocks.tagged(DOC, "header").text());
-        Map<String, Consumer<ObjectNode>> mutations = Map.of(
-                "unknown field dilation", a -> ((ObjectNode) a.get("layers").get(0)).putArray("dilation").add(2).add(2),
-                "unknown layer kind", a -> ((ObjectNode) a.get("layers").get(2)).put("kind", "gelu"),
-                "missing stride", a -> ((ObjectNode) a.get("layers").get(3)).remove("stride"),
-                "negative padding", a -> ((ArrayNode) a.get("layers").get(0).get("padding")).set(0, -1),
-                "bad layer name", a -> ((ObjectNode) a.get("layers").get(2)).put("name", "relu 1"),
-                "unknown top-level field", a -> a.put("version", 2),
-                "task misspelt", a -> a.put("task", "classifier"),
-                "eps zero", a -> ((ObjectNode) a.get("layers").get(1)).put("eps", 0.0),
-                "empty layers", a -> ((ArrayNode) a.get("layers")).removeAll(),
-                "kernel of three", a -> ((ArrayNode) a.get("layers").get(3).get("kernel")).add(2));
+        Map<String, Consumer<ObjectNode>> mutations = Map.ofEntries(
+                Map.entry("unknown field dilations", a -> ((ObjectNode) a.get("layers").get(0)).putArray("dilations").add(2).add(2)),
+                Map.entry("add with one input", a -> ((ArrayNode) a.get("layers").get(5).get("inputs")).remove(1)),
+                Map.entry("inputs not a list", a -> ((ObjectNode) a.get("layers").get(7)).put("inputs", "relu1")),
+                Map.entry("groups zero", a -> ((ObjectNode) a.get("layers").get(3)).put("groups", 0)),
+                Map.entry("dropout p one", a -> ((ObjectNode) a.get("layers").get(18)).put("p", 1.0)),
+                Map.entry("unknown layer kind", a -> ((ObjectNode) a.get("layers").get(2)).put("kind", "gelu")),
+                Map.entry("missing stride", a -> ((ObjectNode) a.get("layers").get(3)).remove("stride")),
+                Map.entry("negative padding", a -> ((ArrayNode) a.get("layers").get(0).get("padding")).set(0, -1)),
+                Map.entry("bad layer name", a -> ((ObjectNode) a.get("layers").get(2)).put("name", "relu 1")),
+                Map.entry("unknown top-level field", a -> a.put("version", 2)),
+                Map.entry("task misspelt", a -> a.put("task", "classifier")),
+                Map.entry("eps zero", a -> ((ObjectNode) a.get("layers").get(1)).put("eps", 0.0)),
+                Map.entry("reshape without shape", a -> ((ObjectNode) a.get("layers").get(13)).remove("shape")),
+                Map.entry("empty layers", a -> ((ArrayNode) a.get("layers")).removeAll()),
+                Map.entry("kernel of three", a -> ((ArrayNode) a.get("layers").get(3).get("kernel")).add(2)));
         for (Map.Entry<String, Consumer<ObjectNode>> m : mutations.entrySet()) {
             ObjectNode arch = (ObjectNode) JSON.readTree(header.get("__metadata__").get(ModelFile.ARCHITECTURE_KEY).textValue());
             m.getValue().accept(arch);
