@@ -139,9 +139,16 @@ class GpuBackendAgreementSuite {
         for (int i = 0; i < count; i++) {
             nets.add(i % 2 == 1 ? AgreementNetworks.cnn(rng) : AgreementNetworks.mlp(rng));
         }
+        nets.addAll(graphNetworks(seed));
+        return nets;
+    }
+
+    /** The {@link #GRAPH_CASES} graph networks of the property test whose case seed is {@code seed}. */
+    static List<Network> graphNetworks(long seed) {
+        List<Network> nets = new ArrayList<>();
         Rng graphs = new Rng(seed ^ 0x6a09e667f3bcc909L);
         for (int i = 0; i < GRAPH_CASES; i++) {
-            nets.add(GraphNetworks.random(graphs));
+            nets.add(GraphNetworks.random(graphs, i));
         }
         return nets;
     }
@@ -200,6 +207,9 @@ class GpuBackendAgreementSuite {
     }
 
     /** Runs {@code body} on CASES fresh (network, input) cases, with a GPU backend on a tracking device. */
+    /** The case seeds of the property tests (each test adds {@link #SEED} to its own). */
+    static final long[] CASE_SEEDS = {11, 12, 13, 14, 15, 16, 17};
+
     private void forCases(String kind, long seed, CaseBody body) {
         TrackingDevice dev = device(kind);
         seed += SEED;
