@@ -8,10 +8,10 @@
 //   output cell (oh, ow) reads row oh SH - PH + u DH and column ow SW - PW + v DW; cells outside
 //   [0, H) x [0, W) are zero padding. G divides C and K.
 //
-//   conv2d_grouped_forward:          y[n,k,oh,ow] = bias[k] + sum_{ci,u,v} w[k,ci,u,v] x[n, g C/G + ci, row, col]
-//   conv2d_grouped_backward_data:    dx[n,c,h,w] = sum over the (k, oh, ow, u, v) whose tap reads (c, h, w)
+//   conv2d_forward_grouped:          y[n,k,oh,ow] = bias[k] + sum_{ci,u,v} w[k,ci,u,v] x[n, g C/G + ci, row, col]
+//   conv2d_backward_data_grouped:    dx[n,c,h,w] = sum over the (k, oh, ow, u, v) whose tap reads (c, h, w)
 //                                    of w[k, c mod C/G, u, v] dy[n,k,oh,ow]   (N = gradient rows)
-//   conv2d_grouped_backward_weights: dw[k,ci,u,v] = sum_{n,oh,ow} dy[n,k,oh,ow] x[n, g C/G + ci, row, col],
+//   conv2d_backward_weights_grouped: dw[k,ci,u,v] = sum_{n,oh,ow} dy[n,k,oh,ow] x[n, g C/G + ci, row, col],
 //                                    db[k] = sum_{n,oh,ow} dy[n,k,oh,ow]   (both overwritten)
 //   The float64 references are engine.cpu.NodeOps.convForward / convBackwardData / convParameterGradients.
 //
@@ -40,7 +40,7 @@ __device__ __forceinline__ void each_output(size_t n, F f) {
 #define GCONV_PARAMS int N, int C, int H, int W, int K, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, \
                      int G, int OH, int OW
 
-extern "C" __global__ void conv2d_grouped_forward(const float* x, const float* w, const float* bias, float* y, GCONV_PARAMS) {
+extern "C" __global__ void conv2d_forward_grouped(const float* x, const float* w, const float* bias, float* y, GCONV_PARAMS) {
     if (N <= 0 || C <= 0 || K <= 0 || G <= 0 || OH <= 0 || OW <= 0) {
         return;
     }
@@ -75,7 +75,7 @@ extern "C" __global__ void conv2d_grouped_forward(const float* x, const float* w
     });
 }
 
-extern "C" __global__ void conv2d_grouped_backward_data(const float* dy, const float* w, float* dx, GCONV_PARAMS) {
+extern "C" __global__ void conv2d_backward_data_grouped(const float* dy, const float* w, float* dx, GCONV_PARAMS) {
     if (N <= 0 || C <= 0 || K <= 0 || G <= 0 || OH <= 0 || OW <= 0) {
         return;
     }
@@ -113,7 +113,7 @@ extern "C" __global__ void conv2d_grouped_backward_data(const float* dy, const f
     });
 }
 
-extern "C" __global__ void conv2d_grouped_backward_weights(const float* x, const float* dy, float* dw, float* db,
+extern "C" __global__ void conv2d_backward_weights_grouped(const float* x, const float* dy, float* dw, float* db,
                                                            GCONV_PARAMS) {
     if (N < 0 || C <= 0 || K <= 0 || G <= 0 || OH <= 0 || OW <= 0) {
         return;

@@ -6,7 +6,7 @@
 //                              the inputs before it); its reverse pass, the slice of the concatenated
 //                              gradient, is the same kernel the other way round (srcStride = total);
 //                              both strides = size is a plain copy. src and dst must not overlap.
-//   add2:                      y[i] = a[i] + b[i], i < n (a residual Add of two inputs; more inputs add
+//   add_forward:               y[i] = a[i] + b[i], i < n (a residual Add of two inputs; more inputs add
 //                              the rest with elementwise.cu's axpy, a = 1: an exact accumulate, since
 //                              fmaf(1, x, y) rounds x + y once). y may equal a or b.
 //   global_avgpool_forward:    y[q] = (sum_p x[q * plane + p]) / plane, q < count = rows * C
@@ -20,7 +20,7 @@
 //   planes `plane` words apart, one row of the plane each step; fine for the small planes it sees
 //   at the end of a network).
 //
-// Napkin math: strided_copy 0 flops, 8 rows size bytes; add2 n flops, 12n bytes; global average
+// Napkin math: strided_copy 0 flops, 8 rows size bytes; add_forward n flops, 12n bytes; global average
 //   pool forward rows C plane adds, 4 (rows C plane + rows C) bytes; backward rows C plane divisions,
 //   the same bytes. All memory bound.
 
@@ -44,7 +44,7 @@ extern "C" __global__ void strided_copy(const float* src, float* dst, int rows, 
     });
 }
 
-extern "C" __global__ void add2(const float* a, const float* b, float* y, int n) {
+extern "C" __global__ void add_forward(const float* a, const float* b, float* y, int n) {
     each_index((size_t)(n > 0 ? n : 0), [=](size_t i) { y[i] = a[i] + b[i]; });
 }
 

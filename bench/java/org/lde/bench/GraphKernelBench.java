@@ -30,9 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * networks' node kinds: {@code sigmoid_forward}, {@code tanh_forward}, {@code leaky_relu_forward},
  * {@code sigmoid_backward_seeded}, {@code tanh_backward_seeded}, {@code leaky_relu_backward_seeded}
  * (kernels/activation.cu); {@code affine_forward}, {@code affine_backward}, {@code affine_backward_params}
- * (kernels/affine.cu); {@code strided_copy}, {@code add2}, {@code global_avgpool_forward},
- * {@code global_avgpool_backward} (kernels/graph.cu); {@code conv2d_grouped_forward},
- * {@code conv2d_grouped_backward_data}, {@code conv2d_grouped_backward_weights} (kernels/conv_grouped.cu,
+ * (kernels/affine.cu); {@code strided_copy}, {@code add_forward}, {@code global_avgpool_forward},
+ * {@code global_avgpool_backward} (kernels/graph.cu); {@code conv2d_forward_grouped},
+ * {@code conv2d_backward_data_grouped}, {@code conv2d_backward_weights_grouped} (kernels/conv_grouped.cu,
  * a 3x3 depthwise convolution, stride 1, padding 1, the MobileNet block's). Each benchmark method is
  * named after its kernel. At the end of each trial one line gives achieved GFLOP/s and GB/s (fewest
  * bytes) and, on the emulator, the thread-instructions per launch.
@@ -188,8 +188,8 @@ public class GraphKernelBench extends AbstractKernelBench {
     }
 
     @Benchmark
-    public void add2() {
-        describe(kernel("graph", "add2"), n, 12.0 * n);
+    public void add_forward() {
+        describe(kernel("graph", "add_forward"), n, 12.0 * n);
         run(() -> k.add(a, b, c, n));
     }
 
@@ -212,20 +212,20 @@ public class GraphKernelBench extends AbstractKernelBench {
     }
 
     @Benchmark
-    public void conv2d_grouped_forward() {
-        describe(kernel("conv_grouped", "conv2d_grouped_forward"), conv.flops(), convBytes());
+    public void conv2d_forward_grouped() {
+        describe(kernel("conv_grouped", "conv2d_forward_grouped"), conv.flops(), convBytes());
         run(() -> k.groupedConvForward(a, w, bias, c, conv));
     }
 
     @Benchmark
-    public void conv2d_grouped_backward_data() {
-        describe(kernel("conv_grouped", "conv2d_grouped_backward_data"), conv.flops(), convBytes());
+    public void conv2d_backward_data_grouped() {
+        describe(kernel("conv_grouped", "conv2d_backward_data_grouped"), conv.flops(), convBytes());
         run(() -> k.groupedConvBackwardData(a, w, c, conv));
     }
 
     @Benchmark
-    public void conv2d_grouped_backward_weights() {
-        describe(kernel("conv_grouped", "conv2d_grouped_backward_weights"), conv.flops(), convBytes());
+    public void conv2d_backward_weights_grouped() {
+        describe(kernel("conv_grouped", "conv2d_backward_weights_grouped"), conv.flops(), convBytes());
         run(() -> k.groupedConvBackwardWeights(a, b, dw, db, conv));
     }
 

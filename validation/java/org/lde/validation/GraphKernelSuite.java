@@ -32,7 +32,7 @@ import org.lde.tensor.Tensor;
  * float64 references ({@link KernelReference}, {@link NodeOps}) on every device: kernels/activation.cu
  * ({@code sigmoid/tanh/leaky_relu_forward}, {@code *_backward_seeded}), kernels/affine.cu (forward,
  * backward, parameter gradients), kernels/graph.cu ({@code strided_copy} as concat and slice,
- * {@code add2}, global average pooling forward and backward, and the accumulate of elementwise.cu's
+ * {@code add_forward}, global average pooling forward and backward, and the accumulate of elementwise.cu's
  * {@code axpy}), kernels/conv_grouped.cu (grouped, depthwise and dilated convolution: forward, data and
  * weight gradients). Every output is poisoned ({@link DeviceBuffer#POISON}) before the launch and
  * followed by a poisoned guard that must stay untouched; inputs are fresh random values; sizes, seed
@@ -122,10 +122,10 @@ class GraphKernelSuite extends AbstractKernelSuite {
             try (DeviceBuffer bx = upload(d, x, n); DeviceBuffer ba = upload(d, a, n); DeviceBuffer by = out(d, n);
                  DeviceBuffer bs = out(d, n)) {
                 d.launch(lib.kernel("activation", "tanh_forward"), grid, Dim3.of(256), 0, KernelArgs.of().ptr(bx).ptr(by).i32(n));
-                d.launch(lib.kernel("graph", "add2"), grid, Dim3.of(256), 0, KernelArgs.of().ptr(bx).ptr(ba).ptr(bs).i32(n));
+                d.launch(lib.kernel("graph", "add_forward"), grid, Dim3.of(256), 0, KernelArgs.of().ptr(bx).ptr(ba).ptr(bs).i32(n));
                 d.synchronize();
                 checkOut("tanh_forward grid " + grid + " on " + device, by, y);
-                checkOut("add2 grid " + grid + " on " + device, bs, sum);
+                checkOut("add_forward grid " + grid + " on " + device, bs, sum);
             }
         }
     }
@@ -218,7 +218,7 @@ class GraphKernelSuite extends AbstractKernelSuite {
             try (DeviceBuffer ba = upload(d, xs[0], n); DeviceBuffer bb = upload(d, other, n); DeviceBuffer by = out(d, n)) {
                 g.add(ba, bb, by, n);
                 d.synchronize();
-                checkOut("add2 " + what, by, sum);
+                checkOut("add_forward " + what, by, sum);
                 g.accumulate(ba, bb, n);   // a += b: a fork's branch gradients summed on the device
                 d.synchronize();
                 assertMatches("accumulate (axpy, a = 1) " + what, download(ba, n), sum, TOLERANCE);

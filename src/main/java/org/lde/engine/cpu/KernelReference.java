@@ -212,7 +212,7 @@ public final class KernelReference {
     }
 
     /**
-     * {@code y = a + b} over {@code n} elements (kernel {@code add2}).
+     * {@code y = a + b} over {@code n} elements (kernel {@code add_forward}).
      *
      * @param y output {@code [n]} (overwritten)
      */

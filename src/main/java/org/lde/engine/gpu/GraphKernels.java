@@ -152,12 +152,12 @@ public final class GraphKernels {
         stridedCopy(src, dst, 1, n, n, 0, n, 0);
     }
 
-    /** {@code y = a + b} over {@code n} elements (add2); {@code y} may be {@code a} or {@code b}. */
+    /** {@code y = a + b} over {@code n} elements (add_forward); {@code y} may be {@code a} or {@code b}. */
     public void add(DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, int n) {
         require("a", a, n);
         require("b", b, n);
         require("y", y, n);
-        launch("graph", "add2", n, KernelArgs.of().ptr(a).ptr(b).ptr(y).i32(n));
+        launch("graph", "add_forward", n, KernelArgs.of().ptr(a).ptr(b).ptr(y).i32(n));
     }
 
     /**
@@ -207,7 +207,9 @@ public final class GraphKernels {
                 throw new IllegalArgumentException("padded input smaller than the dilated kernel: "
                         + describe(n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, groups));
             }
-            if ((long) n * c * h * w > Integer.MAX_VALUE || (long) n * k * h * w > Integer.MAX_VALUE) {
+            long outH = (h + 2L * ph - dh * (kh - 1L) - 1) / sh + 1;
+            long outW = (w + 2L * pw - dw * (kw - 1L) - 1) / sw + 1;
+            if ((long) n * c * h * w > Integer.MAX_VALUE || n * k * outH * outW > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("grouped convolution tensors exceed 2^31 elements: "
                         + describe(n, c, h, w, k, kh, kw, sh, sw, ph, pw, dh, dw, groups));
             }
@@ -263,30 +265,30 @@ public final class GraphKernels {
         }
     }
 
-    /** {@code y = conv(x, w) + bias} (conv2d_grouped_forward). */
+    /** {@code y = conv(x, w) + bias} (conv2d_forward_grouped). */
     public void groupedConvForward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer bias, DeviceBuffer y, GroupedConv g) {
         require("x", x, g.inputSize());
         require("w", w, g.weightSize());
         require("bias", bias, g.k());
         require("y", y, g.outputSize());
-        launch("conv_grouped", "conv2d_grouped_forward", g.outputSize(), args(KernelArgs.of().ptr(x).ptr(w).ptr(bias).ptr(y), g));
+        launch("conv_grouped", "conv2d_forward_grouped", g.outputSize(), args(KernelArgs.of().ptr(x).ptr(w).ptr(bias).ptr(y), g));
     }
 
-    /** The data gradient over {@code g.n()} gradient rows (conv2d_grouped_backward_data). */
+    /** The data gradient over {@code g.n()} gradient rows (conv2d_backward_data_grouped). */
     public void groupedConvBackwardData(DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx, GroupedConv g) {
         require("dy", dy, g.outputSize());
         require("w", w, g.weightSize());
         require("dx", dx, g.inputSize());
-        launch("conv_grouped", "conv2d_grouped_backward_data", g.inputSize(), args(KernelArgs.of().ptr(dy).ptr(w).ptr(dx), g));
+        launch("conv_grouped", "conv2d_backward_data_grouped", g.inputSize(), args(KernelArgs.of().ptr(dy).ptr(w).ptr(dx), g));
     }
 
-    /** Weight and bias gradients summed over {@code g.n()} samples (conv2d_grouped_backward_weights). */
+    /** Weight and bias gradients summed over {@code g.n()} samples (conv2d_backward_weights_grouped). */
     public void groupedConvBackwardWeights(DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw, DeviceBuffer db, GroupedConv g) {
         require("x", x, g.inputSize());
         require("dy", dy, g.outputSize());
         require("dw", dw, g.weightSize());
         require("db", db, g.k());
-        launch("conv_grouped", "conv2d_grouped_backward_weights", g.weightSize() + g.k(),
+        launch("conv_grouped", "conv2d_backward_weights_grouped", g.weightSize() + g.k(),
                 args(KernelArgs.of().ptr(x).ptr(dy).ptr(dw).ptr(db), g));
     }
 
