@@ -33,6 +33,7 @@ import org.lde.engine.Seeds;
 import org.lde.engine.cpu.EjmlBackend;
 import org.lde.engine.gpu.GpuBackend;
 import org.lde.model.Layer;
+import org.lde.model.LeakyReLU;
 import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
 import org.lde.model.ReLU;
@@ -122,11 +123,32 @@ class GpuBackendAgreementSuite {
         log.forEach(System.out::println);
     }
 
-    /** The architectures: MLPs and CNNs (every layer kind), alternating. */
-    private static List<Network> networks(Rng rng, int count) {
+    /**
+     * Graph cases per property test ({@link GraphNetworks}: forks, residual and concatenating joins, every
+     * graph node kind), after the {@link #CASES} sequential ones; system property
+     * {@code lde.agreement.graphCases}, default 6.
+     */
+    static final int GRAPH_CASES = Integer.getInteger("lde.agreement.graphCases", 6);
+
+    /**
+     * The architectures: MLPs and CNNs (every sequential layer kind), alternating, then {@link #GRAPH_CASES}
+     * graphs drawn from their own stream (so the sequential cases are those of the suite before graphs).
+     */
+    private static List<Network> networks(Rng rng, long seed, int count) {
         List<Network> nets = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             nets.add(i % 2 == 1 ? AgreementNetworks.cnn(rng) : AgreementNetworks.mlp(rng));
+        }
+        nets.addAll(graphNetworks(seed));
+        return nets;
+    }
+
+    /** The {@link #GRAPH_CASES} graph networks of the property test whose case seed is {@code seed}. */
+    static List<Network> graphNetworks(long seed) {
+        List<Network> nets = new ArrayList<>();
+        Rng graphs = new Rng(seed ^ 0x6a09e667f3bcc909L);
+        for (int i = 0; i < GRAPH_CASES; i++) {
+            nets.add(GraphNetworks.random(graphs, i));
         }
         return nets;
     }
@@ -144,10 +166,14 @@ class GpuBackendAgreementSuite {
 
     private static boolean kinkFree(Network net, Tensor x) {
         try (EjmlBackend ref = new EjmlBackend(net); Recorded rec = ref.forwardRecorded(x)) {
-            List<Layer> ls = ref.network().layers();
-            for (int i = 1; i < ls.size(); i++) {
-                if (ls.get(i) instanceof ReLU || ls.get(i) instanceof MaxPool2d) {
-                    for (double v : ref.layerOutput(rec, ls.get(i - 1).name()).data()) {
+            Network folded = ref.network();
+            List<Layer> ls = folded.layers();
+            for (int i = 0; i < ls.size(); i++) {
+                Layer l = ls.get(i);
+                if (l instanceof ReLU || l instanceof LeakyReLU || l instanceof MaxPool2d) {
+                    int j = folded.inputsOf(i)[0];
+                    Tensor in = j < 0 ? x : ref.layerOutput(rec, ls.get(j).name());
+                    for (double v : in.data()) {
                         if (v != 0 && Math.abs(v) < 1e-4) {
                             return false;
                         }
@@ -181,12 +207,15 @@ class GpuBackendAgreementSuite {
     }
 
     /** Runs {@code body} on CASES fresh (network, input) cases, with a GPU backend on a tracking device. */
+    /** The case seeds of the property tests (each test adds {@link #SEED} to its own). */
+    static final long[] CASE_SEEDS = {11, 12, 13, 14, 15, 16, 17};
+
     private void forCases(String kind, long seed, CaseBody body) {
         TrackingDevice dev = device(kind);
         seed += SEED;
         Rng rng = new Rng(seed);
         int c = 0;
-        for (Network net : networks(rng, CASES)) {
+        for (Network net : networks(rng, seed, CASES)) {
             Tensor x = input(rng, net);
             String label = String.format(Locale.ROOT, "case %d (seed %d, N=%d, layers %s) on %s", c++, seed,
                     x.shape().dim(0), net.layers().stream().map(Layer::kind).toList(), kind);

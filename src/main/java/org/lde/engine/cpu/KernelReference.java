@@ -1,12 +1,21 @@
 package org.lde.engine.cpu;
 
+import org.lde.model.Activation;
+
 /**
  * Float64 references of the kernels that {@code engine.gpu.GpuBackend} adds:
  * {@code kernels/dense.cu}, {@code kernels/activation.cu}, {@code kernels/loss.cu},
- * {@code kernels/seeds.cu} and {@code kernels/optim.cu}. Each method states the math of its kernel
- * (the kernel's header comment says the same); the validation suites compare the kernels against
- * these (METHOD.md section 10). Style of {@link BlasReference}: static, verb-first, the output
- * parameter(s) last; every other argument is only read. Row-major packed arrays.
+ * {@code kernels/seeds.cu}, {@code kernels/optim.cu} and {@code kernels/graph.cu}'s joins. Each method
+ * states the math of its kernel (the kernel's header comment says the same); the validation suites
+ * compare the kernels against these (METHOD.md section 10). Style of {@link BlasReference}: static,
+ * verb-first, the output parameter(s) last; every other argument is only read. Row-major packed arrays.
+ *
+ * <p>The other graph-node kernels are compared against {@link NodeOps}, the float64 definition of those
+ * node kinds that the reference backend itself runs: grouped/dilated convolution
+ * ({@code kernels/conv_grouped.cu}: {@link NodeOps#convForward}, {@link NodeOps#convBackwardData},
+ * {@link NodeOps#convParameterGradients}), the affine node ({@code kernels/affine.cu}: {@link NodeOps#affine},
+ * {@link NodeOps#affineParameterGradients}) and global average pooling ({@code kernels/graph.cu}:
+ * {@link NodeOps#globalAvgPool}, {@link NodeOps#globalAvgPoolBackward}).
  */
 public final class KernelReference {
     private KernelReference() {
@@ -161,6 +170,55 @@ public final class KernelReference {
             m[i] = beta1 * m[i] + (1 - beta1) * d;
             v[i] = beta2 * v[i] + (1 - beta2) * d * d;
             p[i] -= stepSize * m[i] / (Math.sqrt(v[i]) / bc2sqrt + eps);
+        }
+    }
+
+    /**
+     * {@code y = f(x)} over {@code n} elements, with the model's {@link Activation#apply} (kernels
+     * {@code relu_forward}, {@code sigmoid_forward}, {@code tanh_forward}, {@code leaky_relu_forward}).
+     *
+     * @param y output {@code [n]} (overwritten)
+     */
+    public static void activationForward(Activation f, double[] x, int n, double[] y) {
+        for (int i = 0; i < n; i++) {
+            y[i] = f.apply(x[i]);
+        }
+    }
+
+    /**
+     * {@code dx[r, k] = dy[r, k] f'(x[r / s, k], y[r / s, k])} for {@code rows} gradient rows of {@code size}
+     * values, {@code s} per sample, with the model's {@link Activation#derivative} (kernels
+     * {@code *_backward_seeded}: ReLU and leaky ReLU use the recorded input x, sigmoid and tanh the recorded
+     * output y).
+     *
+     * @param dx output {@code [rows, size]} (overwritten)
+     */
+    public static void activationBackwardSeeded(Activation f, double[] x, double[] y, double[] dy, int rows, int s, int size,
+                                                double[] dx) {
+        double[] r = NodeOps.activationBackward(f, x, y, 0, dy, rows, s, size);
+        System.arraycopy(r, 0, dx, 0, r.length);
+    }
+
+    /**
+     * {@code dst[r * dstStride + dstOffset + k] = src[r * srcStride + srcOffset + k]} for {@code r < rows},
+     * {@code k < size} (kernel {@code strided_copy}: a concat's input into place, or a slice of its gradient).
+     * Elements of {@code dst} outside those positions are left as they are.
+     */
+    public static void stridedCopy(double[] src, int rows, int size, int srcStride, int srcOffset, int dstStride,
+                                   int dstOffset, double[] dst) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, r * srcStride + srcOffset, dst, r * dstStride + dstOffset, size);
+        }
+    }
+
+    /**
+     * {@code y = a + b} over {@code n} elements (kernel {@code add_forward}).
+     *
+     * @param y output {@code [n]} (overwritten)
+     */
+    public static void add(double[] a, double[] b, int n, double[] y) {
+        for (int i = 0; i < n; i++) {
+            y[i] = a[i] + b[i];
         }
     }
 }

@@ -40,28 +40,36 @@ import org.lde.tensor.Tensor;
  * the float64 reference {@code engine.cpu.EjmlBackend} (the argument checks are shared with it in
  * {@link BackendChecks}).
  *
+ * <p><b>Graphs.</b> The network is a DAG (layers in topological order, each naming the nodes it
+ * reads): every node kind of {@code org.lde.model} runs as kernels: Dense, plain and grouped/dilated
+ * Conv2d, ReLU/Sigmoid/Tanh/LeakyReLU, max/average/global-average pooling, the per-channel Affine (an
+ * unfoldable BatchNorm), Add and channel Concat joins, and the Reshaping kinds (no kernel: they share
+ * their input's buffer). A reverse pass gives each node one device gradient buffer; a fork sums its
+ * branches' gradients on the device ({@code axpy}, a = 1), as the reference sums them on the host.
+ *
  * <p><b>Data stays on the device.</b> The parameters of {@code network.folded()} (BatchNorm folded
- * into the convolution before it) are converted to float32 and uploaded once, when the backend is
- * opened. Host tensors are converted to float32 and uploaded on entry and the results downloaded
- * (and widened to float64) on exit; in between, activations go from layer to layer in device
- * buffers, a {@link Recorded} pass keeps every layer's input (and the max-pool arg-maxes) in device
+ * into the Dense/Conv2d it reads, or an Affine node) are converted to float32 and uploaded once, when
+ * the backend is opened. Host tensors are converted to float32 and uploaded on entry and the results
+ * downloaded (and widened to float64) on exit; in between, activations go from node to node in device
+ * buffers, a {@link Recorded} pass keeps every node's output (and the max-pool arg-maxes) in device
  * buffers until it is closed, and a reverse pass with {@code S} seeds per sample is ONE batched pass
- * over {@code N S} gradient rows (row {@code r} uses the ReLU masks and arg-maxes of sample
- * {@code r / S}). {@link #jacobian} and {@link #marginGradient} even make their seeds on the device.
- * Unlike the reference there is no splitting into sample groups: a reverse pass through a convolution
- * takes at most 65535 gradient rows {@code N S} (the grid limit of kernels/conv.cu), and more is
+ * over {@code N S} gradient rows (row {@code r} uses the recorded values of sample {@code r / S}).
+ * {@link #jacobian} and {@link #marginGradient} even make their seeds on the device.
+ * Unlike the reference there is no splitting into sample groups: a reverse pass through a plain
+ * convolution takes at most 65535 gradient rows {@code N S} (the grid limit of kernels/conv.cu), and more is
  * refused with a message before anything is launched.
  * Optimizer state lives on the device; {@link #step} updates the device parameters in place, and
  * {@link #trainStep} runs a whole training step (forward, loss, parameter gradients, update) without
  * parameter gradients or logits crossing the host boundary.
  *
  * <p><b>Kernels</b> (kernels/*.cu): Dense forward {@code dense_forward} (fused with a following ReLU
- * as {@code dense_forward_relu} in {@link #forward}), reverse {@code sgemm_nn}, weight gradient
+ * that is its only reader as {@code dense_forward_relu} in {@link #forward}), reverse {@code sgemm_nn}, weight gradient
  * {@code sgemm_tn}, bias gradient {@code dense_backward_bias}; ReLU {@code relu_forward},
- * {@code relu_backward_seeded}; convolution and pooling through {@link ConvKernels} (kernels/conv.cu, kernels/pool.cu); losses
+ * {@code relu_backward_seeded}; plain convolution and pooling through {@link ConvKernels} (kernels/conv.cu,
+ * kernels/pool.cu); the other node kinds through {@link GraphKernels} (kernels/activation.cu, affine.cu,
+ * graph.cu, conv_grouped.cu); losses
  * {@code cross_entropy_forward_backward}, {@code mse_forward_backward}; seeds {@code seeds_identity},
- * {@code seeds_margin}; optimizers {@code sgd_step}, {@code adam_step}. Flatten is free (the same
- * buffer).
+ * {@code seeds_margin}; optimizers {@code sgd_step}, {@code adam_step}.
  *
  * <p><b>Parameters and snapshots.</b> {@link #network()} and {@link #snapshot()} return the
  * parameters the device holds (float32 values, widened), downloaded when they are asked for after a
@@ -72,7 +80,8 @@ import org.lde.tensor.Tensor;
  * reference's order), the recorded passes, the optimizer states and closing; the work is delegated to
  * package-private classes: {@code GpuLayerPlan} (layer geometry, parameter upload, host copy),
  * {@code GpuBuffers} (uploads, downloads, buffers retired until the device has finished with them),
- * {@code GpuPasses} (forward, recorded and reverse passes), {@code GpuLinearizedStep} (the fused step of
+ * {@code GpuPasses} (forward, recorded and reverse passes over the graph), {@code GpuLayerOps} (one
+ * node's launches), {@code GpuLinearizedStep} (the fused step of
  * {@link #solveLinearized}) and {@code GpuTraining} (parameter gradients, losses, optimizer updates).
  */
 public final class GpuBackend implements Backend {
@@ -113,11 +122,12 @@ public final class GpuBackend implements Backend {
         this.classes = plan.classes;
         this.library = new KernelLibrary(device);
         this.k = new GpuKernels(library);
-        ConvPoolOps conv = new ConvPoolOps(library);
+        GraphKernels graph = new GraphKernels(library);
         this.buffers = new GpuBuffers(device);
-        this.ops = new GpuPasses(device, k, conv, plan, buffers);
+        GpuLayerOps layerOps = new GpuLayerOps(k, graph, new ConvPoolOps(library), plan, buffers);
+        this.ops = new GpuPasses(device, k, graph, layerOps, plan, buffers);
         this.linearized = new GpuLinearizedStep(device, library, k, buffers, ops);
-        this.training = new GpuTraining(device, k, conv, plan, buffers, ops);
+        this.training = new GpuTraining(device, k, layerOps, plan, buffers, ops);
         this.bounds = new GpuBounds(device, library, net);
         try {
             plan.uploadParameters(buffers);
@@ -514,10 +524,10 @@ public final class GpuBackend implements Backend {
         return p;
     }
 
-    /** A recorded pass: every layer's input and the logits ({@code acts}), and max-pool arg-maxes, all on the device. */
+    /** A recorded pass: the input and every node's output ({@code acts}), and max-pool arg-maxes, all on the device. */
     final class Pass implements Recorded {
         final int n;
-        final DeviceBuffer[] acts;   // acts[i] = input of layer i, acts[L] = logits (Flatten shares its input's buffer)
+        final DeviceBuffer[] acts;   // acts[0] = input, acts[j + 1] = output of node j, acts[L] = logits (Reshaping nodes share buffers)
         final DeviceBuffer[] argmax; // per max-pool layer: [N, outSize] int32 arg-maxes
         final long version;
         boolean closed;
@@ -547,7 +557,7 @@ public final class GpuBackend implements Backend {
             return new Tensor(Shape.of(n, classes), download(acts[acts.length - 1], n * classes));
         }
 
-        /** Frees the device buffers (each once: Flatten shares buffers). */
+        /** Frees the device buffers (each once: Reshaping nodes share buffers). */
         void free() {
             Set<DeviceBuffer> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
             for (DeviceBuffer b : acts) {

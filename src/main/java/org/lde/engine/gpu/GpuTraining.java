@@ -11,15 +11,14 @@ import org.lde.engine.Loss;
 import org.lde.engine.LossValue;
 import org.lde.engine.OptimizerSpec;
 import org.lde.engine.ParameterGradients;
-import org.lde.model.Conv2d;
-import org.lde.model.Dense;
 import org.lde.model.Layer;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
 /**
- * {@link GpuBackend}'s training on the device: parameter gradients ({@code sgemm_tn},
- * {@code dense_backward_bias}, the convolution weight gradient), the losses
+ * {@link GpuBackend}'s training on the device: parameter gradients (one reverse walk over the graph,
+ * {@link GpuPasses#backward}, with each trainable layer's gradients taken on the way:
+ * {@link GpuLayerOps#parameterGradients}), the losses
  * ({@code cross_entropy_forward_backward}, {@code mse_forward_backward}) and the optimizer updates
  * ({@code sgd_step}, {@code adam_step}) of the device parameters in place. The caller has checked its
  * arguments.
@@ -27,15 +26,15 @@ import org.lde.tensor.Tensor;
 final class GpuTraining {
     private final Device device;
     private final GpuKernels k;
-    private final ConvPoolOps conv;
+    private final GpuLayerOps ops;
     private final GpuLayerPlan plan;
     private final GpuBuffers buffers;
     private final GpuPasses passes;
 
-    GpuTraining(Device device, GpuKernels k, ConvPoolOps conv, GpuLayerPlan plan, GpuBuffers buffers, GpuPasses passes) {
+    GpuTraining(Device device, GpuKernels k, GpuLayerOps ops, GpuLayerPlan plan, GpuBuffers buffers, GpuPasses passes) {
         this.device = device;
         this.k = k;
-        this.conv = conv;
+        this.ops = ops;
         this.plan = plan;
         this.buffers = buffers;
         this.passes = passes;
@@ -77,30 +76,17 @@ final class GpuTraining {
                 break;
             }
         }
-        int n = pass.n;
         DeviceBuffer[] dw = new DeviceBuffer[l];
         DeviceBuffer[] db = new DeviceBuffer[l];
         boolean ok = false;
         try {
-            for (int i = l - 1; i >= lowest; i--) {
-                Layer layer = layers.get(i);
-                if (layer instanceof Dense d) {
-                    dw[i] = buffers.alloc((long) d.out() * d.in());
-                    db[i] = buffers.alloc(d.out());
-                    k.gemmTN(d.out(), d.in(), n, dy, pass.acts[i], dw[i]);
-                    k.denseBackwardBias(dy, db[i], n, d.out());
-                } else if (layer instanceof Conv2d c) {
-                    dw[i] = buffers.alloc(c.weight().size());
-                    db[i] = buffers.alloc(c.outChannels());
-                    conv.conv2dBackwardWeights(pass.acts[i], dy, dw[i], db[i], n, plan.windows[i], c.outChannels());
-                }
-                if (i > lowest) {
-                    DeviceBuffer dx = passes.backwardLayer(i, pass, dy, n, 1);
-                    if (dx != dy) {
-                        buffers.retire(dy);
-                        dy = dx;
-                    }
-                }
+            if (lowest < l) {
+                GpuPasses.LayerHook hook = (i, g) -> parameterGradients(i, pass, g, dw, db);
+                DeviceBuffer seeds = dy;
+                dy = null;                                                  // backward() takes it over
+                dy = passes.backward(pass, seeds, 1, lowest, hook);
+                DeviceBuffer g = dy;
+                hook.at(lowest, g);
             }
             List<DeviceBuffer> out = new ArrayList<>();
             for (int i = 0; i < l; i++) {
@@ -112,7 +98,9 @@ final class GpuTraining {
             ok = true;
             return out;
         } finally {
-            buffers.retire(dy);
+            if (dy != null) {
+                buffers.retire(dy);
+            }
             if (!ok) {
                 for (int i = 0; i < l; i++) {
                     closeQuietly(dw[i], null);
@@ -120,6 +108,18 @@ final class GpuTraining {
                 }
             }
         }
+    }
+
+    /** Allocates and launches the parameter gradients of layer {@code i} (when trainable) from its output gradient {@code dy}. */
+    private void parameterGradients(int i, GpuBackend.Pass pass, DeviceBuffer dy, DeviceBuffer[] dw, DeviceBuffer[] db) {
+        Layer layer = plan.layers.get(i);
+        if (!layer.trainable()) {
+            return;
+        }
+        List<Layer.Parameter> ps = layer.parameters();
+        dw[i] = buffers.alloc(ps.get(0).value().size());
+        db[i] = buffers.alloc(ps.get(1).value().size());
+        ops.parameterGradients(i, pass, dy, dw[i], db[i]);
     }
 
     /** The loss of the host logits {@code [n, C]} against the checked targets {@code t}. */
