@@ -72,6 +72,7 @@ final class EvaluateCommand implements Callable<Integer> {
         Map<String, Supplier<Attributor>> m = Baselines.all();
         m.put("lde-deletion-zero-flip", () -> org.lde.explain.LagrangeDualExplainer.builder().build());
         m.put("lde-additive-flip", () -> org.lde.explain.LagrangeDualExplainer.builder().additive().build());
+        m.putAll(Baselines.variants()); // named protocol variants: only when --methods names them
         return m;
     }
 
@@ -85,10 +86,10 @@ final class EvaluateCommand implements Callable<Integer> {
             return java.util.Optional.of("the samples lie outside the network's data domain [" + net.lo() + ", " + net.hi()
                     + "], which the additive box [lo - x, hi - x] needs them inside");
         }
-        if (method.equals("gradcam") && net.lastConvLayer().isEmpty()) {
+        if (method.startsWith("gradcam") && net.lastConvLayer().isEmpty()) {
             return java.util.Optional.of("the network has no conv2d layer");
         }
-        if ((method.equals("gradcam") || method.equals("rise")) && net.inputShape().rank() != 3) {
+        if ((method.startsWith("gradcam") || method.equals("rise")) && net.inputShape().rank() != 3) {
             return java.util.Optional.of("inputs " + net.inputShape() + " are not images [C, H, W]");
         }
         return java.util.Optional.empty();
@@ -137,8 +138,13 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--ranking", defaultValue = "signed", description = "rank patches by signed or abs attribution (default ${DEFAULT-VALUE})")
     String ranking;
 
-    @Option(names = "--aggregation", defaultValue = "mean", description = "AOPC of the curve: mean (of record) or trapezoid")
+    @Option(names = "--aggregation", defaultValue = "mean",
+            description = "AOPC of the curve: mean (1/(L+1) sum k=0..L, of record), literature (1/L sum k=1..L) or trapezoid")
     String aggregation;
+
+    @Option(names = "--schedule", defaultValue = "constant",
+            description = "patches removed by step k: constant (k s, of record) or proportional (round_half_up(k P / L))")
+    String schedule;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random order and the metric draws (default ${DEFAULT-VALUE})")
     long seed;
@@ -243,7 +249,8 @@ final class EvaluateCommand implements Callable<Integer> {
         List<String> names = parseMethods(registry);
         List<AopcOptions.Order> orders = parseOrders();
         AopcOptions opts = AopcOptions.defaults().withPatchSize(patch).withSteps(steps).withStepPatches(stepPatches)
-                .withBaseline(parseBaseline()).withRanking(parseRanking()).withAggregation(parseAggregation()).withSeed(seed);
+                .withBaseline(parseBaseline()).withRanking(parseRanking()).withAggregation(parseAggregation()).withSeed(seed)
+                .withSchedule(parseSchedule());
         DeletionInsertion.Options dopts = DeletionInsertion.Options.defaults().withSteps(deletionSteps)
                 .withBaseline(opts.baseline()).withRanking(opts.ranking());
         if (infidelitySamples < 0 || sensitivitySamples < 0) {
@@ -285,7 +292,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         // Validate the grid before any long computation.
-        opts.resolvedStepPatches(new org.lde.metrics.PatchGrid(net.inputShape(), patch).count());
+        opts.removedCounts(new org.lde.metrics.PatchGrid(net.inputShape(), patch).count());
         net.checkBatch(Math.min(512, limit));
         List<Row> rows = new ArrayList<>();
         Map<String, Object> robustness = new LinkedHashMap<>();
@@ -363,9 +370,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 xs[k] = k;
             }
             AopcResult any = rows.get(0).aopc().get("morf");
-            Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, L=%d, s=%d, baseline %s, %d samples",
-                    patch, patch, steps, any.stepPatches(), opts.baseline().name().toLowerCase(Locale.ROOT), limit),
-                    "step k (patches removed = k s)", "mean p_y(x_k)", xs, series), out.resolve("morf.png"));
+            Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, L=%d, %s, baseline %s, %d samples",
+                    patch, patch, steps, any.schedule() == AopcOptions.Schedule.CONSTANT ? "s=" + any.stepPatches() : "proportional",
+                    opts.baseline().name().toLowerCase(Locale.ROOT), limit),
+                    "step k (patches removed = n_k)", "mean p_y(x_k)", xs, series), out.resolve("morf.png"));
         }
         System.out.println("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json")
                 + (orders.contains(AopcOptions.Order.MORF) ? ", " + out.resolve("morf.png") : ""));
@@ -385,10 +393,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private void printTable(List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts, Map<String, Object> robustness) {
         AopcResult any = rows.get(0).aopc().values().iterator().next();
-        System.out.printf("AOPC protocol: %dx%d patches (%d), L=%d, s=%d, baseline %s, ranking %s, aggregation %s, seed %d; "
-                        + "deletion/insertion: %d steps of 1x1 patches%n", opts.patchSize(), opts.patchSize(), any.patchCount(),
-                opts.steps(), any.stepPatches(), lower(opts.baseline()), lower(opts.ranking()), lower(opts.aggregation()), opts.seed(),
-                deletionSteps);
+        System.out.printf("AOPC protocol: %s; class: predicted; deletion/insertion: %d steps of 1x1 patches%n",
+                opts.describe(any.patchCount()), deletionSteps);
         System.out.print(table(rows, orders));
         if (!robustness.isEmpty()) {
             System.out.printf(Locale.ROOT, "clean accuracy on these %d samples: %.4f%n", limit, cleanAccuracy);
@@ -432,7 +438,7 @@ final class EvaluateCommand implements Callable<Integer> {
             for (String c : METRIC_COLUMNS) {
                 h.append(',').append(c);
             }
-            h.append(",model,data,samples,patch_size,patch_count,steps_L,step_patches_s,baseline,ranking,aggregation,seed,"
+            h.append(",model,data,samples,patch_size,patch_count,steps_L,step_patches_s,schedule,baseline,ranking,aggregation,seed,"
                     + "deletion_steps,deletion_patch_size,infidelity_samples,infidelity_sigma,sensitivity_samples,sensitivity_radius");
             w.println(h);
             for (Row r : rows) {
@@ -448,7 +454,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 b.append(',').append(csv(model)).append(',').append(csv(data)).append(',').append(limit)
                         .append(',').append(opts.patchSize()).append(',').append(any.patchCount())
                         .append(',').append(opts.steps()).append(',').append(any.stepPatches())
-                        .append(',').append(lower(opts.baseline())).append(',').append(lower(opts.ranking()))
+                        .append(',').append(lower(opts.schedule())).append(',').append(lower(opts.baseline())).append(',').append(lower(opts.ranking()))
                         .append(',').append(lower(opts.aggregation())).append(',').append(opts.seed())
                         .append(',').append(dopts.steps()).append(',').append(dopts.patchSize())
                         .append(',').append(infidelitySamples).append(',').append(infidelitySigma)
@@ -478,6 +484,10 @@ final class EvaluateCommand implements Callable<Integer> {
         proto.put("patchCount", any.patchCount());
         proto.put("stepsL", opts.steps());
         proto.put("stepPatchesS", any.stepPatches());
+        proto.put("schedule", lower(opts.schedule()));
+        proto.put("removedPatchesByStep", any.removedPatches());
+        proto.put("tieRule", "scores equal under == keep ascending patch index (MoRF and LeRF)");
+        proto.put("description", opts.describe(any.patchCount()));
         proto.put("baseline", lower(opts.baseline()));
         proto.put("ranking", lower(opts.ranking()));
         proto.put("aggregation", lower(opts.aggregation()));
@@ -548,7 +558,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private List<String> parseMethods(Map<String, Supplier<Attributor>> registry) {
         if (methodList == null) {
-            return new ArrayList<>(registry.keySet());
+            List<String> all = new ArrayList<>(registry.keySet());
+            all.removeAll(Baselines.variants().keySet());
+            return all;
         }
         Set<String> out = new LinkedHashSet<>();
         for (String s : methodList.split(",", -1)) {
@@ -611,10 +623,23 @@ final class EvaluateCommand implements Callable<Integer> {
         switch (aggregation.trim().toLowerCase(Locale.ROOT)) {
             case "mean":
                 return AopcOptions.Aggregation.MEAN;
+            case "literature":
+                return AopcOptions.Aggregation.LITERATURE;
             case "trapezoid":
                 return AopcOptions.Aggregation.TRAPEZOID;
             default:
-                throw new IllegalArgumentException("unknown --aggregation '" + aggregation + "' (mean, trapezoid)");
+                throw new IllegalArgumentException("unknown --aggregation '" + aggregation + "' (mean, literature, trapezoid)");
+        }
+    }
+
+    private AopcOptions.Schedule parseSchedule() {
+        switch (schedule.trim().toLowerCase(Locale.ROOT)) {
+            case "constant":
+                return AopcOptions.Schedule.CONSTANT;
+            case "proportional":
+                return AopcOptions.Schedule.PROPORTIONAL;
+            default:
+                throw new IllegalArgumentException("unknown --schedule '" + schedule + "' (constant, proportional)");
         }
     }
 }

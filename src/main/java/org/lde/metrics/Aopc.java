@@ -10,23 +10,26 @@ import org.lde.tensor.Tensor;
 import org.lde.engine.Evaluation;
 
 /**
- * AOPC, the protocol of record (METHOD.md section 9; Samek et al. 2017).
+ * AOPC, the protocol of record and the literature's form (METHOD.md section 9; Samek et al. 2017).
  *
  * <ol>
- * <li>{@code y = argmax f(x)} (the originally predicted class) and the attribution map for
- *     {@code y};</li>
+ * <li>the tracked class per sample: {@code y = argmax f(x)} (the originally predicted class), or
+ *     the {@code targets} the caller gives; the attribution map is for that class;</li>
  * <li>the image is cut into the {@code P} patches of a {@link PatchGrid} ({@code k x k}, all
  *     channels, last row and column padded); each patch scores the sum of its attributions
  *     (signed, or absolute values in the {@code ABS} variant);</li>
- * <li>order: MoRF sorts by score descending, LeRF ascending (ties in both by patch index
- *     ascending), RANDOM takes a permutation per image from one generator seeded with
- *     {@code seed}, drawn image by image in batch order;</li>
- * <li>{@code x_0 = x} and {@code x_k} is {@code x} with the first {@code k s} patches of the order
+ * <li>order: MoRF sorts by score descending, LeRF ascending; ties (scores that compare equal with
+ *     {@code ==}, so {@code -0.0} ties with {@code 0.0}) keep ascending patch index in both; RANDOM
+ *     takes a permutation per image from one generator seeded with {@code seed}, drawn image by image
+ *     in batch order. The order is returned with the result ({@link AopcResult#removalOrder});</li>
+ * <li>{@code x_0 = x} and {@code x_k} is {@code x} with the first {@code n_k} patches of the order
  *     replaced by the baseline ({@code 0}, or the image's minimum or mean over all its values),
- *     {@code k = 1..L}, {@code s} patches per step ({@link AopcOptions#resolvedStepPatches});</li>
+ *     {@code k = 1..L}, with {@code n_k = k s} (constant schedule) or
+ *     {@code round_half_up(k P / L)} (proportional; {@link AopcOptions#removedCounts});</li>
  * <li>{@code D_k = p_y(x) - p_y(x_k)} with {@code p_y} the softmax probability, and
- *     {@code AOPC = 1/(L+1) sum_{k=0..L} D_k} (MEAN), or {@code 1/L sum_{k=0..L-1} (D_k + D_{k+1})/2}
- *     (TRAPEZOID); the reported figure is the mean over images.</li>
+ *     {@code AOPC = 1/(L+1) sum_{k=0..L} D_k} (MEAN, of record), {@code 1/L sum_{k=1..L} D_k}
+ *     (LITERATURE) or {@code 1/L sum_{k=0..L-1} (D_k + D_{k+1})/2} (TRAPEZOID); the reported figure
+ *     is the mean over images.</li>
  * </ol>
  * All {@code N (L + 1)} images go to the backend as batched forward passes of at most
  * {@code chunkRows} rows, built for groups of {@code max(1, chunkRows / (L + 1))} images at a time.
@@ -39,8 +42,15 @@ public final class Aopc {
     public static AopcResult evaluate(Backend backend, Attributor method, Tensor x, AopcOptions options, AopcOptions.Order order) {
         Objects.requireNonNull(method, "method");
         int[] y = Evaluation.argmax(Batched.logits(backend, x, options.chunkRows()));
-        Tensor phi = method.attribute(backend, x, y);
-        return evaluate(backend, method.name(), x, phi, options, order);
+        return evaluate(backend, method, x, options, order, y);
+    }
+
+    /** Attributions for the given {@code targets} (one class per sample) and the AOPC curve of {@code p_target}. */
+    public static AopcResult evaluate(Backend backend, Attributor method, Tensor x, AopcOptions options, AopcOptions.Order order,
+                                      int[] targets) {
+        Objects.requireNonNull(method, "method");
+        Tensor phi = method.attribute(backend, x, targets);
+        return evaluate(backend, method.name(), x, phi, options, order, targets);
     }
 
     /**
@@ -50,13 +60,30 @@ public final class Aopc {
     public static AopcResult evaluate(Backend backend, String method, Tensor x, Tensor phi, AopcOptions options,
                                       AopcOptions.Order order) {
         Objects.requireNonNull(options, "options");
-        Objects.requireNonNull(order, "order");
         int[] y = checkAndPredict(backend, x, phi, options.chunkRows());
+        return evaluate(backend, method, x, phi, options, order, y);
+    }
+
+    /**
+     * The AOPC curve of {@code p_{targets[n]}} for precomputed attributions {@code phi} of those classes
+     * (same shape as {@code x}).
+     *
+     * @throws IllegalArgumentException when a target lies outside {@code [0, C)} or the count differs from N
+     */
+    public static AopcResult evaluate(Backend backend, String method, Tensor x, Tensor phi, AopcOptions options,
+                                      AopcOptions.Order order, int[] targets) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(order, "order");
+        Objects.requireNonNull(targets, "targets");
+        checkAndPredict(backend, x, phi, options.chunkRows());
+        Batched.checkAttributionInput(backend, x, targets);
+        int[] y = targets.clone();
         int n = x.shape().dim(0);
         int d = backend.network().inputSize();
         PatchGrid grid = new PatchGrid(backend.network().inputShape(), options.patchSize());
         int p = grid.count();
-        int s = options.resolvedStepPatches(p);
+        int[] removed = options.removedCounts(p);
+        int s = options.schedule() == AopcOptions.Schedule.CONSTANT ? options.resolvedStepPatches(p) : 0;
         int l = options.steps();
         int[][] members = new int[p][];
         for (int q = 0; q < p; q++) {
@@ -76,7 +103,7 @@ public final class Aopc {
                 int row = (i - from) * per;
                 System.arraycopy(cur, 0, buf, row * d, d);
                 for (int k = 1; k <= l; k++) {
-                    for (int t = (k - 1) * s; t < k * s; t++) {
+                    for (int t = removed[k - 1]; t < removed[k]; t++) {
                         for (int idx : members[orders[i][t]]) {
                             cur[idx] = b;
                         }
@@ -94,25 +121,34 @@ public final class Aopc {
             perSample[i] = aggregate(prob, i * per, l, options.aggregation());
             mean += perSample[i] / n;
         }
-        return new AopcResult(method, order, options.patchSize(), l, s, p, options.baseline(), options.ranking(),
-                options.aggregation(), options.seed(), new Tensor(org.lde.tensor.Shape.of(n, per), prob), perSample, mean);
+        return new AopcResult(method, order, options.patchSize(), l, s, p, options.schedule(), removed, options.baseline(),
+                options.ranking(), options.aggregation(), options.seed(), y, orders,
+                new Tensor(org.lde.tensor.Shape.of(n, per), prob), perSample, mean);
     }
 
     /** The aggregate of one curve {@code prob[off .. off + L]} (see the class comment). */
     static double aggregate(double[] prob, int off, int l, AopcOptions.Aggregation how) {
         double p0 = prob[off];
-        if (how == AopcOptions.Aggregation.MEAN) {
-            double sum = 0;
-            for (int k = 0; k <= l; k++) {
-                sum += p0 - prob[off + k];
-            }
-            return sum / (l + 1);
-        }
         double sum = 0;
-        for (int k = 0; k < l; k++) {
-            sum += ((p0 - prob[off + k]) + (p0 - prob[off + k + 1])) / 2;
+        switch (how) {
+            case MEAN:
+                for (int k = 0; k <= l; k++) {
+                    sum += p0 - prob[off + k];
+                }
+                return sum / (l + 1);
+            case LITERATURE:
+                for (int k = 1; k <= l; k++) {
+                    sum += p0 - prob[off + k];
+                }
+                return sum / l;
+            case TRAPEZOID:
+                for (int k = 0; k < l; k++) {
+                    sum += ((p0 - prob[off + k]) + (p0 - prob[off + k + 1])) / 2;
+                }
+                return sum / l;
+            default:
+                throw new IllegalArgumentException("unknown aggregation " + how);
         }
-        return sum / l;
     }
 
     /** The replacement value for one image (see {@link AopcOptions.Baseline}). */
@@ -157,9 +193,14 @@ public final class Aopc {
                 idx[q] = q;
             }
             boolean desc = order == AopcOptions.Order.MORF;
+            // Ties (==, so -0.0 ties with 0.0; Double.compare would not) by ascending index; the sort is stable anyway.
             Arrays.sort(idx, (a, b) -> {
-                int c = desc ? Double.compare(score[b], score[a]) : Double.compare(score[a], score[b]);
-                return c != 0 ? c : Integer.compare(a, b);
+                double sa = score[a];
+                double sb = score[b];
+                if (sa == sb) {
+                    return Integer.compare(a, b);
+                }
+                return desc ? (sa > sb ? -1 : 1) : (sa < sb ? -1 : 1);
             });
             out[i] = Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
         }

@@ -28,7 +28,7 @@ public final class Infidelity {
     }
 
     /** Per-sample and mean infidelity (plain and normalised) with the draw settings. */
-    public record Result(String method, int samples, double sigma, long seed, double[] perSample, double mean,
+    public record Result(String method, int samples, double sigma, long seed, boolean givenNoise, double[] perSample, double mean,
                          double[] perSampleNormalized, double meanNormalized) {
         public Result {
             Objects.requireNonNull(method, "method");
@@ -55,14 +55,42 @@ public final class Infidelity {
         if (!(noiseFraction > 0) || !Double.isFinite(noiseFraction)) {
             throw new IllegalArgumentException("infidelity noise fraction must be positive and finite, got " + noiseFraction);
         }
+        Objects.requireNonNull(backend, "backend");
+        double sigma = noiseFraction * (backend.network().hi() - backend.network().lo());
+        Rng rng = new Rng(seed);
+        return run(backend, method, x, phi, samples, (row, out) -> {
+            for (int j = 0; j < out.length; j++) {
+                out[j] = sigma * rng.gaussian();
+            }
+        }, sigma, seed, false);
+    }
+
+    /**
+     * Infidelity with given perturbations {@code noise = I} ({@code [N n, inputShape...]}; see the
+     * class comment).
+     */
+    public static Result evaluateWithNoise(Backend backend, String method, Tensor x, Tensor phi, Tensor noise) {
+        Objects.requireNonNull(x, "x");
+        int samples = Batched.checkNoise("infidelity noise", noise, x);
+        double[] e = noise.data();
+        return run(backend, method, x, phi, samples, (row, out) -> System.arraycopy(e, row * out.length, out, 0, out.length),
+                Double.NaN, 0, true);
+    }
+
+    /** Writes perturbation {@code I} of global row {@code row} (sample-major) into {@code out}. */
+    private interface Draws {
+        void next(int row, double[] out);
+    }
+
+    private static Result run(Backend backend, String method, Tensor x, Tensor phi, int samples, Draws draws, double sigma,
+                              long seed, boolean given) {
         int[] y = Aopc.checkAndPredict(backend, x, phi, Batched.DEFAULT_CHUNK_ROWS);
         int n = x.shape().dim(0);
         int d = backend.network().inputSize();
-        double sigma = noiseFraction * (backend.network().hi() - backend.network().lo());
         int per = samples + 1;
         double[] dot = new double[n * samples];
         double[] f = new double[n * per];
-        Rng rng = new Rng(seed);
+        double[] e = new double[d];
         // Samples in groups of max(1, 512 / (n + 1)); the draws are taken sample by sample.
         int group = Math.max(1, Batched.DEFAULT_CHUNK_ROWS / per);
         for (int from = 0; from < n; from += group) {
@@ -73,11 +101,11 @@ public final class Infidelity {
                 System.arraycopy(x.data(), i * d, buf, row * d, d);
                 for (int k = 0; k < samples; k++) {
                     int off = (row + k + 1) * d;
+                    draws.next(i * samples + k, e);
                     double s = 0;
                     for (int j = 0; j < d; j++) {
-                        double e = sigma * rng.gaussian();
-                        buf[off + j] = x.data()[i * d + j] - e;
-                        s += e * phi.data()[i * d + j];
+                        buf[off + j] = x.data()[i * d + j] - e[j];
+                        s += e[j] * phi.data()[i * d + j];
                     }
                     dot[i * samples + k] = s;
                 }
@@ -110,6 +138,6 @@ public final class Infidelity {
             mp += plain[i] / n;
             mn += norm[i] / n;
         }
-        return new Result(method, samples, sigma, seed, plain, mp, norm, mn);
+        return new Result(method, samples, sigma, seed, given, plain, mp, norm, mn);
     }
 }

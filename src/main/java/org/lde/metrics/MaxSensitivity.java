@@ -23,14 +23,17 @@ import org.lde.tensor.Tensor;
  * result records which. The {@code N n} perturbed inputs are explained in ONE call of
  * the attributor (which batches them itself). A sample with {@code phi(x) = 0} has no relative
  * sensitivity: its value is NaN, it is counted in {@code undefinedSamples}, and the mean is over
- * the other samples (NaN if none). The draws come from one generator seeded with {@code seed}.
+ * the other samples (NaN if none). The draws come from one generator seeded with {@code seed}
+ * (order: sample, draw, feature), or from the caller ({@link #evaluateWithNoise}: {@code u} given as
+ * {@code [N n, inputShape...]}, row {@code i n + k} is {@code u_k} of sample {@code i}; the result
+ * then has {@code givenNoise} and {@code radius} = the largest {@code |u|} given).
  */
 public final class MaxSensitivity {
     private MaxSensitivity() {
     }
 
-    public record Result(String method, int samples, double radius, long seed, boolean clippedToDomain, double[] perSample,
-                         double mean, int undefinedSamples) {
+    public record Result(String method, int samples, double radius, long seed, boolean givenNoise, boolean clippedToDomain,
+                         double[] perSample, double mean, int undefinedSamples) {
         public Result {
             Objects.requireNonNull(method, "method");
             perSample = perSample.clone();
@@ -57,12 +60,40 @@ public final class MaxSensitivity {
         if (!(radiusFraction > 0) || !Double.isFinite(radiusFraction)) {
             throw new IllegalArgumentException("max-sensitivity radius fraction must be positive and finite, got " + radiusFraction);
         }
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(backend, "backend");
+        double r = radiusFraction * (backend.network().hi() - backend.network().lo());
+        Tensor u = Tensor.zeros(Batched.repeatRows(x, samples).shape());
+        Rng rng = new Rng(seed);
+        double[] ud = u.data();
+        for (int i = 0; i < ud.length; i++) {
+            ud[i] = rng.uniform(-r, r);
+        }
+        return run(backend, method, x, phi, u, samples, r, seed, false, clipToDomain);
+    }
+
+    /**
+     * Max-sensitivity with given perturbations {@code noise = u} ({@code [N n, inputShape...]}; see
+     * the class comment), optionally clipped to the data domain.
+     */
+    public static Result evaluateWithNoise(Backend backend, Attributor method, Tensor x, Tensor phi, Tensor noise, boolean clipToDomain) {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(x, "x");
+        int samples = Batched.checkNoise("max-sensitivity noise", noise, x);
+        double r = 0;
+        for (double v : noise.data()) {
+            r = Math.max(r, Math.abs(v));
+        }
+        return run(backend, method, x, phi, noise, samples, r, 0, true, clipToDomain);
+    }
+
+    private static Result run(Backend backend, Attributor method, Tensor x, Tensor phi, Tensor u, int samples, double r, long seed,
+                              boolean given, boolean clipToDomain) {
         int[] y = Aopc.checkAndPredict(backend, x, phi, Batched.DEFAULT_CHUNK_ROWS);
         int n = x.shape().dim(0);
         int d = backend.network().inputSize();
         double lo = backend.network().lo();
         double hi = backend.network().hi();
-        double r = radiusFraction * (hi - lo);
         if (clipToDomain) {
             for (int i = 0; i < x.size(); i++) {
                 double v = x.data()[i];
@@ -73,10 +104,9 @@ public final class MaxSensitivity {
             }
         }
         Tensor xs = Batched.repeatRows(x, samples);
-        Rng rng = new Rng(seed);
         double[] xd = xs.data();
         for (int i = 0; i < xd.length; i++) {
-            xd[i] += rng.uniform(-r, r);
+            xd[i] += u.data()[i];
             if (clipToDomain) {
                 xd[i] = Math.min(hi, Math.max(lo, xd[i]));
             }
@@ -109,6 +139,7 @@ public final class MaxSensitivity {
                 defined++;
             }
         }
-        return new Result(method.name(), samples, r, seed, clipToDomain, per, defined == 0 ? Double.NaN : sum / defined, n - defined);
+        return new Result(method.name(), samples, r, seed, given, clipToDomain, per, defined == 0 ? Double.NaN : sum / defined,
+                n - defined);
     }
 }

@@ -40,7 +40,8 @@ class EvaluateCommandTest {
         CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--limit", "3",
                 "--infidelity-samples", "8", "--sensitivity-samples", "2", "--deletion-steps", "10", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        List<String> methods = List.copyOf(EvaluateCommand.methods().keySet());
+        List<String> methods = new java.util.ArrayList<>(EvaluateCommand.methods().keySet());
+        methods.removeAll(Baselines.variants().keySet()); // named variants run only when --methods names them
         assertTrue(methods.containsAll(Baselines.names()) && methods.contains("lde-deletion-zero-flip"), methods.toString());
         assertTrue(r.err().contains("[1/" + methods.size() + "] saliency"), "progress lines missing:\n" + r.err());
         for (String m : methods) {
@@ -145,7 +146,7 @@ class EvaluateCommandTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
         assertTrue(r.err().contains("not evaluating lde-additive-flip: the samples lie outside the network's data domain"), r.err());
         assertTrue(r.err().contains("max-sensitivity perturbs them without clipping"), r.err());
-        assertEquals(EvaluateCommand.methods().size() - 3, json.get("methods").size());
+        assertEquals(EvaluateCommand.methods().size() - 3 - Baselines.variants().size(), json.get("methods").size());
         assertEquals(3, json.get("notApplicable").size());
         assertTrue(!json.get("robustnessOfExplanations").get("sensitivityClippedToDomain").asBoolean());
         assertEquals(30, json.get("aopcProtocol").get("patchCount").asInt());
@@ -175,5 +176,32 @@ class EvaluateCommandTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown --baseline 'blur'"), r.err());
         assertTrue(!Files.exists(dir.resolve("o").resolve("evaluate.csv")), "nothing is written on bad input");
+    }
+
+    @Test
+    void theLiteratureProtocolIsStatedAndMatchesTheLibrary(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny.safetensors");
+        ModelFile.save(tinyCnn(), model);
+        Path out = dir.resolve("out");
+        CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--limit", "2",
+                "--methods", "saliency,gradcam-nearest,ig-captum-trap50", "--patch", "1", "--steps", "100",
+                "--schedule", "proportional", "--aggregation", "literature", "--order", "morf", "--infidelity-samples", "0",
+                "--sensitivity-samples", "0", "--deletion-steps", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("AOPC protocol: 1x1 patches (P=784), L=100, proportional n_k=round_half_up(k*784/100) "
+                + "(n_1=8, n_L=784)") && r.out().contains("ties by lower patch index, AOPC 1/L sum_{k=1..L}"), r.out());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
+        assertEquals("proportional", json.get("aopcProtocol").get("schedule").asText());
+        assertEquals(24, json.get("aopcProtocol").get("removedPatchesByStep").get(3).asInt());
+        Tensor x = SampleData.fashionMnist().inputs().slice(0, 2);
+        try (Backend be = Backends.cpu(ModelFile.open(model))) {
+            double want = Aopc.evaluate(be, new org.lde.explain.baseline.GradCam().withUpsampling(
+                    org.lde.explain.baseline.GradCam.Upsampling.NEAREST), x, AopcOptions.literature(), AopcOptions.Order.MORF).aopc();
+            assertEquals(want, json.get("methods").get(1).get("aopc").get("morf").get("aopc").asDouble(), 1e-15);
+        }
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--schedule", "linear",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("unknown --schedule 'linear'"), r.err());
     }
 }

@@ -34,20 +34,36 @@ public final class Baselines {
         return m;
     }
 
+    /**
+     * Named protocol variants (METHOD.md section 9, "comparable with the literature"), accepted by
+     * name but not part of the default table: Grad-CAM with Captum's nearest-neighbour upsampling,
+     * and integrated gradients with Captum's {@code riemann_trapezoid} weights. A new modifiable map each call.
+     */
+    public static Map<String, Supplier<Attributor>> variants() {
+        Map<String, Supplier<Attributor>> m = new LinkedHashMap<>();
+        m.put("gradcam-nearest", () -> new GradCam().withUpsampling(GradCam.Upsampling.NEAREST));
+        m.put("ig-captum-trap50", () -> new IntegratedGradients().withRule(IntegratedGradients.Rule.CAPTUM_TRAPEZOID));
+        return m;
+    }
+
     /** The names of {@link #all()}, in order. */
     public static List<String> names() {
         return List.copyOf(all().keySet());
     }
 
     /**
-     * The baseline with the given name and default settings.
+     * The baseline (or {@link #variants() variant}) with the given name and default settings.
      *
      * @throws IllegalArgumentException naming the unknown method and the known names
      */
     public static Attributor create(String name) {
         Supplier<Attributor> s = all().get(name);
         if (s == null) {
-            throw new IllegalArgumentException("unknown attribution method '" + name + "'; known: " + names());
+            s = variants().get(name);
+        }
+        if (s == null) {
+            throw new IllegalArgumentException("unknown attribution method '" + name + "'; known: " + names()
+                    + " and the variants " + variants().keySet());
         }
         return s.get();
     }

@@ -201,4 +201,25 @@ public final class Batched {
         dims[0] = n * times;
         return new Tensor(Shape.of(dims), out);
     }
+
+    /**
+     * Checks caller-supplied noise for {@code x} ({@code [N, inputShape...]}): it must be
+     * {@code [N n, inputShape...]} for some {@code n >= 1} (row {@code i n + k} is draw {@code k} of
+     * sample {@code i}) and finite.
+     *
+     * @return the draws per sample {@code n}
+     * @throws IllegalArgumentException naming {@code what}, the shapes and the first non-finite value
+     */
+    public static int checkNoise(String what, Tensor noise, Tensor x) {
+        Objects.requireNonNull(noise, what);
+        Shape in = x.shape().dropFirst();
+        int n = x.shape().dim(0);
+        if (noise.shape().rank() != x.shape().rank() || !noise.shape().dropFirst().equals(in)
+                || noise.shape().dim(0) == 0 || noise.shape().dim(0) % n != 0) {
+            throw new IllegalArgumentException(what + " must be [N n, " + dimsOf(in) + "] with N = " + n
+                    + " inputs and n >= 1 draws each (row i n + k is draw k of input i), got " + noise.shape());
+        }
+        noise.requireFinite(what);
+        return noise.shape().dim(0) / n;
+    }
 }

@@ -18,12 +18,7 @@ public final class Bilinear {
      * @return a new row-major array of {@code outH * outW} values
      */
     public static double[] resize(double[] in, int inH, int inW, int outH, int outW) {
-        if (inH < 1 || inW < 1 || outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("bilinear resize needs positive sizes, got " + inH + "x" + inW + " -> " + outH + "x" + outW);
-        }
-        if (in.length != inH * inW) {
-            throw new IllegalArgumentException("map of " + in.length + " values is not " + inH + "x" + inW);
-        }
+        checkSizes("bilinear", in, inH, inW, outH, outW);
         double[] out = new double[outH * outW];
         for (int r = 0; r < outH; r++) {
             double y = Math.min(Math.max((r + 0.5) * inH / outH - 0.5, 0), inH - 1);
@@ -41,5 +36,15 @@ public final class Bilinear {
             }
         }
         return out;
+    }
+
+    /** The checks of every resize: positive sizes, and {@code in} holds {@code inH x inW} values. */
+    static void checkSizes(String kind, double[] in, int inH, int inW, int outH, int outW) {
+        if (inH < 1 || inW < 1 || outH < 1 || outW < 1) {
+            throw new IllegalArgumentException(kind + " resize needs positive sizes, got " + inH + "x" + inW + " -> " + outH + "x" + outW);
+        }
+        if (in.length != inH * inW) {
+            throw new IllegalArgumentException("map of " + in.length + " values is not " + inH + "x" + inW);
+        }
     }
 }

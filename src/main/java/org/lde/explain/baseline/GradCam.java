@@ -15,8 +15,9 @@ import org.lde.tensor.Tensor;
  * <pre>
  *   alpha_k = 1/(h w) sum_{ij} G[k, i, j]                 (spatial mean of the gradient)
  *   cam     = ReLU( sum_k alpha_k A[k] )                   ([h, w]; ReLU can be switched off)
- *   phi     = bilinear upsampling of cam to the input's H x W, the same map in every input channel
+ *   phi     = upsampling of cam to the input's H x W (bilinear, or nearest), the same map in every input channel
  * </pre>
+ * {@link #rawMaps} returns {@code cam} itself ({@code [N, h, w]}, before any upsampling).
  *
  * <p><b>Default layer:</b> the last convolution ({@link Network#lastConvLayer()}), taken after its
  * activation: when a ReLU directly follows that convolution, its (rectified) output is used, as
@@ -28,37 +29,62 @@ import org.lde.tensor.Tensor;
  * pooling, as pytorch-grad-cam's {@code layer4[-1]}. {@link #atLayer} picks any layer with a
  * {@code [K, h, w]} output.
  *
- * <p>Upsampling uses the {@code align_corners=False} half-pixel convention ({@link Bilinear}), as
- * PyTorch's {@code interpolate} and OpenCV's {@code resize} (used by pytorch-grad-cam) do. The
- * input must be an image {@code [C, H, W]} and the network must have a Conv2d layer.
+ * <p>Upsampling (METHOD.md section 9): {@link Upsampling#BILINEAR} (the engine's default, named
+ * {@code gradcam}) uses the {@code align_corners=False} half-pixel convention ({@link Bilinear}), as
+ * PyTorch's {@code interpolate} and OpenCV's {@code resize} (used by pytorch-grad-cam) do;
+ * {@link Upsampling#NEAREST} (named {@code gradcam-nearest}) is Captum's default
+ * ({@code LayerAttribution.interpolate}, {@link Nearest}). The two rank patches differently, so AOPC
+ * figures name the variant. The input must be an image {@code [C, H, W]} and the network must have
+ * a Conv2d layer.
  */
 public final class GradCam implements Attributor {
-    private final Optional<String> layer;
-    private final boolean relu;
 
-    private GradCam(Optional<String> layer, boolean relu) {
-        this.layer = layer;
-        this.relu = relu;
+    /** How the {@code h x w} map reaches the input's {@code H x W}. */
+    public enum Upsampling {
+        /** Half-pixel bilinear ({@link Bilinear}; the engine's default). */
+        BILINEAR,
+        /** Nearest neighbour as PyTorch's {@code interpolate} (Captum's default; {@link Nearest}). */
+        NEAREST
     }
 
-    /** The last convolution layer, ReLU on. */
+    private final Optional<String> layer;
+    private final boolean relu;
+    private final Upsampling upsampling;
+
+    private GradCam(Optional<String> layer, boolean relu, Upsampling upsampling) {
+        this.layer = layer;
+        this.relu = relu;
+        this.upsampling = java.util.Objects.requireNonNull(upsampling, "upsampling");
+    }
+
+    /** The last convolution layer, ReLU on, bilinear upsampling. */
     public GradCam() {
-        this(Optional.empty(), true);
+        this(Optional.empty(), true, Upsampling.BILINEAR);
     }
 
     /** A named layer instead of the last convolution. */
     public GradCam atLayer(String name) {
-        return new GradCam(Optional.of(name), relu);
+        return new GradCam(Optional.of(name), relu, upsampling);
     }
 
     /** With or without the final ReLU. */
     public GradCam withRelu(boolean on) {
-        return new GradCam(layer, on);
+        return new GradCam(layer, on, upsampling);
     }
 
+    /** Bilinear (default) or nearest-neighbour upsampling. */
+    public GradCam withUpsampling(Upsampling u) {
+        return new GradCam(layer, relu, u);
+    }
+
+    public Upsampling upsampling() {
+        return upsampling;
+    }
+
+    /** {@code gradcam} (bilinear) or {@code gradcam-nearest}. */
     @Override
     public String name() {
-        return "gradcam";
+        return upsampling == Upsampling.BILINEAR ? "gradcam" : "gradcam-nearest";
     }
 
     /** The default layer of {@code net} (see the class comment). */
@@ -85,6 +111,30 @@ public final class GradCam implements Attributor {
 
     @Override
     public Tensor attribute(Backend backend, Tensor x, int[] classes) {
+        Shape in = backend.network().inputShape();
+        Tensor raw = rawMaps(backend, x, classes);
+        int n = x.shape().dim(0);
+        int h = raw.shape().dim(1);
+        int w = raw.shape().dim(2);
+        int ch = in.dim(0);
+        int hh = in.dim(1);
+        int ww = in.dim(2);
+        double[] out = new double[n * ch * hh * ww];
+        for (int i = 0; i < n; i++) {
+            double[] cam = java.util.Arrays.copyOfRange(raw.data(), i * h * w, (i + 1) * h * w);
+            double[] up = upsampling == Upsampling.BILINEAR ? Bilinear.resize(cam, h, w, hh, ww) : Nearest.resize(cam, h, w, hh, ww);
+            for (int cc = 0; cc < ch; cc++) {
+                System.arraycopy(up, 0, out, (i * ch + cc) * hh * ww, hh * ww);
+            }
+        }
+        return new Tensor(x.shape(), out);
+    }
+
+    /**
+     * The raw class activation maps {@code cam} ({@code [N, h, w]}, the chosen layer's spatial size),
+     * after the ReLU when it is on and before any upsampling.
+     */
+    public Tensor rawMaps(Backend backend, Tensor x, int[] classes) {
         Batched.checkAttributionInput(backend, x, classes);
         Network net = backend.network();
         Shape in = net.inputShape();
@@ -101,20 +151,16 @@ public final class GradCam implements Attributor {
         int k = ls.dim(0);
         int h = ls.dim(1);
         int w = ls.dim(2);
-        int ch = in.dim(0);
-        int hh = in.dim(1);
-        int ww = in.dim(2);
         Tensor seeds = Tensor.zeros(n, 1, c);
         for (int i = 0; i < n; i++) {
             seeds.data()[i * c + classes[i]] = 1;
         }
-        double[] out = new double[n * ch * hh * ww];
+        int hw = h * w;
+        double[] out = new double[n * hw];
         try (Recorded rec = backend.forwardRecorded(x)) {
             double[] a = backend.layerOutput(rec, name).data();
             double[] g = backend.layerGradient(rec, name, seeds).data();
-            int hw = h * w;
             for (int i = 0; i < n; i++) {
-                double[] cam = new double[hw];
                 for (int kk = 0; kk < k; kk++) {
                     int off = (i * k + kk) * hw;
                     double alpha = 0;
@@ -123,20 +169,16 @@ public final class GradCam implements Attributor {
                     }
                     alpha /= hw;
                     for (int p = 0; p < hw; p++) {
-                        cam[p] += alpha * a[off + p];
+                        out[i * hw + p] += alpha * a[off + p];
                     }
                 }
                 if (relu) {
                     for (int p = 0; p < hw; p++) {
-                        cam[p] = Math.max(0, cam[p]);
+                        out[i * hw + p] = Math.max(0, out[i * hw + p]);
                     }
-                }
-                double[] up = Bilinear.resize(cam, h, w, hh, ww);
-                for (int cc = 0; cc < ch; cc++) {
-                    System.arraycopy(up, 0, out, (i * ch + cc) * hh * ww, hh * ww);
                 }
             }
         }
-        return new Tensor(x.shape(), out);
+        return new Tensor(org.lde.tensor.Shape.of(n, h, w), out);
     }
 }

@@ -14,14 +14,21 @@ import org.lde.tensor.Tensor;
  *        ~= (x_i - b_i) * sum_k w_k g_i(b + a_k (x - b))
  * </pre>
  *
- * with one of two quadrature rules over {@code m = steps}:
+ * with one of three quadrature rules over {@code m = steps}:
  * <ul>
  * <li>{@link Rule#GAUSS_LEGENDRE} (default): the {@code m} Gauss-Legendre nodes mapped to
  *     {@code [0, 1]}, {@code a_k = (1 + t_k) / 2}, {@code w_k = omega_k / 2}; exact for
  *     integrands that are polynomials of degree {@code <= 2m - 1};</li>
- * <li>{@link Rule#TRAPEZOID} (the Riemann-trapezoid rule of Captum's {@code riemann_trapezoid}):
+ * <li>{@link Rule#TRAPEZOID} (the textbook composite trapezoid rule, named {@code ig-trap}):
  *     {@code m} points {@code a_k = k / (m - 1)}, {@code k = 0..m-1}, weights {@code 1/(m-1)}
- *     with both end points halved ({@code m >= 2}).</li>
+ *     with both end points halved, summing to 1 ({@code m >= 2}). This is NOT what Captum's
+ *     {@code riemann_trapezoid} computes (an earlier version of this comment said so);</li>
+ * <li>{@link Rule#CAPTUM_TRAPEZOID} (Captum's {@code riemann_trapezoid}, named {@code ig-captum-trap}):
+ *     the same points {@code a_k = k / (m - 1)}, rounded to float32 as {@code torch.linspace} gives them
+ *     (releases that build them with {@code np.linspace} keep float64: a difference below {@code 6e-8}
+ *     per node), but Captum's step sizes {@code 1/m} with both end points halved, which sum to {@code (m - 1)/m}:
+ *     on a linear model it returns {@code (m - 1)/m} of the exact integrated gradients (completeness
+ *     delta {@code -(f_y(x) - f_y(b))/m}) ({@code m >= 2}).</li>
  * </ul>
  * The completeness delta {@code sum_i phi_i - (f_y(x) - f_y(b))} is returned per sample by
  * {@link #explain}; it measures the quadrature error (zero for a linear model, where the gradient
@@ -33,7 +40,14 @@ import org.lde.tensor.Tensor;
 public final class IntegratedGradients implements Attributor {
 
     /** Quadrature rule along the path. */
-    public enum Rule { GAUSS_LEGENDRE, TRAPEZOID }
+    public enum Rule {
+        /** Gauss-Legendre nodes and weights on [0, 1] (default). */
+        GAUSS_LEGENDRE,
+        /** The textbook trapezoid rule, weights summing to 1. */
+        TRAPEZOID,
+        /** Captum's {@code riemann_trapezoid}: weights {@code 1/m} (ends halved), float32 {@code alpha}. */
+        CAPTUM_TRAPEZOID
+    }
 
     /** Attributions {@code [N, inputShape...]} and the completeness delta per sample. */
     public record Result(Tensor attributions, double[] completenessDelta, Rule rule, int steps) {
@@ -65,7 +79,7 @@ public final class IntegratedGradients implements Attributor {
     private IntegratedGradients(int steps, Rule rule, double baselineValue, int chunkRows) {
         Objects.requireNonNull(rule, "rule");
         Batched.requirePositive("integrated-gradients steps", steps);
-        if (rule == Rule.TRAPEZOID && steps < 2) {
+        if (rule != Rule.GAUSS_LEGENDRE && steps < 2) {
             throw new IllegalArgumentException("the trapezoid rule needs >= 2 points, got steps = " + steps);
         }
         if (!Double.isFinite(baselineValue)) {
@@ -115,7 +129,14 @@ public final class IntegratedGradients implements Attributor {
 
     @Override
     public String name() {
-        return (rule == Rule.GAUSS_LEGENDRE ? "ig-gl" : "ig-trap") + steps;
+        switch (rule) {
+            case GAUSS_LEGENDRE:
+                return "ig-gl" + steps;
+            case TRAPEZOID:
+                return "ig-trap" + steps;
+            default:
+                return "ig-captum-trap" + steps;
+        }
     }
 
     @Override
@@ -199,10 +220,20 @@ public final class IntegratedGradients implements Attributor {
         return new Result(new Tensor(x.shape(), phi), delta, rule, steps);
     }
 
-    /** Nodes {@code a_k} in {@code [0, 1]} and weights {@code w_k} (summing to 1) of the rule. */
+    /**
+     * Nodes {@code a_k} in {@code [0, 1]} and weights {@code w_k} of the rule (summing to 1, except
+     * Captum's trapezoid: {@code (m - 1)/m}).
+     */
     static double[][] nodes(Rule rule, int m) {
         double[] a = new double[m];
         double[] w = new double[m];
+        if (rule == Rule.CAPTUM_TRAPEZOID) {
+            for (int k = 0; k < m; k++) {
+                a[k] = (float) ((double) k / (m - 1));
+                w[k] = (k == 0 || k == m - 1 ? 0.5 : 1.0) / m;
+            }
+            return new double[][] {a, w};
+        }
         if (rule == Rule.TRAPEZOID) {
             for (int k = 0; k < m; k++) {
                 a[k] = (double) k / (m - 1);
