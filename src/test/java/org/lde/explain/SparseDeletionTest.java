@@ -40,6 +40,9 @@ class SparseDeletionTest {
             }
             t[i] = Math.min(1, rem / a[i]);
             rem -= a[i] * t[i];
+            if (t[i] < 1) {
+                break; // the feature deleted in part closes the gap
+            }
         }
         return t;
     }
