@@ -19,13 +19,18 @@ import java.util.function.Supplier;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
 import org.lde.engine.CountingBackend;
+import org.lde.engine.dual.Objective;
+import org.lde.explain.AttributionKind;
 import org.lde.explain.Attributor;
+import org.lde.explain.Baseline;
+import org.lde.explain.LagrangeDualExplainer;
 import org.lde.explain.baseline.Baselines;
 import org.lde.explain.baseline.Batched;
 import org.lde.io.AtomicFiles;
 import org.lde.metrics.AopcOptions;
 import org.lde.metrics.AopcResult;
 import org.lde.metrics.Aopc;
+import org.lde.metrics.Bootstrap;
 import org.lde.metrics.AttackResult;
 import org.lde.metrics.CarliniWagner;
 import org.lde.metrics.DeletionInsertion;
@@ -50,7 +55,8 @@ import picocli.CommandLine.Parameters;
  * the predicted classes, timed and pass-counted) and reused by every metric. A method is one
  * entry of {@link #methods()}.
  *
- * <p>Columns (one row per method): {@code aopc_<order>} and its standard error over samples
+ * <p>Columns (one row per method): {@code aopc_<order>}, its standard error over samples and its 95%
+ * percentile bootstrap interval ({@code _ci_lo}, {@code _ci_hi}, {@link Bootstrap}, {@code --bootstrap} resamples)
  * ({@link Aopc}, with the options given); {@code deletion_auc}, {@code insertion_auc}
  * ({@link DeletionInsertion}: 1x1 patches, {@code --deletion-steps}, the AOPC baseline and
  * ranking); {@code infidelity} and {@code infidelity_norm} ({@link Infidelity}, logit of the
@@ -73,6 +79,28 @@ final class EvaluateCommand implements Callable<Integer> {
         m.put("lde-deletion-zero-flip", () -> org.lde.explain.LagrangeDualExplainer.builder().build());
         m.put("lde-additive-flip", () -> org.lde.explain.LagrangeDualExplainer.builder().additive().build());
         m.putAll(Baselines.variants()); // named protocol variants: only when --methods names them
+        m.putAll(ldeVariants());
+        return m;
+    }
+
+    /**
+     * The LDE settings compared in README's faithfulness section (only when {@code --methods} names them):
+     * the deletion model's baselines, the path attribution, more outer iterations, and the sparse (L1)
+     * deletion model ({@code docs/method.md} section 5).
+     */
+    static Map<String, Supplier<Attributor>> ldeVariants() {
+        Map<String, Supplier<Attributor>> m = new LinkedHashMap<>();
+        m.put("lde-deletion-mean-flip", () -> LagrangeDualExplainer.builder().deletion(Baseline.MEAN).build());
+        m.put("lde-deletion-blur-flip", () -> LagrangeDualExplainer.builder().deletion(Baseline.BLUR).build());
+        m.put("lde-deletion-zero-flip-path", () -> LagrangeDualExplainer.builder().attribution(AttributionKind.PATH).build());
+        m.put("lde-deletion-zero-flip-s10", () -> LagrangeDualExplainer.builder().maxOuterIterations(10).build());
+        m.put("lde-deletion-zero-flip-s10-path", () -> LagrangeDualExplainer.builder().maxOuterIterations(10)
+                .attribution(AttributionKind.PATH).build());
+        m.put("lde-deletion-zero-flip-l1", () -> LagrangeDualExplainer.builder().objective(Objective.L1).build());
+        m.put("lde-deletion-zero-flip-l1-path", () -> LagrangeDualExplainer.builder().objective(Objective.L1)
+                .attribution(AttributionKind.PATH).build());
+        m.put("lde-deletion-zero-flip-l1-a1-s10-path", () -> LagrangeDualExplainer.builder().objective(Objective.L1)
+                .alpha(1).maxOuterIterations(10).verifyCandidates(false).attribution(AttributionKind.PATH).build());
         return m;
     }
 
@@ -104,8 +132,16 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "data spec (see 'lde predict --help')")
     String data;
 
-    @Option(names = "--limit", defaultValue = "16", description = "use the first N samples (default ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "16", description = "use N samples, from --offset on (default ${DEFAULT-VALUE})")
     int limit;
+
+    @Option(names = "--offset", defaultValue = "0",
+            description = "skip the first N samples (e.g. 500 with --limit 500: the development split of the embedded test images; default ${DEFAULT-VALUE})")
+    int offset;
+
+    @Option(names = "--bootstrap", defaultValue = "2000",
+            description = "bootstrap resamples of the 95%% confidence interval of every AOPC (percentile method, seeded by --seed; default ${DEFAULT-VALUE})")
+    int bootstrap;
 
     @Option(names = "--methods", completionCandidates = MethodNames.class,
             description = "comma list of methods from: ${COMPLETION-CANDIDATES} (default: all that apply to the model)")
@@ -230,6 +266,8 @@ final class EvaluateCommand implements Callable<Integer> {
     private void validateRanges() {
         CliChecks.outputFolder("--out", out);
         CliChecks.count("--limit", limit, 1, Integer.MAX_VALUE);
+        CliChecks.count("--offset", offset, 0, Integer.MAX_VALUE - limit);
+        CliChecks.count("--bootstrap", bootstrap, 1, CliChecks.MAX_COUNT);
         CliChecks.count("--patch", patch, 1, 1 << 16);
         CliChecks.count("--steps", steps, 1, CliChecks.MAX_COUNT);
         CliChecks.count("--step-patches", stepPatches, 0, Integer.MAX_VALUE);
@@ -268,11 +306,12 @@ final class EvaluateCommand implements Callable<Integer> {
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
         }
-        Dataset ds = Datasets.load(data, limit, net.classNames());
-        if (limit < 1 || limit > ds.size()) {
-            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + ds.size() + "] for " + data);
+        Dataset ds = Datasets.load(data, offset + limit, net.classNames());
+        if (limit < 1 || offset + limit > ds.size()) {
+            throw new IllegalArgumentException("--offset " + offset + " + --limit " + limit + " must be in [1, " + ds.size()
+                    + "] for " + data);
         }
-        Tensor x = ds.inputs().slice(0, limit);
+        Tensor x = ds.inputs().slice(offset, offset + limit);
         if (!x.shape().dropFirst().equals(net.inputShape())) {
             throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
                     + " but " + data + " has samples of shape " + x.shape().dropFirst());
@@ -315,9 +354,10 @@ final class EvaluateCommand implements Callable<Integer> {
             CliChecks.finiteLogits(logits, 0, model, backend.name());
             int[] pred = Evaluation.argmax(logits);
             if (ds.hasLabels()) {
-                accuracy = Evaluation.accuracy(backend, x, Arrays.copyOf(ds.labels(), limit), 512);
+                accuracy = Evaluation.accuracy(backend, x, Arrays.copyOfRange(ds.labels(), offset, offset + limit), 512);
             }
-            System.err.printf("evaluate %s on %s (%d samples, backend %s), %d methods%n", model, data, limit, backend.name(), names.size());
+            System.err.printf("evaluate %s on %s (%d samples from %d, backend %s), %d methods%n", model, data, limit, offset,
+                    backend.name(), names.size());
             // Warm-up (not timed): one recorded forward and reverse pass, so that the first method's
             // wall time does not carry the JIT compilation of the backend's hot loops.
             Batched.classGradients(backend, x, pred, 512);
@@ -342,7 +382,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
             }
             if ((linfEps != null || l2Eps != null || wassersteinEps != null) && ds.hasLabels()) {
-                int[] labels = Arrays.copyOf(ds.labels(), limit);
+                int[] labels = Arrays.copyOfRange(ds.labels(), offset, offset + limit);
                 if (linfEps != null) {
                     Pgd pgd = Pgd.of(Pgd.Norm.LINF, linfEps, attackSteps);
                     System.err.println("attack " + pgd.describe());
@@ -446,12 +486,13 @@ final class EvaluateCommand implements Callable<Integer> {
             PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8));
             StringBuilder h = new StringBuilder("method");
             for (AopcOptions.Order o : orders) {
-                h.append(",aopc_").append(lower(o)).append(",aopc_").append(lower(o)).append("_se");
+                h.append(",aopc_").append(lower(o)).append(",aopc_").append(lower(o)).append("_se")
+                        .append(",aopc_").append(lower(o)).append("_ci_lo,aopc_").append(lower(o)).append("_ci_hi");
             }
             for (String c : METRIC_COLUMNS) {
                 h.append(',').append(c);
             }
-            h.append(",model,data,samples,patch_size,patch_count,steps_L,step_patches_s,schedule,baseline,ranking,aggregation,seed,"
+            h.append(",model,data,offset,samples,patch_size,patch_count,steps_L,step_patches_s,schedule,baseline,ranking,aggregation,seed,"
                     + "deletion_steps,deletion_patch_size,infidelity_samples,infidelity_sigma,sensitivity_samples,sensitivity_radius");
             w.println(h);
             for (Row r : rows) {
@@ -459,12 +500,14 @@ final class EvaluateCommand implements Callable<Integer> {
                 StringBuilder b = new StringBuilder(r.method());
                 for (AopcOptions.Order o : orders) {
                     AopcResult a = r.aopc().get(lower(o));
-                    b.append(',').append(a.aopc()).append(',').append(a.standardError());
+                    double[] ci = Bootstrap.meanInterval(a.perSample(), bootstrap, 0.95, seed);
+                    b.append(',').append(a.aopc()).append(',').append(a.standardError())
+                            .append(',').append(ci[0]).append(',').append(ci[1]);
                 }
                 for (double v : metricValues(r)) {
                     b.append(',').append(v);
                 }
-                b.append(',').append(csv(model)).append(',').append(csv(data)).append(',').append(limit)
+                b.append(',').append(csv(model)).append(',').append(csv(data)).append(',').append(offset).append(',').append(limit)
                         .append(',').append(opts.patchSize()).append(',').append(any.patchCount())
                         .append(',').append(opts.steps()).append(',').append(any.stepPatches())
                         .append(',').append(lower(opts.schedule())).append(',').append(lower(opts.baseline())).append(',').append(lower(opts.ranking()))
@@ -487,7 +530,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", model);
         root.put("data", data);
+        root.put("offset", offset);
         root.put("samples", limit);
+        root.put("bootstrap", Map.of("resamples", bootstrap, "level", 0.95, "method", "percentile, mean over samples", "seed", seed));
         root.put("accuracy", Double.isNaN(accuracy) ? null : accuracy);
         root.put("backend", "ejml-f64");
         root.put("explainedClass", "predicted (argmax of the logits)");
@@ -531,6 +576,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 AopcResult res = e.getValue();
                 one.put("aopc", res.aopc());
                 one.put("standardError", res.standardError());
+                double[] ci = Bootstrap.meanInterval(res.perSample(), bootstrap, 0.95, seed);
+                one.put("ci95", ci);
                 one.put("order", lower(res.order()));
                 one.put("patchSize", res.patchSize());
                 one.put("stepsL", res.steps());
@@ -573,11 +620,16 @@ final class EvaluateCommand implements Callable<Integer> {
         if (methodList == null) {
             List<String> all = new ArrayList<>(registry.keySet());
             all.removeAll(Baselines.variants().keySet());
+            all.removeAll(ldeVariants().keySet());
             return all;
         }
         Set<String> out = new LinkedHashSet<>();
         for (String s : methodList.split(",", -1)) {
             String t = s.trim();
+            if (LdeSpec.matches(t)) {
+                LdeSpec.parse(t); // checked now, before anything is read
+                registry.put(t, () -> LdeSpec.parse(t));
+            }
             if (!registry.containsKey(t)) {
                 throw new IllegalArgumentException("unknown method '" + t + "' in --methods; known: " + registry.keySet());
             }

@@ -15,6 +15,7 @@ import org.lde.engine.dual.Objective;
 record ExplainerSettings(Perturbation perturbation, Baseline baseline, double blurSigma, OptionalDouble linfBudget,
                          ExplainMode mode, OptionalInt target, RegressionGoal regressionGoal, Objective objective,
                          double kappa, int maxOuterIterations, double alpha, double overshoot, double tolerance,
+                         boolean stopOnConvergence,
                          boolean verifyCandidates, double[] candidateFactors, Optional<DualSolver> solver,
                          Optional<DualSolverOptions> solverOptions, AttributionKind attributionKind,
                          Optional<RadiusCertifier> certifier, Optional<BoundarySearchOptions> boundarySearch) {
@@ -63,9 +64,13 @@ record ExplainerSettings(Perturbation perturbation, Baseline baseline, double bl
         if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + tolerance);
         }
-        if (objective != Objective.L2 && (perturbation != Perturbation.ADDITIVE || mode != ExplainMode.FLIP)) {
+        if (objective == Objective.LINF && (perturbation != Perturbation.ADDITIVE || mode != ExplainMode.FLIP)) {
             throw new IllegalArgumentException("objective " + objective + " is defined for the ADDITIVE FLIP model "
                     + "(K = 1) only; this explainer is " + perturbation + " " + mode + " (use L2)");
+        }
+        if (objective == Objective.L1 && mode != ExplainMode.FLIP) {
+            throw new IllegalArgumentException("objective L1 is defined for FLIP (K = 1) only, additive or deletion; "
+                    + "this explainer is " + perturbation + " " + mode + " (use L2)");
         }
         if (candidateFactors.length == 0) {
             throw new IllegalArgumentException("candidateFactors must not be empty (use verifyCandidates(false))");

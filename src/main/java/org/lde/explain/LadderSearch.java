@@ -139,7 +139,7 @@ final class LadderSearch implements OuterLoop {
                 for (int j = 0; j < solved.size(); j++) {
                     SampleState s = solved.get(j);
                     double before = bestBefore[solvedAt.get(j)];
-                    if (!Double.isNaN(before) && s.verifiedNow && before - s.best.norm() <= cfg.tolerance() * before) {
+                    if (cfg.stopOnConvergence() && !Double.isNaN(before) && s.verifiedNow && before - s.best.norm() <= cfg.tolerance() * before) {
                         s.stop = StopReason.CONVERGED;
                         continue;
                     }

@@ -139,6 +139,7 @@ public final class LagrangeDualExplainer implements Attributor {
         private double alpha = 0.5;
         private double overshoot = 1.1;
         private double tolerance = 1e-3;
+        private boolean stopOnConvergence = true;
         private boolean verifyCandidates = true;
         private double[] candidateFactors = {1.1, 1.25, 1.5, 2.0};
         private Optional<DualSolver> solver = Optional.empty();
@@ -236,6 +237,17 @@ public final class LagrangeDualExplainer implements Attributor {
         }
 
         /**
+         * Whether a sample stops once its best verified norm improves by at most the {@link #tolerance} (default
+         * true, {@link StopReason#CONVERGED}). With false every sample runs all {@code S_max} iterations (unless
+         * its problem becomes infeasible): the path attribution then follows the whole iteration, e.g. past the
+         * boundary to the margin {@code kappa}.
+         */
+        public Builder stopOnConvergence(boolean stop) {
+            stopOnConvergence = stop;
+            return this;
+        }
+
+        /**
          * Whether every outer iteration but the last also verifies the candidates {@code clip(gamma t_sub)}
          * ({@link #candidateFactors}) with one batched plain forward pass (default true; FAB checks its
          * overshot point at every step too). Without it only the iterates {@code z_s} are verified.
@@ -317,7 +329,7 @@ public final class LagrangeDualExplainer implements Attributor {
          */
         public LagrangeDualExplainer build() {
             return new LagrangeDualExplainer(new ExplainerSettings(perturbation, baseline, blurSigma, linfBudget, mode,
-                    target, regressionGoal, objective, kappa, maxOuterIterations, alpha, overshoot, tolerance,
+                    target, regressionGoal, objective, kappa, maxOuterIterations, alpha, overshoot, tolerance, stopOnConvergence,
                     verifyCandidates, candidateFactors, solver, solverOptions, attributionKind, certifier,
                     boundarySearch).validate());
         }

@@ -42,6 +42,7 @@ class EvaluateCommandTest {
         assertEquals(0, r.code(), r.err());
         List<String> methods = new java.util.ArrayList<>(EvaluateCommand.methods().keySet());
         methods.removeAll(Baselines.variants().keySet()); // named variants run only when --methods names them
+        methods.removeAll(EvaluateCommand.ldeVariants().keySet());
         assertTrue(methods.containsAll(Baselines.names()) && methods.contains("lde-deletion-zero-flip"), methods.toString());
         assertTrue(r.err().contains("[1/" + methods.size() + "] saliency"), "progress lines missing:\n" + r.err());
         for (String m : methods) {
@@ -133,6 +134,43 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void offsetSelectsTheSamePerSampleValuesAndTheIntervalHoldsTheMean(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("tiny.safetensors");
+        ModelFile.save(tinyCnn(), model);
+        String[] common = {"--data", "sample:fashion-mnist", "--methods", "saliency,lde:iters=2+attr=path", "--order", "morf",
+            "--steps", "5", "--infidelity-samples", "0", "--sensitivity-samples", "0", "--deletion-steps", "4"};
+        List<String> all = new java.util.ArrayList<>(List.of("evaluate", model.toString(), "--limit", "4", "--out", dir.resolve("a").toString()));
+        all.addAll(List.of(common));
+        List<String> tail = new java.util.ArrayList<>(List.of("evaluate", model.toString(), "--offset", "2", "--limit", "2",
+                "--out", dir.resolve("b").toString()));
+        tail.addAll(List.of(common));
+        CliTest.Result ra = CliTest.run(all.toArray(new String[0]));
+        CliTest.Result rb = CliTest.run(tail.toArray(new String[0]));
+        assertEquals(0, ra.code(), ra.err());
+        assertEquals(0, rb.code(), rb.err());
+        ObjectMapper om = new ObjectMapper();
+        JsonNode a = om.readTree(dir.resolve("a/evaluate.json").toFile());
+        JsonNode b = om.readTree(dir.resolve("b/evaluate.json").toFile());
+        assertEquals(2, b.get("offset").asInt());
+        for (int m = 0; m < 2; m++) {
+            JsonNode pa = a.get("methods").get(m).get("aopc").get("morf");
+            JsonNode pb = b.get("methods").get(m).get("aopc").get("morf");
+            for (int i = 0; i < 2; i++) {
+                assertEquals(pa.get("perSample").get(i + 2).asDouble(), pb.get("perSample").get(i).asDouble(), 1e-12);
+            }
+            double lo = pb.get("ci95").get(0).asDouble();
+            double hi = pb.get("ci95").get(1).asDouble();
+            double mean = pb.get("aopc").asDouble();
+            double min = Math.min(pb.get("perSample").get(0).asDouble(), pb.get("perSample").get(1).asDouble());
+            double max = Math.max(pb.get("perSample").get(0).asDouble(), pb.get("perSample").get(1).asDouble());
+            assertTrue(min <= lo && lo <= mean && mean <= hi && hi <= max, lo + " " + mean + " " + hi);
+        }
+        CliTest.Result bad = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--offset", "999",
+                "--limit", "2", "--out", dir.resolve("c").toString());
+        assertTrue(bad.code() != 0 && bad.err().contains("--offset 999"), bad.err());
+    }
+
+    @Test
     void onTabularDataTheImageOnlyMethodsAreLeftOutWithTheReasonStated(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("mlp.safetensors");
         ModelFile.save(org.lde.model.Architectures.breastCancerMlp(2), model);
@@ -146,7 +184,8 @@ class EvaluateCommandTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve("evaluate.json").toFile());
         assertTrue(r.err().contains("not evaluating lde-additive-flip: the samples lie outside the network's data domain"), r.err());
         assertTrue(r.err().contains("max-sensitivity perturbs them without clipping"), r.err());
-        assertEquals(EvaluateCommand.methods().size() - 3 - Baselines.variants().size(), json.get("methods").size());
+        assertEquals(EvaluateCommand.methods().size() - 3 - Baselines.variants().size() - EvaluateCommand.ldeVariants().size(),
+                json.get("methods").size());
         assertEquals(3, json.get("notApplicable").size());
         assertTrue(!json.get("robustnessOfExplanations").get("sensitivityClippedToDomain").asBoolean());
         assertEquals(30, json.get("aopcProtocol").get("patchCount").asInt());

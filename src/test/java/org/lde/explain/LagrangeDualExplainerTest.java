@@ -687,8 +687,11 @@ class LagrangeDualExplainerTest {
         String m;
         m = assertThrows(IllegalArgumentException.class, () -> LagrangeDualExplainer.builder().linfBudget(0.1).build()).getMessage();
         assertTrue(m.contains("ADDITIVE"), m);
-        m = assertThrows(IllegalArgumentException.class, () -> LagrangeDualExplainer.builder().objective(Objective.L1).build()).getMessage();
-        assertTrue(m.contains("L1"), m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> LagrangeDualExplainer.builder().objective(Objective.L1).mode(ExplainMode.TARGET).build()).getMessage();
+        assertTrue(m.contains("L1") && m.contains("FLIP"), m);
+        m = assertThrows(IllegalArgumentException.class, () -> LagrangeDualExplainer.builder().objective(Objective.LINF).build()).getMessage();
+        assertTrue(m.contains("LINF") && m.contains("ADDITIVE"), m);
         m = assertThrows(IllegalArgumentException.class, () -> LagrangeDualExplainer.builder().alpha(0).build()).getMessage();
         assertTrue(m.contains("alpha"), m);
         m = assertThrows(IllegalArgumentException.class, () -> LagrangeDualExplainer.builder().overshoot(0.9).build()).getMessage();
