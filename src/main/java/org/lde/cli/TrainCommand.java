@@ -24,8 +24,11 @@ import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a network from a fresh seeded initialisation and save it.",
-                "Example: lde train --arch fmnist-cnn --data fashion-mnist:/usr/share/fashion-mnist:train "
-                        + "--test fashion-mnist:/usr/share/fashion-mnist:test --epochs 5 --out cnn.safetensors"})
+                "Example (embedded data, runs anywhere): lde train --arch fmnist-mlp --data sample:fashion-mnist "
+                        + "--holdout 200 --epochs 1 --out mlp.safetensors",
+                "Example (the full Fashion-MNIST: apt-get install dataset-fashion-mnist, which installs it in "
+                        + org.lde.data.Datasets.DEBIAN_FASHION_MNIST_DIR + "): lde train --arch fmnist-cnn "
+                        + "--data fashion-mnist:train --test fashion-mnist:test --epochs 5 --out cnn.safetensors"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "architecture: ${COMPLETION-CANDIDATES}",
             completionCandidates = ArchNames.class)

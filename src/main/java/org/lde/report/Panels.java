@@ -134,7 +134,7 @@ public final class Panels {
         PngImages.writeAtomically(panel, file);
     }
 
-    private static String kindTitle(AttributionKind k) {
+    static String kindTitle(AttributionKind k) {
         switch (k) {
             case MARGIN_CONTRIBUTION:
                 return "margin contribution a*t";
