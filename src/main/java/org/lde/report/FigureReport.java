@@ -23,13 +23,14 @@ import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
 /**
- * The run's {@code index.html} as a figure: a summary table of the whole run, definitions of every number,
- * and per image large tiles (input; the attribution map, {@code delta*} and the difference {@code x' - x}
- * on a diverging colour map symmetric around zero, each with its colour bar and magnitudes, over the input's
- * outline; the verified adversarial input), the class probabilities before and after, the certificate as an
- * interval drawn on a line, and (with {@code --compare}) the maps of other attribution methods side by
- * side. Tiles are PNG files named by the image's index in its data set ({@code img-0150-input.png}); text,
- * colour bars, bars and the interval line are HTML and SVG drawn by the browser.
+ * The run's {@code index.html} as a figure: a summary table of the whole run; per image large tiles (input;
+ * the attribution map, {@code delta*} and the difference {@code x' - x} on a diverging colour map symmetric
+ * around zero, each with its colour bar and magnitudes, over the input's outline; the verified adversarial
+ * input), the class probabilities before and after, the certificate as an interval drawn on a line, and
+ * (with {@code --compare}) the maps of other attribution methods side by side; at the end the definitions
+ * of every number and picture. Tiles are PNG files named by the image's index in its data set
+ * ({@code img-0150-input.png}); text, colour bars, probability bars and the interval line are HTML and SVG
+ * drawn by the browser.
  *
  * <p>The page checks itself when it loads: a script sets {@code data-images-loaded},
  * {@code data-images-broken} and {@code data-script-errors} on {@code <body>} (read by the headless-browser
@@ -91,13 +92,14 @@ public final class FigureReport {
         sb.append(ColourBar.defs());
         sb.append("<h1>").append(esc(run.title())).append("</h1>\n<p>").append(esc(run.description())).append("</p>\n");
         summary(sb, items, run);
-        definitions(sb, kind, items.get(0).e().perturbation(), images);
         sb.append("<p>Every number of every image: <a href=\"").append(ExplanationReport.JSONL).append("\">")
                 .append(ExplanationReport.JSONL).append("</a>, <a href=\"").append(ExplanationReport.CSV).append("\">")
-                .append(ExplanationReport.CSV).append("</a>.</p>\n");
+                .append(ExplanationReport.CSV).append("</a>. What each number and picture means: <a href=\"#definitions\">"
+                        + "definitions</a> at the end of the page.</p>\n");
         for (Item it : items) {
             figure(sb, dir, net, it, kind, images, classification);
         }
+        definitions(sb, kind, items.get(0).e().perturbation(), images);
         sb.append(SELF_CHECK).append("</body></html>\n");
         Path out = dir.resolve("index.html");
         try {
@@ -204,7 +206,7 @@ public final class FigureReport {
     }
 
     private static void definitions(StringBuilder sb, AttributionKind kind, Perturbation p, boolean images) {
-        sb.append("<h2>What the numbers and pictures mean</h2>\n<dl class=\"defs\">\n");
+        sb.append("<h2 id=\"definitions\">What the numbers and pictures mean</h2>\n<dl class=\"defs\">\n");
         def(sb, "r_true", "the size of the smallest perturbation delta of the input (in the stated norm, keeping the input "
                 + "inside the model's data domain) that changes the decision; unknown in general. Every bound below is about "
                 + "it: r_lo <= r_true <= r_hi.");

@@ -54,7 +54,7 @@ public final class IntervalLine {
         if (lo || hi) {
             sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"12\" fill=\"#fbe3d6\"/>",
                     px(bandFrom, range), AXIS_Y - 6, Math.max(1, px(bandTo, range) - px(bandFrom, range))));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#7a3b1f\">%s</text>",
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#7a3b1f\">%s</text>",
                     px(bandFrom, range) + 3, AXIS_Y + 18, bandText));
         }
         // axis and ticks
@@ -65,20 +65,20 @@ public final class IntervalLine {
             double x = px(v, range);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>", x, AXIS_Y,
                     x, AXIS_Y + 4));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" "
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" "
                     + "fill=\"#555\">%s</text>", x, AXIS_Y + 32, k == 0 ? "0" : ColourBar.tick(v)));
         }
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555\">||delta||_%s</text>",
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#555\">||delta||_%s</text>",
                 X1 + 8, AXIS_Y + 4, normName(c)));
         if (lo) {
             double x = px(c.rLo(), range);
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1a7f37\" "
                     + "stroke-width=\"3\"/>", x, AXIS_Y - 22, x, AXIS_Y + 8));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#1a7f37\" "
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" fill=\"#1a7f37\" "
                     + "text-anchor=\"%s\">r_lo %s certified</text>", x < X0 + 110 ? x + 4 : x - 4, AXIS_Y - 12,
                     x < X0 + 110 ? "start" : "end", CertificateText.num(c.rLo())));
         } else {
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555\">r_lo not computed "
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#555\">r_lo not computed "
                     + "(--certify)</text>", X0, 10));
         }
         if (hi) {
@@ -86,7 +86,7 @@ public final class IntervalLine {
             sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#b2182b\" "
                     + "stroke-width=\"3\"/>", x, AXIS_Y - 38, x, AXIS_Y + 8));
             boolean right = x > (X0 + X1) / 2.0;
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#b2182b\" "
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" fill=\"#b2182b\" "
                     + "text-anchor=\"%s\">r_hi %s verified (the tested point)</text>", right ? x - 4 : x + 4, AXIS_Y - 26,
                     right ? "end" : "start", CertificateText.num(c.rHi())));
         }
@@ -94,7 +94,7 @@ public final class IntervalLine {
             double x = px(c.rLin(), range);
             sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%d\" r=\"4\" fill=\"white\" stroke=\"#777\" "
                     + "stroke-width=\"1.5\"/>", x, AXIS_Y));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#777\" "
+            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#777\" "
                     + "text-anchor=\"middle\">r_lin %s (linearized, local; not a bound)</text>", Math.max(120, Math.min(x, 330)),
                     AXIS_Y + 44, CertificateText.num(c.rLin())));
         }

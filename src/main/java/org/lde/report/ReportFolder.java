@@ -24,7 +24,7 @@ public final class ReportFolder {
     }
 
     /**
-     * Makes {@code dir} ready for a run: absent or empty is fine (it is created); non-empty is refused
+     * Makes {@code dir} ready for a run: absent or empty is fine (the report's writer creates it); non-empty is refused
      * without {@code overwrite}; with it, the earlier report's files are deleted.
      *
      * @param option the option that named the folder, for messages
@@ -38,12 +38,7 @@ public final class ReportFolder {
         }
         List<Path> entries = list(dir);
         if (entries.isEmpty()) {
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create " + option + " '" + dir + "': " + e.getMessage(), e);
-            }
-            return List.of();
+            return List.of(); // created by the writer, once there is something to write (a failed run leaves no folder)
         }
         if (!overwrite) {
             throw new IllegalArgumentException(option + " '" + dir + "' is not empty (" + entries.size() + " entries, e.g. '"
