@@ -39,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         if (count < 1 || count > ds.size()) {
             throw new IllegalArgumentException("--count " + count + " must be in [1, " + ds.size() + "]");
         }
-        if (!report.quiet) {
+        if (!report.console.quiet) {
             System.err.println("lde demo: model " + model + ", " + count + " embedded Fashion-MNIST test images -> " + out);
         }
         Network net = ModelRef.open(model);

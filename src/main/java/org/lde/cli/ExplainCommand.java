@@ -101,7 +101,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         List<Attributor> compare = ro.compareMethods();
         List<String> others = ReportFolder.prepare(out, ro.overwrite, "--out");
-        if (!others.isEmpty() && !ro.quiet) {
+        if (!others.isEmpty() && !ro.console.quiet) {
             System.err.println("lde " + command + ": --overwrite kept " + others.size() + " files an LDE report does not write: "
                     + others);
         }
@@ -114,7 +114,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         try (Backend backend = opts.backendOption.open(net);
-             Progress bar = new Progress(command, "images", n, ro.showProgress(), System.console() != null, System.err)) {
+             Progress bar = ro.console.bar(command, "images", n)) {
             bar.update(0);
             // a small first batch, so that a long run is announced early
             int first = Math.min(batch, Math.max(1, Math.min(4, n / 8)));
@@ -139,7 +139,7 @@ final class ExplainCommand implements Callable<Integer> {
                     }
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
-                if (from == 0 && !ro.quiet) {
+                if (from == 0 && !ro.console.quiet) {
                     String w = Progress.longRunWarning(command, "images", to, n, secs,
                             "--limit or a faster --backend makes it shorter, --quiet hides this");
                     if (w != null) {

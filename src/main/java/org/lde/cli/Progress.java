@@ -52,6 +52,15 @@ final class Progress implements AutoCloseable {
         drawn = true;
     }
 
+    /** Prints {@code line} on its own line (clearing the bar on a terminal; it is redrawn at the next update). */
+    void message(String line) {
+        if (enabled && redraw && drawn) {
+            err.print("\r" + " ".repeat(100) + "\r");
+            drawn = false;
+        }
+        err.println(line);
+    }
+
     @Override
     public void close() {
         if (enabled && redraw && drawn) {

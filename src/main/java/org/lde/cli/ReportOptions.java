@@ -7,7 +7,7 @@ import org.lde.explain.Attributor;
 import org.lde.explain.baseline.Baselines;
 import picocli.CommandLine.Option;
 
-/** The report and console options of {@code lde explain} and {@code lde demo}. */
+/** The report options of {@code lde explain} and {@code lde demo}, with the console options ({@code --quiet}, {@code --progress}). */
 final class ReportOptions {
     @Option(names = "--overwrite", description = "replace the report an earlier run wrote into --out (its panels, tiles, "
             + "JSON lines, CSV and index.html are deleted first; other files are kept); without it a non-empty --out is refused")
@@ -18,12 +18,8 @@ final class ReportOptions {
                     + "ig,saliency,occlusion (the baselines of 'lde evaluate --methods'; ig means ig-gl50; default: none)")
     List<String> compare;
 
-    @Option(names = "--quiet", description = "print no progress bar and no warnings on stderr")
-    boolean quiet;
-
-    @Option(names = "--progress", description = "show the progress bar also when stderr is not a terminal "
-            + "(default: only on a terminal)")
-    boolean progress;
+    @picocli.CommandLine.Mixin
+    ConsoleOptions console = new ConsoleOptions();
 
     /** Aliases of baseline names accepted by {@code --compare}. */
     static String canonical(String name) {
@@ -55,10 +51,5 @@ final class ReportOptions {
             out.add(Baselines.create(n));
         }
         return out;
-    }
-
-    /** Whether to draw the progress bar: not with --quiet; with --progress, or when there is a console. */
-    boolean showProgress() {
-        return !quiet && (progress || System.console() != null);
     }
 }

@@ -178,6 +178,21 @@ class ReportCliTest {
     }
 
     @Test
+    void trainingShowsProgressWithinEpochsAndQuietSilencesIt(@TempDir Path dir) {
+        CliTest.Result r = CliTest.run("train", "--arch", "breast-cancer-mlp", "--data", "sample:breast-cancer", "--epochs", "2",
+                "--batch", "100", "--progress", "--out", dir.resolve("a.safetensors").toString());
+        assertEquals(0, r.code(), r.err());
+        // 569 samples in batches of 100: the bar counts samples over both epochs, ending at 1138
+        assertTrue(r.err().contains("/1138 samples") && r.err().contains("1138/1138 samples 100%"), r.err());
+        assertTrue(r.err().contains("epoch 1/2") && r.err().contains("epoch 2/2"), r.err());
+        r = CliTest.run("train", "--arch", "breast-cancer-mlp", "--data", "sample:breast-cancer", "--epochs", "1",
+                "--quiet", "--out", dir.resolve("b.safetensors").toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err().trim(), "--quiet: nothing on stderr");
+        assertTrue(r.out().contains("saved"), r.out());
+    }
+
+    @Test
     void longRunWarningIsEstimatedFromTheFirstBatch() {
         assertNull(Progress.longRunWarning("explain", "images", 4, 100, 1.0, ""), "25 s is not long");
         String w = Progress.longRunWarning("explain", "images", 4, 256, 4.0, "--limit makes it shorter");
