@@ -175,7 +175,7 @@ final class ExplainCommand implements Callable<Integer> {
                     atTarget ? "nothing to change: x itself is classified as the target (r_true = 0)" : CertificateText.interval(c),
                     linearizedShort(e));
         }
-        if (!already.isEmpty()) {
+        if (!already.isEmpty() && !ro.console.quiet) {
             System.err.println("lde " + command + ": note: --target " + target + " ('" + net.classNames().get(target)
                     + "') is already the prediction for image" + (already.size() == 1 ? " " : "s ") + already
                     + "; there is nothing to explain there (r_true = 0), choose another target or other images");

@@ -40,7 +40,8 @@ public final class IntervalLine {
         }
         if (!(max > 0)) {
             return "<svg class=\"interval\" width=\"" + WIDTH + "\" height=\"30\"><text x=\"4\" y=\"18\" font-size=\"12\">"
-                    + (hi ? "r_hi = 0: the decision already differs at x" : "nothing to draw: none verified"
+                    + (hi ? "r_hi = 0: x itself already reaches the goal (its decision is already not the explained one, or already "
+                    + "the target); nothing to change" : "nothing to draw: none verified"
                     + (lo ? ", r_lo = 0" : ", r_lo not computed")) + "</text></svg>";
         }
         double range = 1.15 * max;
