@@ -26,8 +26,16 @@ public final class AtomicFiles {
     /** Temporary files being written now; deleted by the shutdown hook if the JVM exits first. */
     private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
 
+    /** Guards {@link #shuttingDown} and the registration of a new temporary file. */
+    private static final Object LOCK = new Object();
+    /** Set by the shutdown hook: no temporary file is created after it has looked (other threads still run then). */
+    private static boolean shuttingDown;
+
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (LOCK) {
+                shuttingDown = true;
+            }
             for (Path p : IN_FLIGHT) {
                 try {
                     Files.deleteIfExists(p);
@@ -64,9 +72,17 @@ public final class AtomicFiles {
         }
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            IN_FLIGHT.add(tmp);
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            synchronized (LOCK) {
+                if (shuttingDown) {
+                    throw new IOException("the program is exiting; '" + target + "' was not written");
+                }
+                tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+                IN_FLIGHT.add(tmp);
+            }
+            // WRITE without CREATE: if the shutdown hook deleted the file meanwhile, this fails instead of
+            // creating it again after the hook has run
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
                 body.writeTo(out);
             }
             try {
