@@ -165,8 +165,13 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--step-patches", defaultValue = "0", description = "AOPC patches per step s (0: 1%% of the patches, default)")
     int stepPatches;
 
-    @Option(names = "--baseline", defaultValue = "zero", description = "removed patches become: zero, min (image minimum), mean (image mean)")
+    @Option(names = "--removal-baseline", defaultValue = "zero", description = "what removed patches become (AOPC, deletion/"
+            + "insertion): zero, min (image minimum), mean (image mean) (default ${DEFAULT-VALUE})")
     String baseline;
+
+    /** {@code --baseline} names the deletion model's baseline in explain and demo; here it is refused with the new name. */
+    @Option(names = "--baseline", hidden = true)
+    String explainBaseline;
 
     @Option(names = "--order", defaultValue = "morf,lerf,random", description = "AOPC orders to report (comma list of morf, lerf, random; default ${DEFAULT-VALUE})")
     String order;
@@ -264,6 +269,10 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** Every count and size option in range before anything is read (the metric classes check their own). */
     private void validateRanges() {
+        if (explainBaseline != null) {
+            throw new IllegalArgumentException("evaluate has no --baseline (in explain and demo it is the deletion model's "
+                    + "baseline); what removed patches become is --removal-baseline zero, min or mean");
+        }
         CliChecks.outputFolder("--out", out);
         CliChecks.count("--limit", limit, 1, Integer.MAX_VALUE);
         CliChecks.count("--offset", offset, 0, Integer.MAX_VALUE - limit);
@@ -669,7 +678,7 @@ final class EvaluateCommand implements Callable<Integer> {
             case "mean":
                 return AopcOptions.Baseline.IMAGE_MEAN;
             default:
-                throw new IllegalArgumentException("unknown --baseline '" + baseline + "' (zero, min, mean)");
+                throw new IllegalArgumentException("unknown --removal-baseline '" + baseline + "' (zero, min, mean)");
         }
     }
 

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
 import org.lde.data.Datasets;
@@ -12,6 +15,7 @@ import org.lde.data.IdxArray;
 import org.lde.data.IdxReader;
 import org.lde.engine.Backend;
 import org.lde.engine.dual.DualStatus;
+import org.lde.explain.Attributor;
 import org.lde.explain.Certificate;
 import org.lde.explain.Explanation;
 import org.lde.report.CertificateText;
@@ -19,6 +23,8 @@ import org.lde.explain.LagrangeDualExplainer;
 import org.lde.explain.Perturbation;
 import org.lde.model.Network;
 import org.lde.report.ExplanationReport;
+import org.lde.report.FigureReport;
+import org.lde.report.ReportFolder;
 import org.lde.report.PngImages;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
@@ -29,7 +35,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = {"Explain a model's decisions with Lagrange duals: per image a PNG panel (input, attribution, "
-                + "perturbation, verified adversarial image) and one JSON line and CSV row with the certificate.",
+                + "perturbation, verified adversarial image) and one JSON line and CSV row with the certificate, and an "
+                + "index.html report (large maps with colour bars, x' - x, class probabilities, the certificate on a line, "
+                + "a summary table; --compare adds other methods' maps). Files are named by the image's index in the data.",
                 "Images: --data SPEC (with --limit/--indices), --idx IMAGES_FILE (u8 IDX), or --png FILE... (28x28 grey)."})
 final class ExplainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
@@ -59,8 +67,11 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ExplainerOptions options;
 
-    /** Inputs with their descriptions and labels (-1 unknown). */
-    record Inputs(Tensor x, List<String> sources, int[] labels) {
+    @Mixin
+    ReportOptions report = new ReportOptions();
+
+    /** Inputs with their descriptions, their indices in the data set (or among the --png files), and labels (-1 unknown). */
+    record Inputs(Tensor x, List<String> sources, int[] indices, int[] labels) {
     }
 
     @Override
@@ -73,44 +84,118 @@ final class ExplainCommand implements Callable<Integer> {
         options.validate(net);
         LagrangeDualExplainer ex = options.build();
         Inputs in = load(net);
-        run(net, ex, in, out, batch, options);
+        run(net, ex, in, out, batch, options, report, "explain", "LDE explanations: " + model,
+                String.format(Locale.ROOT, "Model %s, %d images (%s), explainer %s (kappa %s, %d outer iterations), backend %s.",
+                        model, in.x().shape().dim(0), data != null ? data : idx != null ? idx.toString() : "--png files",
+                        ex.name(), ex.kappa(), ex.maxOuterIterations(), options.backendOption.kind));
         return 0;
     }
 
     /** Explains in batches, writes the report, prints one line per image; returns the explanations. */
-    static List<Explanation> run(Network net, LagrangeDualExplainer ex, Inputs in, Path out, int batch, ExplainerOptions opts) {
+    static List<Explanation> run(Network net, LagrangeDualExplainer ex, Inputs in, Path out, int batch, ExplainerOptions opts,
+                                 ReportOptions ro, String command, String title, String description) {
         CliChecks.count("--batch", batch, 1, CliChecks.MAX_COUNT);
         int n = in.x().shape().dim(0);
         if (n == 0) {
             throw new IllegalArgumentException("no images to explain; nothing was written");
         }
+        List<Attributor> compare = ro.compareMethods();
+        List<String> others = ReportFolder.prepare(out, ro.overwrite, "--out");
+        if (!others.isEmpty() && !ro.console.quiet) {
+            System.err.println("lde " + command + ": --overwrite kept " + others.size() + " files an LDE report does not write: "
+                    + others);
+        }
         net.checkBatch(Math.min(batch, n));
         List<Explanation> all = new ArrayList<>(n);
+        List<Optional<Tensor>> advLogits = new ArrayList<>(n);
+        List<Map<String, Tensor>> maps = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            maps.add(new LinkedHashMap<>());
+        }
         long t0 = System.nanoTime();
-        try (Backend backend = opts.backendOption.open(net)) {
-            for (int from = 0; from < n; from += batch) {
-                int to = Math.min(n, from + batch);
+        try (Backend backend = opts.backendOption.open(net);
+             Progress bar = ro.console.bar(command, "images", n)) {
+            bar.update(0);
+            // a small first batch, so that a long run is announced early
+            int first = Math.min(batch, Math.max(1, Math.min(4, n / 8)));
+            for (int from = 0; from < n; ) {
+                int to = Math.min(n, from + (from == 0 ? first : batch));
                 Tensor xs = in.x().slice(from, to);
-                CliChecks.finiteLogits(backend.forward(xs), from, "", backend.name());
+                Tensor z = backend.forward(xs);
+                CliChecks.finiteLogits(z, from, "", backend.name());
                 List<Explanation> part = ex.explain(backend, xs);
                 CliChecks.finiteExplanations(part, from);
                 all.addAll(part);
-                System.err.printf("explained %d/%d images (%.1f s)%n", to, n, (System.nanoTime() - t0) / 1e9);
+                adversarialLogits(backend, part, advLogits);
+                int[] classes = new int[part.size()];
+                for (int k = 0; k < classes.length; k++) {
+                    classes[k] = part.get(k).explainedClass();
+                }
+                for (Attributor a : compare) {
+                    Tensor phi = a.attribute(backend, xs, classes);
+                    CliChecks.finiteAttributions(phi, a.name());
+                    for (int k = 0; k < classes.length; k++) {
+                        maps.get(from + k).put(a.name(), phi.row(k));
+                    }
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                if (from == 0 && !ro.console.quiet) {
+                    String w = Progress.longRunWarning(command, "images", to, n, secs,
+                            "--limit or a faster --backend makes it shorter, --quiet hides this");
+                    if (w != null) {
+                        System.err.println(w);
+                    }
+                }
+                bar.update(to);
+                from = to;
             }
         }
-        ExplanationReport.Written w = ExplanationReport.write(out, net, in.x(), in.sources(), in.labels(), all,
+        double wall = (System.nanoTime() - t0) / 1e9;
+        ExplanationReport.Written w = ExplanationReport.write(out, net, in.x(), in.sources(), in.indices(), in.labels(), all,
                 opts.attributionKind());
+        List<FigureReport.Item> items = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            items.add(new FigureReport.Item(in.indices()[i], in.x().row(i), all.get(i), advLogits.get(i), maps.get(i),
+                    w.rows().get(i)));
+        }
+        Path index = FigureReport.write(out, net, items, opts.attributionKind(), new FigureReport.Run(title,
+                description + " " + summary(all) + ".", wall));
+        Integer target = opts.target;
+        List<Integer> already = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Explanation e = all.get(i);
             Certificate c = e.certificate();
-            System.out.printf("%4d %-24s predicted %-12s %-28s %s; %s%n", i, in.sources().get(i),
-                    net.classNames().get(e.predictedClass()), e.verified() ? "verified -> "
-                            + net.classNames().get(e.adversarial().get().outputClass()) : "none verified",
-                    CertificateText.interval(c), linearizedShort(e));
+            boolean atTarget = target != null && e.predictedClass() == target;
+            if (atTarget) {
+                already.add(in.indices()[i]);
+            }
+            System.out.printf("%4d %-24s predicted %-12s %-28s %s; %s%n", in.indices()[i], in.sources().get(i),
+                    net.classNames().get(e.predictedClass()), atTarget ? "already the target class" : e.verified()
+                            ? "verified -> " + net.classNames().get(e.adversarial().get().outputClass()) : "none verified",
+                    atTarget ? "nothing to change: x itself is classified as the target (r_true = 0)" : CertificateText.interval(c),
+                    linearizedShort(e));
+        }
+        if (!already.isEmpty() && !ro.console.quiet) {
+            System.err.println("lde " + command + ": note: --target " + target + " ('" + net.classNames().get(target)
+                    + "') is already the prediction for image" + (already.size() == 1 ? " " : "s ") + already
+                    + "; there is nothing to explain there (r_true = 0), choose another target or other images");
         }
         System.out.println(summary(all));
-        System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + " and " + w.csv());
+        System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + ", " + w.csv() + " and " + index);
         return all;
+    }
+
+    /** The logits at each verified adversarial input of {@code part} (one batched forward pass), appended to {@code out}. */
+    private static void adversarialLogits(Backend backend, List<Explanation> part, List<Optional<Tensor>> out) {
+        List<Tensor> adv = new ArrayList<>();
+        for (Explanation e : part) {
+            e.adversarial().ifPresent(v -> adv.add(v.input()));
+        }
+        Tensor z = adv.isEmpty() ? null : backend.forward(Tensor.stack(adv));
+        int k = 0;
+        for (Explanation e : part) {
+            out.add(e.adversarial().isPresent() ? Optional.of(z.row(k++)) : Optional.empty());
+        }
     }
 
     /**
@@ -214,7 +299,11 @@ final class ExplainCommand implements Callable<Integer> {
                 Arrays.fill(labels, -1);
             }
         }
-        return select(new Inputs(x, sources, labels));
+        int[] ids = new int[x.shape().dim(0)];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i;
+        }
+        return select(new Inputs(x, sources, ids, labels));
     }
 
     private Inputs select(Inputs all) {
@@ -241,14 +330,19 @@ final class ExplainCommand implements Callable<Integer> {
         } else {
             return all;
         }
+        if (Arrays.stream(pick).distinct().count() != pick.length) {
+            throw new IllegalArgumentException("--indices " + Arrays.toString(pick) + " names an image twice");
+        }
         List<Tensor> rows = new ArrayList<>();
         List<String> src = new ArrayList<>();
         int[] lab = new int[pick.length];
+        int[] ids = new int[pick.length];
         for (int k = 0; k < pick.length; k++) {
             rows.add(all.x().row(pick[k]));
             src.add(all.sources().get(pick[k]));
             lab[k] = all.labels()[pick[k]];
+            ids[k] = all.indices()[pick[k]];
         }
-        return new Inputs(Tensor.stack(rows), src, lab);
+        return new Inputs(Tensor.stack(rows), src, ids, lab);
     }
 }

@@ -44,7 +44,8 @@ final class ExplainerOptions {
     @Option(names = "--kappa", defaultValue = "0", description = "confidence margin (regression: the requested change; default ${DEFAULT-VALUE})")
     double kappa;
 
-    @Option(names = "--eps", description = "L_inf budget of the additive model")
+    @Option(names = "--eps", description = "L_inf budget of the additive model, |delta_i| <= eps "
+            + "(default: none, delta is bounded only by the model's data domain [lo, hi])")
     Double eps;
 
     @Option(names = "--iterations", defaultValue = "5", description = "outer iterations S_max (default ${DEFAULT-VALUE})")
@@ -113,6 +114,11 @@ final class ExplainerOptions {
         }
         for (double f : factors) {
             CliChecks.number("--factors", f, 1, 1e6);
+        }
+        if (target == null && parse(ExplainMode.class, "--mode", mode) == ExplainMode.TARGET) {
+            throw new IllegalArgumentException("--mode target needs --target CLASS, the class index (0.."
+                    + (net.outputSize() - 1) + ") to move each decision to, e.g. --target 3; --target alone implies "
+                    + "--mode target");
         }
         if (target != null && (target < 0 || target >= net.outputSize())) {
             throw new IllegalArgumentException("--target " + target + " must be a class index in [0, " + (net.outputSize() - 1)

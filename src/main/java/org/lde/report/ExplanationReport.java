@@ -18,7 +18,7 @@ import org.lde.tensor.Tensor;
 
 /**
  * Writes the explanations of a run into a folder: {@code panel-NNNN.png} per image (when the inputs are
- * images), {@code explanations.jsonl} (one JSON object per line and image) and {@code explanations.csv}
+ * images; {@code NNNN} is the image's index in its data set, at least four digits), {@code explanations.jsonl} (one JSON object per line and image) and {@code explanations.csv}
  * (a header and one row per image), with the same columns ({@link ExplanationRows}).
  */
 public final class ExplanationReport {
@@ -38,6 +38,11 @@ public final class ExplanationReport {
         }
     }
 
+    /** The panel file of the image with index {@code index} in its data set. */
+    public static String panelName(int index) {
+        return String.format(java.util.Locale.ROOT, "panel-%04d.png", index);
+    }
+
     /**
      * @param dir      the output folder (created if missing)
      * @param net      the explained network (class names, data domain)
@@ -49,10 +54,27 @@ public final class ExplanationReport {
      */
     public static Written write(Path dir, Network net, Tensor x, List<String> sources, int[] labels, List<Explanation> ex,
                                 AttributionKind kind) {
+        int[] positions = new int[x.shape().dim(0)];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = i;
+        }
+        return write(dir, net, x, sources, positions, labels, ex, kind);
+    }
+
+    /**
+     * As {@link #write(Path, Network, Tensor, List, int[], List, AttributionKind)}, with each image's index in its
+     * data set ({@code indices}, distinct), which names its panel and is its row's {@code index}.
+     */
+    public static Written write(Path dir, Network net, Tensor x, List<String> sources, int[] indices, int[] labels,
+                                List<Explanation> ex, AttributionKind kind) {
         int n = x.shape().dim(0);
-        if (ex.size() != n || sources.size() != n || labels.length != n) {
+        if (ex.size() != n || sources.size() != n || labels.length != n || indices.length != n) {
             throw new IllegalArgumentException("report: " + n + " inputs, " + ex.size() + " explanations, " + sources.size()
-                    + " sources, " + labels.length + " labels (must all agree)");
+                    + " sources, " + indices.length + " indices, " + labels.length + " labels (must all agree)");
+        }
+        if (java.util.Arrays.stream(indices).distinct().count() != n) {
+            throw new IllegalArgumentException("report: the image indices " + java.util.Arrays.toString(indices)
+                    + " repeat an image; its files would overwrite each other");
         }
         boolean images = x.shape().rank() == 4 && (x.shape().dim(1) == 1 || x.shape().dim(1) == 3);
         try {
@@ -62,14 +84,14 @@ public final class ExplanationReport {
             for (int i = 0; i < n; i++) {
                 String panel = "";
                 if (images) {
-                    panel = String.format("panel-%04d.png", i);
+                    panel = panelName(indices[i]);
                     Tensor xi = x.row(i);
                     Path p = dir.resolve(panel);
                     Panels.write(Panels.render(xi, net.lo(), net.hi(), net.classNames(), labels[i], ex.get(i), kind,
                             Panels.defaultScale(xi.shape())), p);
                     panels.add(p);
                 }
-                rows.add(ExplanationRows.row(i, sources.get(i), labels[i], net.classNames(), ex.get(i), panel));
+                rows.add(ExplanationRows.row(indices[i], sources.get(i), labels[i], net.classNames(), ex.get(i), panel));
             }
             Path jsonl = dir.resolve(JSONL);
             Path csv = dir.resolve(CSV);

@@ -36,7 +36,7 @@ public final class ExplanationRows {
     /**
      * The row of one explanation.
      *
-     * @param index      the image's index in the run
+     * @param index      the image's index in its data set (its position among {@code --png} files)
      * @param source     where the image came from (data spec and index, or file name)
      * @param label      the true label, {@code -1} when unknown
      * @param classNames the network's class names

@@ -47,26 +47,7 @@ public final class HtmlIndex {
                         .append(r.get("index")).append("\">\n");
             }
             sb.append("<figcaption><table>\n");
-            row(sb, "image", r.get("index") + " (" + r.get("source") + ")");
-            if (!"".equals(r.get("label_name"))) {
-                row(sb, "label", r.get("label_name"));
-            }
-            row(sb, "predicted", r.get("predicted_name"));
-            row(sb, "nearest competitor / target", r.get("chosen_name"));
-            row(sb, "model", r.get("perturbation") + " " + r.get("mode") + " " + r.get("objective") + ", kappa " + r.get("kappa"));
-            boolean verified = Boolean.TRUE.equals(r.get("verified"));
-            row(sb, "minimal perturbation", CertificateText.interval(String.valueOf(r.get("norm")), dbl(r.get("r_lo")), verified,
-                    dbl(r.get("r_hi")), dbl(r.get("r_lo_over_r_hi"))));
-            row(sb, "verified adversarial", verified ? "class " + r.get("adversarial_name") + ", margin "
-                    + num(r.get("adversarial_margin")) + " (confirmed by " + r.get("verified_by") + ")" : "none verified");
-            row(sb, "linearized dual bound", CertificateText.linearized(String.valueOf(r.get("linearized_status")),
-                    dbl(r.get("r_lin")), dbl(r.get("linearized_relative_gap")), verified, "DELETION".equals(r.get("perturbation"))));
-            row(sb, "outer loop stopped", "INFEASIBLE_IN_BOX".equals(r.get("stop_reason"))
-                    ? "INFEASIBLE_IN_BOX (the linearization at its current point has no solution in the box; a search "
-                    + "step, not a statement about the network)" : r.get("stop_reason"));
-            row(sb, "completeness residual (dual / path)", num(r.get("dual_residual")) + " / " + num(r.get("path_residual")));
-            row(sb, "outer iterations, forward / reverse passes", r.get("outer_iterations") + ", " + r.get("forward_passes")
-                    + " / " + r.get("reverse_passes"));
+            details(sb, r);
             sb.append("</table></figcaption></figure>\n");
         }
         sb.append("</body></html>\n");
@@ -78,6 +59,33 @@ public final class HtmlIndex {
             throw new UncheckedIOException("cannot write '" + out + "': " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * The rows of one explanation's table of main numbers (classes; the interval {@code r_lo <= r_true <= r_hi};
+     * the linearized r_lin, labelled local; residuals; passes), from its {@link ExplanationRows} row.
+     */
+    static void details(StringBuilder sb, Map<String, Object> r) {
+        row(sb, "image", r.get("index") + " (" + r.get("source") + ")");
+        if (!"".equals(r.get("label_name"))) {
+            row(sb, "label", r.get("label_name"));
+        }
+        row(sb, "predicted", r.get("predicted_name"));
+        row(sb, "nearest competitor / target", r.get("chosen_name"));
+        row(sb, "model", r.get("perturbation") + " " + r.get("mode") + " " + r.get("objective") + ", kappa " + r.get("kappa"));
+        boolean verified = Boolean.TRUE.equals(r.get("verified"));
+        row(sb, "minimal perturbation", CertificateText.interval(String.valueOf(r.get("norm")), dbl(r.get("r_lo")), verified,
+                dbl(r.get("r_hi")), dbl(r.get("r_lo_over_r_hi"))));
+        row(sb, "verified adversarial", verified ? "class " + r.get("adversarial_name") + ", margin "
+                + num(r.get("adversarial_margin")) + " (confirmed by " + r.get("verified_by") + ")" : "none verified");
+        row(sb, "linearized dual bound", CertificateText.linearized(String.valueOf(r.get("linearized_status")),
+                dbl(r.get("r_lin")), dbl(r.get("linearized_relative_gap")), verified, "DELETION".equals(r.get("perturbation"))));
+        row(sb, "outer loop stopped", "INFEASIBLE_IN_BOX".equals(r.get("stop_reason"))
+                ? "INFEASIBLE_IN_BOX (the linearization at its current point has no solution in the box; a search "
+                + "step, not a statement about the network)" : r.get("stop_reason"));
+        row(sb, "completeness residual (dual / path)", num(r.get("dual_residual")) + " / " + num(r.get("path_residual")));
+        row(sb, "outer iterations, forward / reverse passes", r.get("outer_iterations") + ", " + r.get("forward_passes")
+                + " / " + r.get("reverse_passes"));
     }
 
     private static void row(StringBuilder sb, String k, Object v) {

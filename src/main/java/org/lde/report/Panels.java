@@ -20,9 +20,10 @@ import org.lde.tensor.Tensor;
  * <ol>
  *   <li>the input (grey or RGB, the data domain {@code [lo, hi]} mapped to black..white), titled with the
  *       predicted class (and the true label when known);</li>
- *   <li>the attribution map over the dimmed input: red where positive, blue where negative, opacity
- *       {@code |v| / max|v|} (channels summed);</li>
- *   <li>the perturbation map {@code delta*}: blue-white-red, white at 0, full colour at {@code max|delta|};</li>
+ *   <li>the attribution map and</li>
+ *   <li>the perturbation map {@code delta*}, each on the {@link Colormap} diverging scale symmetric around 0
+ *       (blue negative, white 0, red positive, the ends at {@code -m, +m}, {@code m = max |v|} stated in the
+ *       tile's subtitle), with the input's outline (channels summed);</li>
  *   <li>the verified adversarial input with its class, or a grey tile marked "none verified".</li>
  * </ol>
  * Images must be {@code [1, H, W]} or {@code [3, H, W]}; each pixel is drawn as a {@code scale x scale}
@@ -78,9 +79,14 @@ public final class Panels {
             g.fillRect(0, 0, width, height);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
             String pred = classNames.get(e.predictedClass());
-            String[] titles = {"input", kindTitle(kind), "perturbation delta*", "verified adversarial"};
-            String[] subtitles = {"pred " + pred + (label >= 0 ? ", label " + classNames.get(label) : ""),
-                "red +, blue -", "red +, blue -",
+            String[] titles = {label >= 0 ? "input, label " + classNames.get(label) : "input", kindTitle(kind),
+                "perturbation delta*", "verified adversarial"};
+            Tensor attribution = e.attribution(kind);
+            double mAttr = Colormap.scale(attribution);
+            double mDelta = Colormap.scale(e.delta());
+            String[] subtitles = {"pred " + pred,
+                "\u00b1" + CertificateText.num(mAttr) + " red+ blue-",
+                "\u00b1" + CertificateText.num(mDelta) + " red+ blue-",
                 e.adversarial().map(v -> "class " + classNames.get(v.outputClass())).orElse("none verified")};
             int top = PAD + TITLE;
             for (int k = 0; k < 4; k++) {
@@ -94,10 +100,10 @@ public final class Panels {
                         tile = image(x, lo, hi, scale);
                         break;
                     case 1:
-                        tile = overlay(x, lo, hi, e.attribution(kind), scale);
+                        tile = Colormap.signedTile(attribution, mAttr, x, lo, hi, scale);
                         break;
                     case 2:
-                        tile = diverging(e.delta(), scale);
+                        tile = Colormap.signedTile(e.delta(), mDelta, x, lo, hi, scale);
                         break;
                     default:
                         tile = e.adversarial().map(v -> image(v.input(), lo, hi, scale)).orElse(null);
@@ -134,7 +140,7 @@ public final class Panels {
         PngImages.writeAtomically(panel, file);
     }
 
-    private static String kindTitle(AttributionKind k) {
+    static String kindTitle(AttributionKind k) {
         switch (k) {
             case MARGIN_CONTRIBUTION:
                 return "margin contribution a*t";
@@ -177,62 +183,6 @@ public final class Panels {
                 int gg = c == 3 ? grey(d[(h + y) * w + xx], lo, hi) : r;
                 int b = c == 3 ? grey(d[(2 * h + y) * w + xx], lo, hi) : r;
                 fill(img, xx, y, scale, (r << 16) | (gg << 8) | b);
-            }
-        }
-        return img;
-    }
-
-    private static double[] channelSum(Tensor m) {
-        Shape s = m.shape();
-        int c = s.dim(0);
-        int hw = s.dim(1) * s.dim(2);
-        double[] out = new double[hw];
-        for (int k = 0; k < c; k++) {
-            for (int i = 0; i < hw; i++) {
-                out[i] += m.data()[k * hw + i];
-            }
-        }
-        return out;
-    }
-
-    static BufferedImage overlay(Tensor x, double lo, double hi, Tensor map, int scale) {
-        Shape s = x.shape();
-        int h = s.dim(1);
-        int w = s.dim(2);
-        double[] a = channelSum(map);
-        double max = ExplanationRows.linf(a);
-        BufferedImage img = new BufferedImage(w * scale, h * scale, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int xx = 0; xx < w; xx++) {
-                double base = 0.35 * grey(x.data()[y * w + xx], lo, hi) + 0.65 * 255;
-                double v = max == 0 ? 0 : a[y * w + xx] / max;
-                double op = Math.abs(v);
-                double r = v > 0 ? 220 : 30;
-                double b = v > 0 ? 30 : 220;
-                double gg = 30;
-                int ri = (int) Math.round(base * (1 - op) + r * op);
-                int gi = (int) Math.round(base * (1 - op) + gg * op);
-                int bi = (int) Math.round(base * (1 - op) + b * op);
-                fill(img, xx, y, scale, (ri << 16) | (gi << 8) | bi);
-            }
-        }
-        return img;
-    }
-
-    static BufferedImage diverging(Tensor map, int scale) {
-        Shape s = map.shape();
-        int h = s.dim(1);
-        int w = s.dim(2);
-        double[] a = channelSum(map);
-        double max = ExplanationRows.linf(a);
-        BufferedImage img = new BufferedImage(w * scale, h * scale, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int xx = 0; xx < w; xx++) {
-                double v = max == 0 ? 0 : a[y * w + xx] / max;
-                int hiC = 255;
-                int loC = (int) Math.round(255 * (1 - Math.abs(v)));
-                int rgb = v >= 0 ? (hiC << 16) | (loC << 8) | loC : (loC << 16) | (loC << 8) | hiC;
-                fill(img, xx, y, scale, rgb);
             }
         }
         return img;

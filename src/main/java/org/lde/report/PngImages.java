@@ -92,8 +92,13 @@ public final class PngImages {
         writeAtomically(img, file);
     }
 
-    /** Writes {@code img} as a PNG file through {@link AtomicFiles} (never a truncated file). */
+    /**
+     * Writes {@code img} as a PNG file through {@link AtomicFiles} (never a truncated file). ImageIO's disk cache
+     * is off: a report writes thousands of small PNGs, and the cache added a temporary file (and ImageIO's
+     * shutdown-time stream closing) to each.
+     */
     static void writeAtomically(BufferedImage img, Path file) {
+        ImageIO.setUseCache(false);
         AtomicFiles.write(file, out -> {
             if (!ImageIO.write(img, "png", out)) {
                 throw new IllegalStateException("no PNG writer available");

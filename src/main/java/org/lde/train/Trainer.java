@@ -23,11 +23,29 @@ import org.lde.tensor.Tensor;
 public final class Trainer {
     private final TrainingOptions options;
     private final Consumer<String> progress;
+    private BatchListener batches = (epoch, done, total) -> { };
+
+    /** Told after every mini-batch (for a progress bar within an epoch). */
+    @FunctionalInterface
+    public interface BatchListener {
+        /**
+         * @param epoch the epoch, from 1
+         * @param done  samples trained so far in all epochs together
+         * @param total samples of the whole run ({@code epochs * N})
+         */
+        void batchDone(int epoch, long done, long total);
+    }
 
     /** @param progress receives one line per epoch (e.g. {@code System.err::println}) */
     public Trainer(TrainingOptions options, Consumer<String> progress) {
         this.options = options;
         this.progress = progress;
+    }
+
+    /** Also tells {@code l} after every mini-batch; returns this trainer. */
+    public Trainer onBatch(BatchListener l) {
+        batches = java.util.Objects.requireNonNull(l, "listener");
+        return this;
     }
 
     /**
@@ -76,6 +94,7 @@ public final class Trainer {
                         ParameterGradients g = backend.parameterGradients(rec, lv.gradient());
                         backend.step(opt, g);
                     }
+                    batches.batchDone(epoch, (long) (epoch - 1) * n + to, (long) options.epochs() * n);
                 }
                 double testAcc = Double.NaN;
                 if (testX.isPresent()) {

