@@ -151,8 +151,9 @@ final class BoundarySearch implements OuterLoop {
                     }
                     w.lambda = ds.lambda();
                     if (adversarial[q]) {
+                        double back = backwardStep(opt, obj, w.t, ds.t());
                         for (int i = 0; i < d; i++) {
-                            w.t[i] *= opt.beta();
+                            w.t[i] *= back;
                         }
                     }
                     stepping.add(w);
@@ -221,6 +222,22 @@ final class BoundarySearch implements OuterLoop {
                 s.stop = StopReason.MAX_OUTER_ITERATIONS;
             }
         }
+    }
+
+    /**
+     * The backward step of a verified walker, from the gap of its linearization: {@code t <- b t} with
+     * {@code b = clip(||t_sub|| / ||t||, betaMin, beta)}. {@code ||t_sub||} is the optimum of the linearized
+     * problem at the walker ({@code x}'s nearest point on the local boundary), {@code ||t||} a verified point's
+     * norm, so their ratio is where the linear model puts the boundary along the way back: a walker far above
+     * the local optimum steps back far, one at the optimum (ratio near 1) only by {@code 1 - beta}. FAB's
+     * fixed step is {@code betaMin = beta}.
+     */
+    static double backwardStep(BoundarySearchOptions opt, Objective obj, double[] t, double[] tSub) {
+        double nt = Verifier.norm(obj, t);
+        if (!(nt > 0)) {
+            return opt.beta();
+        }
+        return Math.max(opt.betaMin(), Math.min(opt.beta(), Verifier.norm(obj, tSub) / nt));
     }
 
     /**
