@@ -23,7 +23,9 @@ import org.lde.tensor.Tensor;
  * sample's iterate; walker 0 starts at {@code t = 0}) does per iteration:
  * <ol>
  *   <li>one recorded forward pass at {@code z} (all walkers of all samples together), which also verifies
- *       {@code z}; a verified walker takes FAB's backward step {@code t <- beta t} (toward {@code x});</li>
+ *       {@code z}; a verified walker steps back toward {@code x}, {@code t <- b t}, by an amount taken from the gap of
+ *       its linearization ({@link #backwardStep}: {@code b = clip(||t_sub|| / ||t||, betaMin, beta)}, where FAB
+ *       takes a fixed {@code beta});</li>
  *   <li>one reverse pass and one dual solve of the linearized problems at {@code z}
  *       ({@link Backend#solveLinearized}): the solution {@code t_sub} is the minimal perturbation from
  *       {@code x} to the linearized boundary in the box, FLIP choosing the competitor with the smallest
