@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Reproduces the README's "Verified adversarial points against FAB" table: `lde attack` on the first N
-# embedded Fashion-MNIST test images (default 32 for the MLP, 24 for the CNN: what fitted the shared
-# 2-core machine when the table was measured; the issue asks for 500), L2 and L_inf, FAB (100 iterations,
-# 10 restarts, seed 0), LDE with its default loop, LDE with the boundary search (20 iterations, 5 walkers),
-# DeepFool and Carlini-Wagner (L2 only), on the float64 EJML backend.
-# Usage: src/scripts/attack-samples.sh [OUT_DIR] [MLP_IMAGES] [CNN_IMAGES]
+# Reproduces the README's "Adversarial points against FAB" table: `lde attack` on the first N embedded
+# Fashion-MNIST test images of each sample model, L2 and L_inf, FAB (100 iterations, 10 restarts, seed 0,
+# the paper's defaults) against LDE's boundary search (one walker, 96 iterations, the backward step from the
+# linearization's gap), on the float64 fast CPU backend (cpu-fast-f64). Images are attacked in chunks
+# (--offset; 50 MLP or 25 CNN images by default), MLP and CNN chunks alternating, each chunk's attack.json kept under OUT/<model>/<offset>;
+# a chunk already there is not rerun, so an interrupted run resumes. Then attack-table.py combines the
+# chunks into OUT/attack-table.csv (per model and norm) and OUT/attack-per-image.csv.
+# Usage: src/scripts/attack-samples.sh [OUT_DIR] [MLP_IMAGES] [CNN_IMAGES] [MLP_CHUNK] [CNN_CHUNK]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-attack-results}
-N_MLP=${2:-32}
-N_CNN=${3:-24}
+N_MLP=${2:-500}
+N_CNN=${3:-500}
+CHUNK_MLP=${4:-50}
+CHUNK_CNN=${5:-25}
 JAR=${JAR:-target/lde.jar}
 [ -f "$JAR" ] || mvn -B -q -DskipTests package
-for spec in "fmnist-mlp:$N_MLP" "fmnist-cnn:$N_CNN"; do
-  model=${spec%%:*}
-  n=${spec##*:}
-  java -Xmx4g -jar "$JAR" attack "sample:$model" --data sample:fashion-mnist --limit "$n" --norms l2,linf \
-      --methods fab,lde,lde-boundary,deepfool,cw --fab-iterations 100 --fab-restarts 10 \
-      --lde-iterations 20 --lde-restarts 5 --seed 0 --out "$OUT/$model-$n"
+run_chunk() { # model offset total chunk
+  local model=$1 off=$2 n=$3 chunk=$4 lim
+  [ "$off" -lt "$n" ] || return 0
+  lim=$(( n - off < chunk ? n - off : chunk ))
+  local dir="$OUT/$model/$off"
+  [ -f "$dir/attack.json" ] && return 0
+  java -Xmx4g -jar "$JAR" attack "sample:$model" --data sample:fashion-mnist --offset "$off" --limit "$lim" \
+      --norms l2,linf --methods fab,lde-boundary --fab-iterations 100 --fab-restarts 10 \
+      --lde-iterations 96 --lde-restarts 1 --seed 0 --batch "$chunk" --backend cpu-fast-f64 --out "$dir.tmp" \
+      > "$dir.log" 2>&1
+  mv "$dir.tmp" "$dir"
+}
+mkdir -p "$OUT/fmnist-mlp" "$OUT/fmnist-cnn"
+for (( k = 0; k * CHUNK_MLP < N_MLP || k * CHUNK_CNN < N_CNN; k++ )); do
+  run_chunk fmnist-mlp $(( k * CHUNK_MLP )) "$N_MLP" "$CHUNK_MLP"
+  run_chunk fmnist-cnn $(( k * CHUNK_CNN )) "$N_CNN" "$CHUNK_CNN"
+  python3 src/scripts/attack-table.py "$OUT"
 done

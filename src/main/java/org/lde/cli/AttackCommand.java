@@ -72,6 +72,10 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "16", description = "use the first N samples (default ${DEFAULT-VALUE})")
     int limit;
 
+    @Option(names = "--offset", defaultValue = "0",
+            description = "skip the first K samples: attack samples K .. K+N-1 (default ${DEFAULT-VALUE})")
+    int offset;
+
     @Option(names = "--norms", defaultValue = "l2,linf", description = "comma list of l2, linf, l1 (default ${DEFAULT-VALUE})")
     String norms;
 
@@ -96,11 +100,11 @@ final class AttackCommand implements Callable<Integer> {
 
     static final List<String> METHODS = List.of("fab", "lde", "lde-boundary", "deepfool", "cw");
 
-    @Option(names = "--lde-iterations", defaultValue = "20",
+    @Option(names = "--lde-iterations", defaultValue = "96",
             description = "outer iterations of lde-boundary (default ${DEFAULT-VALUE})")
     int ldeIterations;
 
-    @Option(names = "--lde-restarts", defaultValue = "5", description = "walkers per sample of lde-boundary (default ${DEFAULT-VALUE})")
+    @Option(names = "--lde-restarts", defaultValue = "1", description = "walkers per sample of lde-boundary (default ${DEFAULT-VALUE})")
     int ldeRestarts;
 
     /** What one method gives per sample: whether a point was verified, and its norm. */
@@ -127,10 +131,14 @@ final class AttackCommand implements Callable<Integer> {
             throw new IllegalArgumentException("attack needs a classification model; " + model + " is a regression model");
         }
         Dataset ds = Datasets.load(data);
-        if (limit < 1 || limit > ds.size()) {
-            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + ds.size() + "] for " + data);
+        if (offset < 0 || offset >= ds.size()) {
+            throw new IllegalArgumentException("--offset " + offset + " must be in [0, " + (ds.size() - 1) + "] for " + data);
         }
-        Tensor x = ds.inputs().slice(0, limit);
+        if (limit < 1 || limit > ds.size() - offset) {
+            throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + (ds.size() - offset) + "] for "
+                    + data + " with --offset " + offset);
+        }
+        Tensor x = ds.inputs().slice(offset, offset + limit);
         if (!x.shape().dropFirst().equals(net.inputShape())) {
             throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape()
                     + " but " + data + " has samples of shape " + x.shape().dropFirst());
@@ -335,6 +343,7 @@ final class AttackCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", model);
         root.put("data", data);
+        root.put("offset", offset);
         root.put("samples", limit);
         root.put("backend", backendName);
         root.put("attackedClass", "predicted (argmax of the logits)");

@@ -23,7 +23,9 @@ import org.lde.tensor.Tensor;
  * sample's iterate; walker 0 starts at {@code t = 0}) does per iteration:
  * <ol>
  *   <li>one recorded forward pass at {@code z} (all walkers of all samples together), which also verifies
- *       {@code z}; a verified walker takes FAB's backward step {@code t <- beta t} (toward {@code x});</li>
+ *       {@code z}; a verified walker steps back toward {@code x}, {@code t <- b t}, by an amount taken from the gap of
+ *       its linearization ({@link #backwardStep}: {@code b = clip(||t_sub|| / ||t||, betaMin, beta)}, where FAB
+ *       takes a fixed {@code beta});</li>
  *   <li>one reverse pass and one dual solve of the linearized problems at {@code z}
  *       ({@link Backend#solveLinearized}): the solution {@code t_sub} is the minimal perturbation from
  *       {@code x} to the linearized boundary in the box, FLIP choosing the competitor with the smallest
@@ -151,8 +153,9 @@ final class BoundarySearch implements OuterLoop {
                     }
                     w.lambda = ds.lambda();
                     if (adversarial[q]) {
+                        double back = backwardStep(opt, obj, w.t, ds.t());
                         for (int i = 0; i < d; i++) {
-                            w.t[i] *= opt.beta();
+                            w.t[i] *= back;
                         }
                     }
                     stepping.add(w);
@@ -221,6 +224,22 @@ final class BoundarySearch implements OuterLoop {
                 s.stop = StopReason.MAX_OUTER_ITERATIONS;
             }
         }
+    }
+
+    /**
+     * The backward step of a verified walker, from the gap of its linearization: {@code t <- b t} with
+     * {@code b = clip(||t_sub|| / ||t||, betaMin, beta)}. {@code ||t_sub||} is the optimum of the linearized
+     * problem at the walker ({@code x}'s nearest point on the local boundary), {@code ||t||} a verified point's
+     * norm, so their ratio is where the linear model puts the boundary along the way back: a walker far above
+     * the local optimum steps back far, one at the optimum (ratio near 1) only by {@code 1 - beta}. FAB's
+     * fixed step is {@code betaMin = beta}.
+     */
+    static double backwardStep(BoundarySearchOptions opt, Objective obj, double[] t, double[] tSub) {
+        double nt = Verifier.norm(obj, t);
+        if (!(nt > 0)) {
+            return opt.beta();
+        }
+        return Math.max(opt.betaMin(), Math.min(opt.beta(), Verifier.norm(obj, tSub) / nt));
     }
 
     /**

@@ -4,12 +4,13 @@ package org.lde.explain;
  * Options of the explainer's boundary-tracking outer loop ({@link LagrangeDualExplainer.Builder#boundarySearch}),
  * FAB's parameters (Croce and Hein 2020) on the explainer's linearized problems: the walkers per sample
  * ({@code restarts}, the first starting at {@code x}), the largest bias toward {@code x} ({@code alphaMax}),
- * the extrapolation ({@code eta}), the backward step of a verified walker ({@code beta}), the secant steps of
+ * the extrapolation ({@code eta}), the backward step of a verified walker (between {@code betaMin} and {@code beta},
+ * from the gap of its linearization: {@link BoundarySearch#backwardStep}), the secant steps of
  * the final search along the segment from {@code x} to the best verified point, and the seed of the random
  * starts. The number of iterations is the explainer's {@code maxOuterIterations}.
  */
-public record BoundarySearchOptions(int restarts, double alphaMax, double eta, double beta, int finalSearchSteps,
-                                    long seed) {
+public record BoundarySearchOptions(int restarts, double alphaMax, double eta, double beta, double betaMin,
+                                    int finalSearchSteps, long seed) {
 
     /**
      * @throws IllegalArgumentException naming the first bad option
@@ -27,25 +28,37 @@ public record BoundarySearchOptions(int restarts, double alphaMax, double eta, d
         if (!(beta > 0 && beta <= 1)) {
             throw new IllegalArgumentException("boundary search beta must be in (0, 1], got " + beta);
         }
+        if (!(betaMin > 0 && betaMin <= beta)) {
+            throw new IllegalArgumentException("boundary search betaMin must be in (0, beta = " + beta + "], got " + betaMin);
+        }
         if (finalSearchSteps < 0) {
             throw new IllegalArgumentException("boundary search finalSearchSteps must be >= 0, got " + finalSearchSteps);
         }
     }
 
-    /** FAB's {@code alpha_max = 0.1, eta = 1.05, beta = 0.9}, 5 walkers, 5 final-search steps, seed 0. */
+    /**
+     * FAB's {@code alpha_max = 0.1, eta = 1.05}; the backward step from the linearization's gap with
+     * {@code beta = 0.99, betaMin = 0.8}; one walker (measured: with a fixed budget of passes, one walker with
+     * more iterations beats several with fewer on the sample models); 5 final-search steps, seed 0.
+     */
     public static BoundarySearchOptions defaults() {
-        return new BoundarySearchOptions(5, 0.1, 1.05, 0.9, 5, 0);
+        return new BoundarySearchOptions(1, 0.1, 1.05, 0.99, 0.8, 5, 0);
+    }
+
+    /** FAB's fixed backward step: {@code betaMin = beta = b}. */
+    public BoundarySearchOptions withFixedBeta(double b) {
+        return new BoundarySearchOptions(restarts, alphaMax, eta, b, b, finalSearchSteps, seed);
     }
 
     public BoundarySearchOptions withRestarts(int r) {
-        return new BoundarySearchOptions(r, alphaMax, eta, beta, finalSearchSteps, seed);
+        return new BoundarySearchOptions(r, alphaMax, eta, beta, betaMin, finalSearchSteps, seed);
     }
 
     public BoundarySearchOptions withSeed(long s) {
-        return new BoundarySearchOptions(restarts, alphaMax, eta, beta, finalSearchSteps, s);
+        return new BoundarySearchOptions(restarts, alphaMax, eta, beta, betaMin, finalSearchSteps, s);
     }
 
     public BoundarySearchOptions withFinalSearchSteps(int n) {
-        return new BoundarySearchOptions(restarts, alphaMax, eta, beta, n, seed);
+        return new BoundarySearchOptions(restarts, alphaMax, eta, beta, betaMin, n, seed);
     }
 }

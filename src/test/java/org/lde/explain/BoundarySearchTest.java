@@ -222,10 +222,11 @@ class BoundarySearchTest {
 
     @Test
     void badOptionsAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(0, 0.1, 1.05, 0.9, 3, 0));
-        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 1.1, 1.05, 0.9, 3, 0));
-        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 0.5, 0.9, 3, 0));
-        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 1.05, 0, 3, 0));
-        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 1.05, 0.9, -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(0, 0.1, 1.05, 0.9, 0.8, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 1.1, 1.05, 0.9, 0.8, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 0.5, 0.9, 0.8, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 1.05, 0, 0.8, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 1.05, 0.9, 0.95, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 0.1, 1.05, 0.9, 0.8, -1, 0));
     }
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Combines the chunks of src/scripts/attack-samples.sh (OUT/<model>/<offset>/attack.json) into
+OUT/attack-table.csv: per model, norm and method the images, the share verified, the median and mean
+ratio of the verified norm to FAB's on the same image (images both verify), the share of images where
+the method's norm is smaller than FAB's, images FAB verified and the method did not, forward and
+reverse passes per image, and wall seconds per image; and OUT/attack-per-image.csv. Only complete
+chunks count; the images are the first N (chunks from offset 0 without gaps)."""
+import csv, json, os, statistics, sys
+
+out = sys.argv[1]
+rows, per = [], []
+for model in sorted(os.listdir(out)):
+    mdir = os.path.join(out, model)
+    if not os.path.isdir(mdir):
+        continue
+    chunks = {}
+    for name in os.listdir(mdir):
+        f = os.path.join(mdir, name, 'attack.json')
+        if name.isdigit() and os.path.isfile(f):
+            chunks[int(name)] = json.load(open(f))
+    data, off = [], 0
+    while off in chunks:  # contiguous from 0
+        data.append(chunks[off])
+        off += chunks[off]['samples']
+    if not data:
+        continue
+    n = off
+    keys = []
+    for r in data[0]['rows']:
+        keys.append((r['norm'], r['method']))
+    for norm, method in keys:
+        norms, fabn, fwd, rev, secs = [], [], 0.0, 0.0, 0.0
+        for ch in data:
+            rr = {(r['norm'], r['method']): r for r in ch['rows']}
+            r, fr = rr[(norm, method)], rr[(norm, 'fab')]
+            norms += r['perSampleNorm']
+            fabn += fr['perSampleNorm']
+            fwd += r['forwardPerSample'] * ch['samples']
+            rev += r['reversePerSample'] * ch['samples']
+            secs += r['wallSeconds']
+        q = [a / b for a, b in zip(norms, fabn) if a is not None and b is not None and b > 0]
+        ver = sum(a is not None for a in norms)
+        missed = sum(1 for a, b in zip(norms, fabn) if a is None and b is not None)
+        rows.append(dict(model=model, norm=norm, method=method, images=n, verified=ver, share_verified=ver / n,
+                         median_ratio_to_fab=statistics.median(q), mean_ratio_to_fab=statistics.mean(q),
+                         share_smaller_than_fab=sum(x < 1 for x in q) / len(q), ratio_images=len(q),
+                         missed_where_fab_verified=missed, median_norm=statistics.median([a for a in norms if a is not None]),
+                         forward_per_image=fwd / n, reverse_per_image=rev / n, wall_seconds=secs,
+                         wall_seconds_per_image=secs / n))
+        for i, (a, b) in enumerate(zip(norms, fabn)):
+            per.append(dict(model=model, norm=norm, method=method, image=i, norm_value=a, fab_norm=b))
+fmt = lambda v: f'{v:.6g}' if isinstance(v, float) else v
+with open(os.path.join(out, 'attack-table.csv'), 'w', newline='') as f:
+    w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: fmt(v) for k, v in r.items()})
+with open(os.path.join(out, 'attack-per-image.csv'), 'w', newline='') as f:
+    w = csv.DictWriter(f, fieldnames=list(per[0].keys()))
+    w.writeheader()
+    for r in per:
+        w.writerow({k: ('' if v is None else fmt(v)) for k, v in r.items()})
+for r in rows:
+    print(','.join(str(fmt(v)) for v in r.values()))
