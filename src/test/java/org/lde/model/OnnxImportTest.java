@@ -90,6 +90,38 @@ class OnnxImportTest {
         assertTrue(java.util.Arrays.stream(doubles(ref.get("jacobians"))).anyMatch(v -> Math.abs(v) > 1e-3));
     }
 
+    /**
+     * The same fixtures as float32 kernels on the PTX emulator (GpuBackend): METHOD.md section 10's
+     * norm-relative error {@code ||out - ref|| / ||ref|| <= 1e-5} against PyTorch's float64 logits and Jacobians.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "cnn", "residual", "sigtanh"})
+    void emulatedKernelsAgreeWithPyTorchWithinTheFloat32Tolerance(String name) throws Exception {
+        JsonNode ref = reference(name);
+        Network net = ModelFile.open(fixture(name + ".onnx"));
+        int n = ref.get("inputs").size();
+        Tensor x = new Tensor(net.inputShape().withBatch(n), doubles(ref.get("inputs")));
+        try (org.lde.engine.gpu.GpuBackend b = org.lde.engine.gpu.GpuBackend.open(net, "emulator");
+             Recorded rec = b.forwardRecorded(x)) {
+            assertNormClose(doubles(ref.get("logits")), b.forward(x).data(), name + " logits (emulated kernels)");
+            Tensor jac = b.reverse(rec, Seeds.identity(n, net.outputSize()));
+            assertNormClose(doubles(ref.get("jacobians")), jac.data(), name + " Jacobians (emulated kernels)");
+        }
+    }
+
+    private static void assertNormClose(double[] ref, double[] got, String what) {
+        assertEquals(ref.length, got.length, what + ": length");
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < ref.length; i++) {
+            assertTrue(Double.isFinite(got[i]), what + ": non-finite value at " + i);
+            diff += (got[i] - ref[i]) * (got[i] - ref[i]);
+            norm += ref[i] * ref[i];
+        }
+        double rel = Math.sqrt(diff / norm);
+        assertTrue(rel <= 1e-5, what + ": ||out - ref|| / ||ref|| = " + rel + " > 1e-5");
+    }
+
     @Test
     void fixturesCoverTheOpTypesTheirScriptPromises() throws Exception {
         List<String> all = new ArrayList<>();
