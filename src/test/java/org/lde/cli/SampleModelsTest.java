@@ -25,6 +25,7 @@ class SampleModelsTest {
         "fmnist-cnn, sample:fashion-mnist, 900, 1000",
         "mnist-cnn, sample:mnist, 970, 1000",
         "breast-cancer-mlp, sample:breast-cancer, 563, 569",
+        "fmnist-resnet, sample:fashion-mnist, 835, 1000",
     })
     void embeddedModelsKeepTheirAccuracy(String model, String data, int hits, int n) {
         Network net = ModelRef.open("sample:" + model);
