@@ -42,6 +42,20 @@ public abstract class AbstractKernelSuite {
     private final Map<String, KernelLibrary> libraries = new LinkedHashMap<>();
     private GpuProbe.Result probe;
 
+    /**
+     * On the emulator, asserts that every named kernel has been launched on {@code d}, so that a check says
+     * (and proves) which kernels it exercised; on other devices, which keep no such counts, nothing.
+     */
+    protected static void assertLaunched(Device d, String... kernels) {
+        if (d instanceof org.lde.device.emu.EmulatedDevice e) {
+            Map<String, Long> ran = e.launchesByKernel();
+            for (String k : kernels) {
+                org.junit.jupiter.api.Assertions.assertTrue(ran.getOrDefault(k, 0L) > 0,
+                        "kernel " + k + " was never launched; launched: " + ran.keySet());
+            }
+        }
+    }
+
     /** The kernel library on the device {@code kind}; skips the test (assumption) when it is "cuda" and there is no GPU. */
     protected KernelLibrary library(String kind) {
         if (kind.equals("cuda")) {

@@ -102,6 +102,8 @@ class GraphKernelSuite extends AbstractKernelSuite {
                 }
             }
         }
+        assertLaunched(d, "relu_forward", "relu_backward_seeded", "sigmoid_forward", "sigmoid_backward_seeded",
+                "tanh_forward", "tanh_backward_seeded", "leaky_relu_forward", "leaky_relu_backward_seeded");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -162,6 +164,7 @@ class GraphKernelSuite extends AbstractKernelSuite {
                 checkOut(what + " bias gradient", bdb, pg[1]);
             }
         }
+        assertLaunched(d, "affine_forward", "affine_backward", "affine_backward_params");
     }
 
     // ------------------------------------------------------------------------------ joins, pooling
@@ -225,6 +228,7 @@ class GraphKernelSuite extends AbstractKernelSuite {
                 assertThrows(IllegalArgumentException.class, () -> g.accumulate(ba, ba, n));
             }
         }
+        assertLaunched(d, "strided_copy", "add_forward", "axpy");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -249,6 +253,7 @@ class GraphKernelSuite extends AbstractKernelSuite {
                 checkOut(what + " backward", bdx, NodeOps.globalAvgPoolBackward(toDouble(dy), rows, ch, plane));
             }
         }
+        assertLaunched(d, "global_avgpool_forward", "global_avgpool_backward");
     }
 
     // ------------------------------------------------------------------------------ grouped convolution
@@ -300,6 +305,7 @@ class GraphKernelSuite extends AbstractKernelSuite {
                 checkOut(what + " bias gradient", bdb, pg[1]);
             }
         }
+        assertLaunched(d, "conv2d_forward_grouped", "conv2d_backward_data_grouped", "conv2d_backward_weights_grouped");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -77,6 +77,8 @@ public final class EmulatedDevice implements Device {
     private final Long scheduleSeed;
     private long launches;
     private LaunchProfile last;
+    /** Completed launches per kernel name, in first-launch order. */
+    private final java.util.Map<String, Long> launchesByKernel = new java.util.LinkedHashMap<>();
     private boolean closed;
 
     /** An emulator with the default step limit. */
@@ -231,6 +233,15 @@ public final class EmulatedDevice implements Device {
             throw new DeviceException(what + ": internal emulator error: " + e, e);
         }
         last = l.profile();
+        launchesByKernel.merge(k.name, 1L, Long::sum);
+    }
+
+    /**
+     * How many launches of each kernel have completed on this device, by kernel name, in the order each
+     * was first launched (a copy). A test uses it to show which kernels it exercised.
+     */
+    public java.util.Map<String, Long> launchesByKernel() {
+        return new java.util.LinkedHashMap<>(launchesByKernel);
     }
 
     @Override

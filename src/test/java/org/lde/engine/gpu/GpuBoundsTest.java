@@ -135,6 +135,12 @@ class GpuBoundsTest {
                     assertClose(wantB, gotB, "concretized bounds, instance " + i);
                 }
             }
+            // the checks above went through each bound kernel (launch counts of the emulator)
+            for (String k : new String[] {"bound_ibp_dense", "bound_ibp_relu", "bound_back_dense", "bound_back_bias",
+                    "bound_back_relu", "bound_concretize_linf"}) {
+                assertTrue(dev.launchesByKernel().getOrDefault(k, 0L) > 0, "kernel " + k + " was never launched: "
+                        + dev.launchesByKernel().keySet());
+            }
         }
     }
 
