@@ -6,14 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import org.lde.engine.dual.DualLinearization;
-import org.lde.model.AvgPool2d;
-import org.lde.model.Conv2d;
-import org.lde.model.Dense;
-import org.lde.model.Flatten;
 import org.lde.model.Layer;
-import org.lde.model.MaxPool2d;
 import org.lde.model.Network;
-import org.lde.model.ReLU;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -53,40 +47,6 @@ public final class BackendChecks {
     public static int layerIndex(Network net, Map<String, String> aliases, String layer) {
         Objects.requireNonNull(layer, "layer");
         return net.indexOf(aliases.getOrDefault(layer, layer));
-    }
-
-    /**
-     * Per layer of {@code net}, the window geometry of a Conv2d, MaxPool2d or AvgPool2d layer (null
-     * for the other layers). Fails for a network that is not sequential ({@link Network#requireSequential}), a
-     * grouped or dilated convolution, and with {@code IllegalArgumentException("<backend> cannot run layer
-     * '<name>' of kind <kind>")} for a layer that is none of those nor Dense, ReLU or Flatten (layers
-     * are checked in order, each before its window is made).
-     */
-    public static Window2d[] windows(Network net, String backend) {
-        net.requireSequential(backend);
-        List<Layer> layers = net.layers();
-        Window2d[] windows = new Window2d[layers.size()];
-        for (int i = 0; i < layers.size(); i++) {
-            Shape in = net.inputShape(i);
-            Layer layer = layers.get(i);
-            if (layer instanceof Conv2d c && !c.plain()) {
-                throw new IllegalArgumentException(backend + " cannot run layer '" + layer.name() + "' (conv2d with groups "
-                        + c.groups() + ", dilation " + c.dilationH() + "x" + c.dilationW() + "): only plain convolutions yet");
-            } else if (layer instanceof Conv2d c) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(),
-                        c.strideH(), c.strideW(), c.padH(), c.padW());
-            } else if (layer instanceof MaxPool2d p) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
-                        p.strideH(), p.strideW(), p.padH(), p.padW());
-            } else if (layer instanceof AvgPool2d p) {
-                windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(),
-                        p.strideH(), p.strideW(), p.padH(), p.padW());
-            } else if (!(layer instanceof Dense || layer instanceof ReLU || layer instanceof Flatten)) {
-                throw new IllegalArgumentException(backend + " cannot run layer '" + layer.name() + "' of kind "
-                        + layer.kind());
-            }
-        }
-        return windows;
     }
 
     /**

@@ -1,5 +1,11 @@
 package org.lde.engine;
 
+import org.lde.model.AvgPool2d;
+import org.lde.model.Conv2d;
+import org.lde.model.Layer;
+import org.lde.model.MaxPool2d;
+import org.lde.tensor.Shape;
+
 /**
  * The geometry of a sliding 2-D window over one {@code [channels, inH, inW]} image: the shared
  * shape rule of convolution and pooling (floor mode, as PyTorch):
@@ -22,6 +28,25 @@ public record Window2d(int channels, int inH, int inW, int kernelH, int kernelW,
             throw new IllegalArgumentException("padded image smaller than the window: " + describe(
                     channels, inH, inW, kernelH, kernelW, strideH, strideW, padH, padW));
         }
+    }
+
+    /**
+     * The window of {@code layer} on an input of shape {@code in = [C, H, W]}: a plain {@link Conv2d} (one group,
+     * no dilation), a {@link MaxPool2d} or an {@link AvgPool2d}; null for every other layer (a grouped or dilated
+     * convolution included, which no im2col path runs).
+     */
+    public static Window2d of(Layer layer, Shape in) {
+        if (layer instanceof Conv2d c && c.plain()) {
+            return new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(),
+                    c.padH(), c.padW());
+        } else if (layer instanceof MaxPool2d p) {
+            return new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+                    p.padH(), p.padW());
+        } else if (layer instanceof AvgPool2d p) {
+            return new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+                    p.padH(), p.padW());
+        }
+        return null;
     }
 
     private static String describe(int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw) {

@@ -287,18 +287,7 @@ public final class EjmlBackend implements Backend {
     private static Window2d[] windows(Network net) {
         Window2d[] w = new Window2d[net.layers().size()];
         for (int i = 0; i < w.length; i++) {
-            Shape in = net.inputShape(i);
-            Layer layer = net.layers().get(i);
-            if (layer instanceof Conv2d c && c.plain()) {
-                w[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(),
-                        c.padH(), c.padW());
-            } else if (layer instanceof MaxPool2d p) {
-                w[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
-                        p.padH(), p.padW());
-            } else if (layer instanceof AvgPool2d p) {
-                w[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
-                        p.padH(), p.padW());
-            }
+            w[i] = Window2d.of(net.layers().get(i), net.inputShape(i));
         }
         return w;
     }

@@ -189,12 +189,8 @@ final class FastBackendF32 implements Backend {
      * fails for a kind this backend cannot run.
      */
     private static Window2d window(Layer layer, Shape in) {
-        if (layer instanceof Conv2d c) {
-            return new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(), c.padH(), c.padW());
-        } else if (layer instanceof MaxPool2d p) {
-            return new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
-        } else if (layer instanceof AvgPool2d p) {
-            return new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW());
+        if (layer instanceof Conv2d || layer instanceof MaxPool2d || layer instanceof AvgPool2d) {
+            return Window2d.of(layer, in);
         } else if (layer instanceof Dense || layer instanceof Activation || layer instanceof Reshaping || layer instanceof Join
                 || layer instanceof Affine || layer instanceof GlobalAvgPool) {
             return null;

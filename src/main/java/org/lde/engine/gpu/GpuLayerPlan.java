@@ -73,17 +73,10 @@ final class GpuLayerPlan {
     private void geometry(int i) {
         Layer layer = layers.get(i);
         Shape in = net.inputShape(i);
-        if (layer instanceof Conv2d c && c.plain()) {
-            windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(),
-                    c.padH(), c.padW());
-        } else if (layer instanceof Conv2d c) {
+        if (layer instanceof Conv2d c && !c.plain()) {
             grouped[i] = GroupedConv.of(c, 1, in.dim(1), in.dim(2));
-        } else if (layer instanceof MaxPool2d p) {
-            windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
-                    p.padH(), p.padW());
-        } else if (layer instanceof AvgPool2d p) {
-            windows[i] = new Window2d(in.dim(0), in.dim(1), in.dim(2), p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
-                    p.padH(), p.padW());
+        } else if (layer instanceof Conv2d || layer instanceof MaxPool2d || layer instanceof AvgPool2d) {
+            windows[i] = Window2d.of(layer, in);
         } else if (layer instanceof Concat) {
             List<Shape> shapes = net.inputShapes(i);
             joinSizes[i] = new int[shapes.size()];
