@@ -67,7 +67,7 @@ public class CertifySamples {
                     System.arraycopy(r, 0, rlo[k], from, r.length);
                     List<Explanation> es = ex.explain(backend, xb);
                     for (int i = 0; i < es.size(); i++) {
-                        rhi[k][from + i] = es.get(i).certificate().verifiedUpperBound();
+                        rhi[k][from + i] = es.get(i).certificate().rHi();
                     }
                     System.err.printf(Locale.ROOT, "%s %s: %d/%d images (%.0f s)%n", model, norm.label(), to, n,
                             (System.nanoTime() - t0) / 1e9);
