@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Combines the chunks of src/scripts/attack-samples.sh (OUT/<model>/<offset>/attack.json) into
+"""Combines the chunks of src/scripts/attack-samples.sh (OUT/<model>/<offset>/<method>.json, one `lde attack`
+run per method; a chunk counts when it holds every method of chunk 0) into
 OUT/attack-table.csv: per model, norm and method the images, the share verified, the median and mean
 ratio of the verified norm to FAB's on the same image (images both verify), the share of images where
 the method's norm is smaller than FAB's, images FAB verified and the method did not, forward and
@@ -13,11 +14,20 @@ for model in sorted(os.listdir(out)):
     mdir = os.path.join(out, model)
     if not os.path.isdir(mdir):
         continue
-    chunks = {}
-    for name in os.listdir(mdir):
-        f = os.path.join(mdir, name, 'attack.json')
-        if name.isdigit() and os.path.isfile(f):
-            chunks[int(name)] = json.load(open(f))
+    chunks, methods = {}, None
+    for name in sorted(os.listdir(mdir), key=lambda v: int(v) if v.isdigit() else -1):
+        cdir = os.path.join(mdir, name)
+        if not (name.isdigit() and os.path.isdir(cdir)):
+            continue
+        files = sorted(f for f in os.listdir(cdir) if f.endswith('.json'))
+        if methods is None:
+            methods = files
+        if 'fab.json' not in files or files != methods:
+            continue
+        runs = [json.load(open(os.path.join(cdir, f))) for f in files]
+        if len({r['samples'] for r in runs}) != 1:
+            sys.exit(f'{cdir}: its runs attacked different numbers of images')
+        chunks[int(name)] = dict(samples=runs[0]['samples'], rows=[row for r in runs for row in r['rows']])
     data, off = [], 0
     while off in chunks:  # contiguous from 0
         data.append(chunks[off])
