@@ -429,7 +429,7 @@ public final class Network {
             Layer l = layers.get(i);
             if (l instanceof BatchNorm bn && alias.containsKey(l.name())) {
                 int p = at.get(alias.get(l.name()));
-                out.set(p, fold(bn, out.get(p)));
+                out.set(p, BatchNormFolding.fold(bn, out.get(p)));
                 continue;
             }
             Layer kept = l instanceof BatchNorm bn ? Affine.of(bn) : l;
@@ -466,55 +466,6 @@ public final class Network {
             }
         }
         return alias;
-    }
-
-    private static Layer fold(BatchNorm bn, Layer into) {
-        if (into instanceof Dense d) {
-            Tensor w = d.weight().copy();
-            Tensor b = d.bias().copy();
-            for (int o = 0; o < d.out(); o++) {
-                double s = bn.scale(o);
-                for (int k = 0; k < d.in(); k++) {
-                    w.data()[o * d.in() + k] *= s;
-                }
-                b.data()[o] = b.data()[o] * s + bn.shift(o);
-                requireFiniteFold(bn, d.name(), o, s, w.data(), o * d.in(), d.in(), b.data()[o]);
-            }
-            return new Dense(d.name(), d.in(), d.out(), w, b);
-        }
-        Conv2d c = (Conv2d) into;
-        Tensor w = c.weight().copy();
-        Tensor b = c.bias().copy();
-        int per = c.groupInChannels() * c.kernelH() * c.kernelW();
-        for (int o = 0; o < c.outChannels(); o++) {
-            double s = bn.scale(o);
-            for (int k = 0; k < per; k++) {
-                w.data()[o * per + k] *= s;
-            }
-            b.data()[o] = b.data()[o] * s + bn.shift(o);
-            requireFiniteFold(bn, c.name(), o, s, w.data(), o * per, per, b.data()[o]);
-        }
-        return new Conv2d(c.name(), c.inChannels(), c.outChannels(), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(),
-                c.padH(), c.padW(), c.groups(), c.dilationH(), c.dilationW(), w, b);
-    }
-
-    /** After folding output channel {@code o}: its scale, weights and bias must be finite. */
-    private static void requireFiniteFold(BatchNorm bn, String into, int o, double scale, double[] w, int from, int count,
-                                          double bias) {
-        int bad = -1;
-        for (int k = from; k < from + count && bad < 0; k++) {
-            if (!Double.isFinite(w[k])) {
-                bad = k;
-            }
-        }
-        if (bad < 0 && Double.isFinite(scale) && Double.isFinite(bias)) {
-            return;
-        }
-        String what = bad >= 0 ? "weight " + into + ".weight at flat index " + bad + " = " + w[bad]
-                : !Double.isFinite(scale) ? "scale gamma/sqrt(var + eps) = " + scale : "bias " + into + ".bias[" + o + "] = " + bias;
-        throw new IllegalArgumentException("layer '" + bn.name() + "' (" + bn.kind() + ") folded into '" + into
-                + "' gives a non-finite " + what + " for channel " + o + " (gamma " + bn.weight().data()[o] + ", running_var "
-                + bn.runningVar().data()[o] + ", eps " + bn.eps() + "): the folded network would compute NaN or infinity");
     }
 
     /** A deep copy (all parameter tensors copied). */
