@@ -242,4 +242,35 @@ class TabularModelsTest {
             assertEquals(Double.parseDouble(f[8]) * s.width(j), Double.parseDouble(f[6]), 1e-9 * s.width(j));
         }
     }
+
+    @Test
+    void trainStoresTrainingDomainsAndRefusesHeldOutValuesOutsideThem(@TempDir Path dir) {
+        Path m = dir.resolve("bc.safetensors");
+        CliTest.Result r = CliTest.run("train", "--arch", "breast-cancer-mlp", "--data", "sample:breast-cancer", "--holdout", "169",
+                "--seed", "1", "--epochs", "1", "--feature-domains", "--domain-margin", "0.3", "--out", m.toString(), "--quiet");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("row 213, feature 14 ('smoothness error') = 0.03113 is outside the model's domain"), r.err());
+        assertTrue(!Files.exists(m));
+        r = CliTest.run("train", "--arch", "diabetes-mlp", "--data", "sample:diabetes", "--holdout", "88", "--seed", "1", "--epochs",
+                "1", "--feature-domains", "--domain-margin", "0", "--units", "age=years;bmi=kg/m^2", "--out", m.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("R^2") && r.out().contains("RMSE"), r.out());
+        FeatureScaling f = ModelFile.open(m).features().orElseThrow();
+        assertEquals(List.of("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"), f.names());
+        assertEquals("years", f.units().get(0));
+        assertEquals("kg/m^2", f.units().get(2));
+        assertEquals("", f.units().get(1));
+        // margin 0: the domains are the training rows' exact ranges (the 354 rows that --holdout 88 --seed 1 leaves)
+        org.lde.data.Dataset all = org.lde.data.SampleData.diabetes();
+        int[] perm = new org.lde.tensor.Rng(1).permutation(442);
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int k = 88; k < 442; k++) {
+            double v = all.inputs().data()[perm[k] * 10 + 2];
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        assertEquals(lo, f.lo()[2], 0);
+        assertEquals(hi, f.hi()[2], 0);
+    }
 }
