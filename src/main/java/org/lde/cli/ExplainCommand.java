@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
-import org.lde.data.Datasets;
 import org.lde.data.IdxArray;
 import org.lde.data.IdxReader;
 import org.lde.engine.Backend;
@@ -181,6 +180,7 @@ final class ExplainCommand implements Callable<Integer> {
                     + "; there is nothing to explain there (r_true = 0), choose another target or other images");
         }
         System.out.println(summary(all));
+        net.features().ifPresent(f -> TabularExplanations.print(f, in, all, opts.attributionKind(), out, net));
         System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + ", " + w.csv() + " and " + index);
         return all;
     }
@@ -284,7 +284,7 @@ final class ExplainCommand implements Callable<Integer> {
             labels = new int[dims[0]];
             Arrays.fill(labels, -1);
         } else {
-            Dataset ds = Datasets.load(data, indices != null || limit == null ? Integer.MAX_VALUE : limit, net.classNames());
+            Dataset ds = TabularData.load(data, indices != null || limit == null ? Integer.MAX_VALUE : limit, net);
             if (!ds.sampleShape().equals(want)) {
                 throw new IllegalArgumentException("model " + model + " takes inputs of shape " + want + " but " + data
                         + " has samples of shape " + ds.sampleShape());

@@ -13,7 +13,7 @@ final class ModelRef {
     }
 
     static final List<String> SAMPLES = List.of("fmnist-mlp", "fmnist-cnn", "mnist-cnn", "breast-cancer-mlp",
-            "fmnist-resnet");
+            "fmnist-resnet", "diabetes-mlp");
 
     /** Opens the model with BatchNorm folded, ready for a backend. */
     static Network open(String ref) {

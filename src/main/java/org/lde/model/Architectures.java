@@ -16,7 +16,7 @@ public final class Architectures {
 
     /** Names accepted by {@link #byName(String, long)}. */
     public static final List<String> NAMES = List.of("fmnist-mlp", "fmnist-cnn", "mnist-cnn", "breast-cancer-mlp",
-            "fmnist-resnet", "resnet18-shaped");
+            "fmnist-resnet", "resnet18-shaped", "diabetes-mlp");
 
     /** 784-128-64-10 ReLU MLP on 28x28 grey images. */
     public static Network fashionMlp(long seed) {
@@ -41,10 +41,22 @@ public final class Architectures {
                 .flatten().dense("fc1", 64).relu().dense("fc2", 10).build();
     }
 
-    /** 30-32-16-2 ReLU MLP on standardised breast-cancer features (classes malignant, benign as in scikit-learn). */
+    /**
+     * 30-32-16-2 ReLU MLP on the breast-cancer features (classes malignant, benign as in scikit-learn); domain
+     * {@code [0, 1]}: the features scaled per feature ({@code lde train --feature-domains}).
+     */
     public static Network breastCancerMlp(long seed) {
-        return Network.builder(30).seed(seed).classNames(List.of("malignant", "benign")).domain(-10, 10)
+        return Network.builder(30).seed(seed).classNames(List.of("malignant", "benign"))
                 .dense("fc1", 32).relu().dense("fc2", 16).relu().dense("fc3", 2).build();
+    }
+
+    /**
+     * 10-32-16-1 ReLU MLP regression on scikit-learn's diabetes table (output: disease progression); domain
+     * {@code [0, 1]}: the features scaled per feature ({@code lde train --feature-domains}).
+     */
+    public static Network diabetesMlp(long seed) {
+        return Network.builder(10).seed(seed).task(Task.REGRESSION).classNames(List.of("progression"))
+                .dense("fc1", 32).relu().dense("fc2", 16).relu().dense("fc3", 1).build();
     }
 
     /**
@@ -117,6 +129,8 @@ public final class Architectures {
                 return mnistCnn(seed);
             case "breast-cancer-mlp":
                 return breastCancerMlp(seed);
+            case "diabetes-mlp":
+                return diabetesMlp(seed);
             case "fmnist-resnet":
                 return fashionResNet(seed);
             case "resnet18-shaped":

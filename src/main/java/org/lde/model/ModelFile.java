@@ -43,7 +43,9 @@ import org.lde.tensor.Shape;
  *            {"name":"fc","kind":"dense","in_features":392,"out_features":10}]}
  * </pre>
  * {@code input} and {@code layers} are required; {@code task} defaults to classification,
- * {@code classes} to {@code ["0", "1", ..]} and {@code domain} to {@code [0, 1]}. Every field a
+ * {@code classes} to {@code ["0", "1", ..]} and {@code domain} to {@code [0, 1]}. An optional {@code features}
+ * object ({@code names}, {@code units}, {@code lo}, {@code hi}, {@code source}) gives a tabular model per-feature
+ * domains ({@link FeatureScaling}); the network then takes features scaled to [0, 1]. Every field a
  * layer kind has is required, and unknown fields are errors (a silently ignored
  * {@code "dilation"} would give a different network). {@code lde.format_version} may be absent
  * (then version 1 is assumed); other {@code lde.*} metadata keys are errors, metadata keys
@@ -318,6 +320,18 @@ public final class ModelFile {
         ArrayNode classes = a.putArray("classes");
         network.classNames().forEach(classes::add);
         a.putArray("domain").add(network.lo()).add(network.hi());
+        network.features().ifPresent(f -> {
+            ObjectNode o = a.putObject("features");
+            f.names().forEach(o.putArray("names")::add);
+            f.units().forEach(o.putArray("units")::add);
+            ArrayNode lo = o.putArray("lo");
+            ArrayNode hi = o.putArray("hi");
+            for (int j = 0; j < f.size(); j++) {
+                lo.add(f.lo()[j]);
+                hi.add(f.hi()[j]);
+            }
+            o.put("source", f.source());
+        });
         ArrayNode layers = a.putArray("layers");
         for (int i = 0; i < network.layers().size(); i++) {
             Layer l = network.layers().get(i);

@@ -32,6 +32,7 @@ public final class Network {
     private final int[][] inputs;     // inputs[i]: nodes layer i reads, -1 = the network input
     private final int[][] consumers;  // consumers[j + 1]: layers reading node j
     private final boolean sequential;
+    private final FeatureScaling features; // null: no per-feature domains
 
     /** The name that stands for the network's input in a layer's input list. */
     public static final String INPUT = "input";
@@ -58,6 +59,7 @@ public final class Network {
     public Network(Shape inputShape, List<Layer> layers, List<List<String>> inputs, Task task, List<String> classNames,
                    double lo, double hi) {
         this.inputShape = Objects.requireNonNull(inputShape, "inputShape");
+        this.features = null;
         this.layers = List.copyOf(layers);
         this.task = Objects.requireNonNull(task, "task");
         if (layers.isEmpty()) {
@@ -183,6 +185,46 @@ public final class Network {
         } else {
             this.classNames = List.copyOf(classNames);
         }
+    }
+
+    /** {@code base} with per-feature domains (see {@link #withFeatures}). */
+    private Network(Network base, FeatureScaling f) {
+        this.inputShape = base.inputShape;
+        this.layers = base.layers;
+        this.shapes = base.shapes;
+        this.task = base.task;
+        this.classNames = base.classNames;
+        this.lo = base.lo;
+        this.hi = base.hi;
+        this.inputs = base.inputs;
+        this.consumers = base.consumers;
+        this.sequential = base.sequential;
+        this.features = f;
+    }
+
+    /**
+     * This network (layers shared) with per-feature domains, names and units: it then takes features scaled
+     * to {@code [0, 1]} ({@link FeatureScaling}), so its domain must be {@code [0, 1]} and its input {@code [F]}.
+     */
+    public Network withFeatures(FeatureScaling f) {
+        if (!inputShape.equals(f.inputShape())) {
+            throw new IllegalArgumentException("a scaling of " + f.size() + " features needs a network on inputs [" + f.size()
+                    + "], this one takes " + inputShape);
+        }
+        if (lo != 0 || hi != 1) {
+            throw new IllegalArgumentException("a network with per-feature domains takes features scaled to [0, 1], so its "
+                    + "domain must be [0, 1], not [" + lo + ", " + hi + "]");
+        }
+        return new Network(this, f);
+    }
+
+    /** The per-feature domains, names and units when the network takes scaled features; empty otherwise. */
+    public java.util.Optional<FeatureScaling> features() {
+        return java.util.Optional.ofNullable(features);
+    }
+
+    private Network carry(Network n) {
+        return features == null ? n : new Network(n, features);
     }
 
     private String describeNodes(int[] nodes, List<Shape> out) {
@@ -429,7 +471,7 @@ public final class Network {
             Layer l = layers.get(i);
             if (l instanceof BatchNorm bn && alias.containsKey(l.name())) {
                 int p = at.get(alias.get(l.name()));
-                out.set(p, fold(bn, out.get(p)));
+                out.set(p, BatchNormFolding.fold(bn, out.get(p)));
                 continue;
             }
             Layer kept = l instanceof BatchNorm bn ? Affine.of(bn) : l;
@@ -441,7 +483,7 @@ public final class Network {
             out.add(kept);
             ins.add(names);
         }
-        return new Network(inputShape, out, ins, task, classNames, lo, hi);
+        return carry(new Network(inputShape, out, ins, task, classNames, lo, hi));
     }
 
     /**
@@ -468,62 +510,13 @@ public final class Network {
         return alias;
     }
 
-    private static Layer fold(BatchNorm bn, Layer into) {
-        if (into instanceof Dense d) {
-            Tensor w = d.weight().copy();
-            Tensor b = d.bias().copy();
-            for (int o = 0; o < d.out(); o++) {
-                double s = bn.scale(o);
-                for (int k = 0; k < d.in(); k++) {
-                    w.data()[o * d.in() + k] *= s;
-                }
-                b.data()[o] = b.data()[o] * s + bn.shift(o);
-                requireFiniteFold(bn, d.name(), o, s, w.data(), o * d.in(), d.in(), b.data()[o]);
-            }
-            return new Dense(d.name(), d.in(), d.out(), w, b);
-        }
-        Conv2d c = (Conv2d) into;
-        Tensor w = c.weight().copy();
-        Tensor b = c.bias().copy();
-        int per = c.groupInChannels() * c.kernelH() * c.kernelW();
-        for (int o = 0; o < c.outChannels(); o++) {
-            double s = bn.scale(o);
-            for (int k = 0; k < per; k++) {
-                w.data()[o * per + k] *= s;
-            }
-            b.data()[o] = b.data()[o] * s + bn.shift(o);
-            requireFiniteFold(bn, c.name(), o, s, w.data(), o * per, per, b.data()[o]);
-        }
-        return new Conv2d(c.name(), c.inChannels(), c.outChannels(), c.kernelH(), c.kernelW(), c.strideH(), c.strideW(),
-                c.padH(), c.padW(), c.groups(), c.dilationH(), c.dilationW(), w, b);
-    }
-
-    /** After folding output channel {@code o}: its scale, weights and bias must be finite. */
-    private static void requireFiniteFold(BatchNorm bn, String into, int o, double scale, double[] w, int from, int count,
-                                          double bias) {
-        int bad = -1;
-        for (int k = from; k < from + count && bad < 0; k++) {
-            if (!Double.isFinite(w[k])) {
-                bad = k;
-            }
-        }
-        if (bad < 0 && Double.isFinite(scale) && Double.isFinite(bias)) {
-            return;
-        }
-        String what = bad >= 0 ? "weight " + into + ".weight at flat index " + bad + " = " + w[bad]
-                : !Double.isFinite(scale) ? "scale gamma/sqrt(var + eps) = " + scale : "bias " + into + ".bias[" + o + "] = " + bias;
-        throw new IllegalArgumentException("layer '" + bn.name() + "' (" + bn.kind() + ") folded into '" + into
-                + "' gives a non-finite " + what + " for channel " + o + " (gamma " + bn.weight().data()[o] + ", running_var "
-                + bn.runningVar().data()[o] + ", eps " + bn.eps() + "): the folded network would compute NaN or infinity");
-    }
-
     /** A deep copy (all parameter tensors copied). */
     public Network copy() {
         List<Layer> out = new ArrayList<>();
         for (Layer l : layers) {
             out.add(l.deepCopy());
         }
-        return new Network(inputShape, out, inputLists(), task, classNames, lo, hi);
+        return carry(new Network(inputShape, out, inputLists(), task, classNames, lo, hi));
     }
 
     /** This network's topology as the input-name lists {@link #Network(Shape, List, List, Task, List, double, double)} takes. */
@@ -537,7 +530,7 @@ public final class Network {
 
     /** The same graph with other layers (same names, kinds and shapes, e.g. with new parameters). */
     public Network withLayers(List<Layer> newLayers) {
-        return new Network(inputShape, newLayers, inputLists(), task, classNames, lo, hi);
+        return carry(new Network(inputShape, newLayers, inputLists(), task, classNames, lo, hi));
     }
 
     /** One line per layer: name, kind, output shape, parameter count. */
@@ -556,6 +549,14 @@ public final class Network {
         }
         sb.append(String.format("task %s, %d outputs, %d parameters, domain [%s, %s]%n",
                 task.name().toLowerCase(), outputSize(), parameterCount(), lo, hi));
+        if (features != null) {
+            sb.append("inputs scaled to [0, 1] per feature, domains in units: ");
+            for (int j = 0; j < features.size(); j++) {
+                sb.append(j == 0 ? "" : "; ").append(features.label(j)).append(" [").append(features.lo()[j]).append(", ")
+                        .append(features.hi()[j]).append(']');
+            }
+            sb.append(String.format("%n"));
+        }
         return sb.toString();
     }
 

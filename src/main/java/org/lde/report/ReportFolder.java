@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 public final class ReportFolder {
     /** The names a report writes. */
     public static final Pattern WRITTEN = Pattern.compile(
-            "panel-\\d+\\.png|img-\\d+-[A-Za-z0-9_-]+\\.png|explanations\\.jsonl|explanations\\.csv|index\\.html");
+            "panel-\\d+\\.png|img-\\d+-[A-Za-z0-9_-]+\\.png|explanations\\.jsonl|explanations\\.csv|features\\.csv|index\\.html");
 
     private ReportFolder() {
     }
