@@ -3,8 +3,6 @@ package org.lde.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +16,7 @@ import org.lde.certify.Method;
 import org.lde.certify.RadiusOptions;
 import org.lde.certify.Specification;
 import org.lde.engine.Backend;
+import org.lde.io.AtomicFiles;
 import org.lde.engine.bound.Norm;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
@@ -78,6 +77,15 @@ final class CertifyCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
+
+    @Mixin
+    ConsoleOptions console = new ConsoleOptions();
+
+    /** The files certify writes (what --overwrite replaces). */
+    static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile("certify\\.csv|certify\\.json");
+
     @Override
     public Integer call() {
         if ((eps == null || eps.length == 0) && !radius) {
@@ -96,6 +104,7 @@ final class CertifyCommand implements Callable<Integer> {
         Method me = Method.parse(method);
         RadiusOptions ro = RadiusOptions.defaults().withTolerance(tolerance);
         Certifier certifier = Certifier.builder().method(me).norm(nm).alphaIterations(alphaIterations).build();
+        OutputFolder folder = OutputFolder.check("certify", out, overwrite.overwrite, WRITTEN);
         Network net = ModelRef.open(model);
         ExplainCommand loader = new ExplainCommand();
         loader.model = model;
@@ -114,7 +123,9 @@ final class CertifyCommand implements Callable<Integer> {
         double[] r = new double[n];
         List<BoundResult> parts = new ArrayList<>();
         long t0 = System.nanoTime();
-        try (Backend backend = backendOption.open(net)) {
+        try (Backend backend = backendOption.open(net);
+             Progress bar = console.bar("certify", "images", n)) {
+            bar.update(0);
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
                 Tensor x = in.x().slice(from, to);
@@ -136,7 +147,9 @@ final class CertifyCommand implements Callable<Integer> {
                     double[] rr = certifier.certifiedRadius(backend, x, y, ro);
                     System.arraycopy(rr, 0, r, from, rr.length);
                 }
-                System.err.printf(Locale.ROOT, "certified %d/%d images (%.1f s)%n", to, n, (System.nanoTime() - t0) / 1e9);
+                bar.warnIfLong(to, "--limit, --method ibp or crown, or a faster --backend make it "
+                        + "shorter, --quiet hides this");
+                bar.update(to);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -173,12 +186,12 @@ final class CertifyCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             int label = in.labels()[i];
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("index", i);
+            row.put("index", in.indices()[i]);
             row.put("source", in.sources().get(i));
             row.put("label", label);
             row.put("predicted", predicted[i]);
             row.put("predictedName", net.classNames().get(predicted[i]));
-            table.append(String.format(Locale.ROOT, "%4d %-26s %-12s %-12s", i, in.sources().get(i),
+            table.append(String.format(Locale.ROOT, "%4d %-26s %-12s %-12s", in.indices()[i], in.sources().get(i),
                     label < 0 ? "-" : net.classNames().get(label), net.classNames().get(predicted[i])));
             List<Map<String, Object>> perEps = new ArrayList<>();
             for (int e = 0; e < radii.length; e++) {
@@ -224,7 +237,7 @@ final class CertifyCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "certified radius r_lo (%s, %s, tolerance %s): median %.5f, min %.5f, max %.5f%n",
                     me.label(), nm.label(), tolerance, sorted[n / 2], sorted[0], sorted[n - 1]);
         }
-        write(settings, rows, radii);
+        folder.write(dir -> write(dir, settings, rows));
         System.out.println("wrote " + out.resolve("certify.csv") + " and " + out.resolve("certify.json"));
         return 0;
     }
@@ -245,13 +258,13 @@ final class CertifyCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private void write(Map<String, Object> settings, List<Map<String, Object>> rows, double[] radii) {
-        try {
-            Files.createDirectories(out);
+    private void write(Path dir, Map<String, Object> settings, List<Map<String, Object>> rows) throws IOException {
+        {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("settings", settings);
             doc.put("images", rows);
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("certify.json").toFile(), doc);
+            AtomicFiles.write(dir.resolve("certify.json"), stream -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, doc));
             StringBuilder csv = new StringBuilder();
             csv.append("index,source,label,predicted,model,norm,method,tolerance,alpha_iterations,domain_lo,domain_hi,eps,certified,"
                     + "min_margin_lower,r_lo\n");
@@ -259,8 +272,8 @@ final class CertifyCommand implements Callable<Integer> {
             for (Map<String, Object> row : rows) {
                 List<Map<String, Object>> perEps = (List<Map<String, Object>>) row.get("bounds");
                 String r = row.containsKey("certifiedRadius") ? String.valueOf(row.get("certifiedRadius")) : "";
-                String prefix = row.get("index") + "," + row.get("source") + "," + row.get("label") + "," + row.get("predicted") + ","
-                        + model + "," + settings.get("norm") + "," + settings.get("method") + "," + tolerance + ","
+                String prefix = row.get("index") + "," + csv(row.get("source")) + "," + row.get("label") + ","
+                        + row.get("predicted") + "," + csv(model) + "," + settings.get("norm") + "," + settings.get("method") + "," + tolerance + ","
                         + alphaIterations + "," + dom[0] + "," + dom[1] + ",";
                 if (perEps.isEmpty()) {
                     csv.append(prefix).append(",,,").append(r).append('\n');
@@ -270,9 +283,13 @@ final class CertifyCommand implements Callable<Integer> {
                             .append(pe.get("minMarginLower")).append(',').append(r).append('\n');
                 }
             }
-            Files.writeString(out.resolve("certify.csv"), csv.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write results to " + out + ": " + e.getMessage(), e);
+            AtomicFiles.writeString(dir.resolve("certify.csv"), csv);
         }
+    }
+
+    /** A CSV field: quoted when it holds a comma, a quote or a line break. */
+    private static String csv(Object v) {
+        String s = String.valueOf(v);
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }
