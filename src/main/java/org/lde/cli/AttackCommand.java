@@ -1,7 +1,5 @@
 package org.lde.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -413,8 +411,7 @@ final class AttackCommand implements Callable<Integer> {
             out2.add(m);
         }
         root.put("rows", out2);
-        AtomicFiles.write(file, stream -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, root));
+        CliJson.write(file, root);
     }
 
     private static Double nullIfNaN(double v) {

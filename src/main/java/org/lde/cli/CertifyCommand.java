@@ -1,7 +1,5 @@
 package org.lde.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,25 +33,25 @@ final class CertifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
-    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")
+    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist (see 'lde predict --help'); give exactly one of --data, --idx, --png (no default)")
     String data;
 
-    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255)")
+    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255); give exactly one of --data, --idx, --png (no default)")
     Path idx;
 
-    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size)")
+    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size); give exactly one of --data, --idx, --png (no default)")
     List<Path> png;
 
-    @Option(names = "--limit", description = "certify only the first N images")
+    @Option(names = "--limit", description = "certify only the first N images (default: all; not with --indices)")
     Integer limit;
 
-    @Option(names = "--indices", split = ",", description = "certify these images (0-based, comma-separated)")
+    @Option(names = "--indices", split = ",", description = "certify these images (0-based indices in the data, comma-separated; default: all)")
     int[] indices;
 
     @Option(names = "--norm", defaultValue = "linf", description = "linf (ball intersected with the domain) or l2 (default ${DEFAULT-VALUE})")
     String norm;
 
-    @Option(names = "--eps", split = ",", description = "radii to certify, comma-separated")
+    @Option(names = "--eps", split = ",", description = "radii to certify in --norm, comma-separated (no default: give --eps, --radius or both)")
     double[] eps;
 
     @Option(names = "--radius", description = "compute the certified radius of every image")
@@ -263,8 +261,7 @@ final class CertifyCommand implements Callable<Integer> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("settings", settings);
             doc.put("images", rows);
-            AtomicFiles.write(dir.resolve("certify.json"), stream -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, doc));
+            CliJson.write(dir.resolve("certify.json"), doc);
             StringBuilder csv = new StringBuilder();
             csv.append("index,source,label,predicted,model,norm,method,tolerance,alpha_iterations,domain_lo,domain_hi,eps,certified,"
                     + "min_margin_lower,r_lo\n");

@@ -1,7 +1,5 @@
 package org.lde.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -179,11 +177,11 @@ final class EvaluateCommand implements Callable<Integer> {
     String ranking;
 
     @Option(names = "--aggregation", defaultValue = "mean",
-            description = "AOPC of the curve: mean (1/(L+1) sum k=0..L, of record), literature (1/L sum k=1..L) or trapezoid")
+            description = "AOPC of the curve: mean (1/(L+1) sum k=0..L, of record), literature (1/L sum k=1..L) or trapezoid (default ${DEFAULT-VALUE})")
     String aggregation;
 
     @Option(names = "--schedule", defaultValue = "constant",
-            description = "patches removed by step k: constant (k s, of record) or proportional (round_half_up(k P / L))")
+            description = "patches removed by step k: constant (k s, of record) or proportional (round_half_up(k P / L)) (default ${DEFAULT-VALUE})")
     String schedule;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random order and the metric draws (default ${DEFAULT-VALUE})")
@@ -204,14 +202,14 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--sensitivity-radius", defaultValue = "0.02", description = "max-sensitivity L_inf radius as a fraction of the data range (default ${DEFAULT-VALUE})")
     double sensitivityRadius;
 
-    @Option(names = "--linf-eps", description = "also report robust accuracy under PGD L_inf at this budget")
+    @Option(names = "--linf-eps", description = "also report robust accuracy under PGD L_inf at this budget (default: not run)")
     Double linfEps;
 
-    @Option(names = "--l2-eps", description = "also report robust accuracy under PGD L2 and Carlini-Wagner L2 at this budget")
+    @Option(names = "--l2-eps", description = "also report robust accuracy under PGD L2 and Carlini-Wagner L2 at this budget (default: not run)")
     Double l2Eps;
 
     @Option(names = "--wasserstein-eps", description = "also report robust accuracy under the Wasserstein attack (projected Sinkhorn, "
-            + "Wong et al. 2019) at this transport cost per unit of image mass (inputs must be non-negative)")
+            + "Wong et al. 2019) at this transport cost per unit of image mass (inputs must be non-negative; default: not run)")
     Double wassersteinEps;
 
     @Option(names = "--attack-steps", defaultValue = "20", description = "PGD and Wasserstein attack steps (default ${DEFAULT-VALUE})")
@@ -643,8 +641,7 @@ final class EvaluateCommand implements Callable<Integer> {
         root.put("methods", ms);
         root.put("notApplicable", skipped);
         root.put("robustAccuracy", robustness);
-        AtomicFiles.write(file, stream -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, root));
+        CliJson.write(file, root);
     }
 
     private static String lower(Enum<?> e) {

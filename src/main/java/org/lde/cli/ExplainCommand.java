@@ -43,19 +43,19 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
-    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")
+    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist (see 'lde predict --help'); give exactly one of --data, --idx, --png (no default)")
     String data;
 
-    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255)")
+    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255); give exactly one of --data, --idx, --png (no default)")
     Path idx;
 
-    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size)")
+    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size); give exactly one of --data, --idx, --png (no default)")
     List<Path> png;
 
-    @Option(names = "--limit", description = "explain only the first N images")
+    @Option(names = "--limit", description = "explain only the first N images (default: all; not with --indices)")
     Integer limit;
 
-    @Option(names = "--indices", split = ",", description = "explain these images (0-based, comma-separated)")
+    @Option(names = "--indices", split = ",", description = "explain these images (0-based indices in the data, comma-separated; default: all)")
     int[] indices;
 
     @Option(names = "--out", defaultValue = "lde-explain", description = "output folder (default ${DEFAULT-VALUE})")

@@ -78,6 +78,8 @@ class OutputFolderCliTest {
         assertEquals(0, r.code(), r.err());
         assertFalse(r.err().contains("/s "), "no terminal in tests, no --progress: no bar: " + r.err());
         assertEquals(2, samples(command, out));
+        String json = Files.readString(out.resolve(command + ".json"));
+        assertFalse(json.contains("NaN") || json.contains("Infinity"), "JSON has null for missing numbers: " + json);
         assertTrue(Files.exists(out.resolve(OutputFolder.MARKER)), "the folder is marked as written by lde");
         Files.writeString(out.resolve("notes.txt"), "mine");
         byte[] csv = Files.readAllBytes(out.resolve(command + ".csv"));
@@ -114,5 +116,26 @@ class OutputFolderCliTest {
         r = run(args(command, file, 2, "--overwrite"));
         assertEquals(1, r.code(), r.out());
         assertTrue(r.err().contains("is an existing file, not a folder"), r.err());
+    }
+
+    @org.junit.jupiter.api.Test
+    void predictShowsProgressOnlyWhenAskedAndSizesTheConfusionMatrixToTheNames() {
+        List<String> a = List.of("predict", "sample:fmnist-mlp", "--data", "sample:fashion-mnist", "--limit", "300");
+        CliTest.Result r = run(a);
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("/s "), "no terminal in tests, no --progress: no bar: " + r.err());
+        assertTrue(r.err().contains("labels of"), "the label mapping is printed: " + r.err());
+        assertTrue(r.out().contains(" 0 T-shirt/top ") && r.out().contains(" 9 Ankle boot "), "names are never cut: " + r.out());
+        List<String> rows = r.out().lines().filter(l -> l.matches(" ?\\d .*")).toList();
+        assertEquals(10, rows.size(), r.out());
+        assertEquals(1, rows.stream().map(String::length).distinct().count(), "every row as wide: " + rows);
+        List<String> p = new ArrayList<>(a);
+        p.add("--progress");
+        r = run(p);
+        assertTrue(r.err().contains("300/300 samples 100%"), r.err());
+        p.add("--quiet");
+        r = run(p);
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err().trim(), "--quiet: nothing on stderr");
     }
 }
