@@ -67,11 +67,11 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "data spec (see 'lde predict --help')")
     String data;
 
-    @Option(names = "--limit", defaultValue = "16", description = "use the first N samples (default ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "16", description = "use N samples, from --offset on (default ${DEFAULT-VALUE})")
     int limit;
 
     @Option(names = "--offset", defaultValue = "0",
-            description = "skip the first K samples: attack samples K .. K+N-1 (default ${DEFAULT-VALUE})")
+            description = "skip this many samples first: --offset K --limit N uses samples K .. K+N-1 (default ${DEFAULT-VALUE})")
     int offset;
 
     @Option(names = "--norms", defaultValue = "l2,linf", description = "comma list of l2, linf, l1 (default ${DEFAULT-VALUE})")
@@ -87,13 +87,13 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--fab-restarts", defaultValue = "10", description = "FAB restarts (default ${DEFAULT-VALUE})")
     int fabRestarts;
 
-    @Option(names = "--seed", defaultValue = "0", description = "FAB's seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of FAB's restarts and of lde-boundary's walkers (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--batch", defaultValue = "50", description = "samples per attack call (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--out", defaultValue = "attack-out", description = "output directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "attack-out", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @picocli.CommandLine.Mixin

@@ -171,15 +171,14 @@ final class CertifyCommand implements Callable<Integer> {
         settings.put("seconds", seconds);
 
         List<Map<String, Object>> rows = new ArrayList<>();
-        StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%4s %-26s %-12s %-12s", "#", "image", "label", "predicted"));
+        List<String> header = new ArrayList<>(List.of("#", "image", "label", "predicted"));
         for (double e : radii) {
-            table.append(String.format(Locale.ROOT, " %18s", "eps " + e));
+            header.add("eps " + e + " (min margin lower)");
         }
         if (radius) {
-            table.append(String.format(Locale.ROOT, " %10s", "r_lo"));
+            header.add("r_lo");
         }
-        table.append('\n');
+        org.lde.report.TextTable table = new org.lde.report.TextTable(header);
         int[] counts = new int[radii.length];
         for (int i = 0; i < n; i++) {
             int label = in.labels()[i];
@@ -189,7 +188,7 @@ final class CertifyCommand implements Callable<Integer> {
             row.put("label", label);
             row.put("predicted", predicted[i]);
             row.put("predictedName", net.classNames().get(predicted[i]));
-            table.append(String.format(Locale.ROOT, "%4d %-26s %-12s %-12s", in.indices()[i], in.sources().get(i),
+            List<String> cells = new ArrayList<>(List.of(Integer.toString(in.indices()[i]), in.sources().get(i),
                     label < 0 ? "-" : net.classNames().get(label), net.classNames().get(predicted[i])));
             List<Map<String, Object>> perEps = new ArrayList<>();
             for (int e = 0; e < radii.length; e++) {
@@ -215,15 +214,15 @@ final class CertifyCommand implements Callable<Integer> {
                 if (certified[i][e]) {
                     counts[e]++;
                 }
-                table.append(String.format(Locale.ROOT, " %3s %+14.4g", certified[i][e] ? "yes" : "no", br.minLower(k, e)));
+                cells.add(String.format(Locale.ROOT, "%s %+.4g", certified[i][e] ? "yes" : "no", br.minLower(k, e)));
             }
             row.put("bounds", perEps);
             if (radius) {
                 row.put("certifiedRadius", r[i]);
-                table.append(String.format(Locale.ROOT, " %10.5f", r[i]));
+                cells.add(String.format(Locale.ROOT, "%.5f", r[i]));
             }
             rows.add(row);
-            table.append('\n');
+            table.add(cells);
         }
         System.out.print(table);
         for (int e = 0; e < radii.length; e++) {

@@ -133,7 +133,7 @@ final class EvaluateCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--offset", defaultValue = "0",
-            description = "skip the first N samples (e.g. 500 with --limit 500: the development split of the embedded test images; default ${DEFAULT-VALUE})")
+            description = "skip this many samples first: --offset K --limit N uses samples K .. K+N-1 (e.g. 500 with --limit 500: the development split of the embedded test images; default ${DEFAULT-VALUE})")
     int offset;
 
     @Option(names = "--bootstrap", defaultValue = "2000",
@@ -215,7 +215,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--attack-steps", defaultValue = "20", description = "PGD and Wasserstein attack steps (default ${DEFAULT-VALUE})")
     int attackSteps;
 
-    @Option(names = "--out", defaultValue = "evaluate-out", description = "output directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "evaluate-out", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
     @picocli.CommandLine.Mixin
