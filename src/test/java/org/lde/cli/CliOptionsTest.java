@@ -78,6 +78,9 @@ class CliOptionsTest {
             String err = stderrOf(1e-9, a.toArray(String[]::new));
             org.junit.jupiter.api.Assertions.assertTrue(err.contains("lde " + run[0] + ": warning: this run will take about")
                     && err.contains("(the first "), run[0] + " warns: " + err);
+            if (!run[0].equals("certify")) {
+                continue; // --quiet silences the same Progress in every command (OutputFolderCliTest runs each in-process)
+            }
             a.add("--quiet");
             if (!run[0].equals("predict")) {
                 a.set(a.indexOf(dir.resolve(run[0]).toString()), dir.resolve(run[0] + "-q").toString());
