@@ -1,10 +1,7 @@
 package org.lde.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +31,7 @@ import org.lde.model.Network;
 import org.lde.model.Task;
 import org.lde.tensor.Tensor;
 import org.lde.engine.Evaluation;
+import org.lde.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -69,11 +67,11 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "data spec (see 'lde predict --help')")
     String data;
 
-    @Option(names = "--limit", defaultValue = "16", description = "use the first N samples (default ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "16", description = "use N samples, from --offset on (default ${DEFAULT-VALUE})")
     int limit;
 
     @Option(names = "--offset", defaultValue = "0",
-            description = "skip the first K samples: attack samples K .. K+N-1 (default ${DEFAULT-VALUE})")
+            description = "skip this many samples first: --offset K --limit N uses samples K .. K+N-1 (default ${DEFAULT-VALUE})")
     int offset;
 
     @Option(names = "--norms", defaultValue = "l2,linf", description = "comma list of l2, linf, l1 (default ${DEFAULT-VALUE})")
@@ -89,14 +87,23 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--fab-restarts", defaultValue = "10", description = "FAB restarts (default ${DEFAULT-VALUE})")
     int fabRestarts;
 
-    @Option(names = "--seed", defaultValue = "0", description = "FAB's seed (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of FAB's restarts and of lde-boundary's walkers (default ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--batch", defaultValue = "50", description = "samples per attack call (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--out", defaultValue = "attack-out", description = "output directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "attack-out", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
+
+    @picocli.CommandLine.Mixin
+    OverwriteOption overwrite = new OverwriteOption();
+
+    @picocli.CommandLine.Mixin
+    ConsoleOptions console = new ConsoleOptions();
+
+    /** The files attack writes (what --overwrite replaces). */
+    static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile("attack\\.csv|attack\\.json");
 
     static final List<String> METHODS = List.of("fab", "lde", "lde-boundary", "deepfool", "cw");
 
@@ -126,6 +133,8 @@ final class AttackCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
         Fab.builder(Objective.L2).iterations(fabIterations).restarts(fabRestarts).build(); // validates the options
+        CliChecks.outputFolder("--out", out);
+        OutputFolder folder = OutputFolder.check("attack", out, overwrite.overwrite, WRITTEN);
         Network net = ModelRef.open(model);
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("attack needs a classification model; " + model + " is a regression model");
@@ -147,37 +156,55 @@ final class AttackCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the samples of " + data + " lie outside the network's data domain ["
                     + net.lo() + ", " + net.hi() + "]; attacks need them inside it");
         }
-        Files.createDirectories(out);
         List<Row> rows = new ArrayList<>();
         String backendName;
         try (CountingBackend backend = new CountingBackend(backendOption.open(net))) {
             backendName = backend.name();
             int[] pred = Evaluation.argmax(Batched.logits(backend, x, 512));
-            System.err.printf("attack %s on %s (%d samples, backend %s)%n", model, data, limit, backendName);
+            console.info(String.format(Locale.ROOT, "attack %s on %s (%d samples, backend %s)", model, data, limit, backendName));
+            int runs = 0;
             for (Objective o : normList) {
-                Outcome fab = null;
                 for (String m : methodList) {
-                    if (!applies(m, o)) {
-                        continue;
+                    runs += applies(m, o) ? 1 : 0;
+                }
+            }
+            long total = (long) runs * limit;
+            long[] done = {0};
+            try (Progress bar = console.bar("attack", "sample-attacks", total)) {
+                bar.update(0);
+                for (Objective o : normList) {
+                    Outcome fab = null;
+                    for (String m : methodList) {
+                        if (!applies(m, o)) {
+                            continue;
+                        }
+                        CountingBackend.Counts before = backend.counts();
+                        long t0 = System.nanoTime();
+                        Outcome res = runInBatches(m, o, backend, x, pred, k -> {
+                            done[0] += k;
+                            bar.warnIfLong(done[0], "attacks differ (fab with its restarts is the slowest); --limit, "
+                                    + "--methods, --norms or a faster --backend make it shorter, --quiet hides this");
+                            bar.update(done[0]);
+                        });
+                        double secs = (System.nanoTime() - t0) / 1e9;
+                        CountingBackend.Counts used = backend.counts().minus(before);
+                        if (m.equals("fab")) {
+                            fab = res;
+                        }
+                        Row row = summarize(lower(o), m, describe(m, o), res, fab, used, secs);
+                        rows.add(row);
+                        bar.note(String.format(Locale.ROOT, "%s %s: %d/%d verified, median %.4g, %.1f s", lower(o), m,
+                                row.verified(), limit, row.median(), secs));
                     }
-                    CountingBackend.Counts before = backend.counts();
-                    long t0 = System.nanoTime();
-                    Outcome res = runInBatches(m, o, backend, x, pred);
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    CountingBackend.Counts used = backend.counts().minus(before);
-                    if (m.equals("fab")) {
-                        fab = res;
-                    }
-                    Row row = summarize(lower(o), m, describe(m, o), res, fab, used, secs);
-                    rows.add(row);
-                    System.err.printf(Locale.ROOT, "%s %s: %d/%d verified, median %.4g, %.1f s%n", lower(o), m,
-                            row.verified(), limit, row.median(), secs);
                 }
             }
         }
         printTable(rows);
-        writeCsv(rows, out.resolve("attack.csv"));
-        writeJson(rows, backendName, out.resolve("attack.json"));
+        String used = backendName;
+        folder.write(dir -> {
+            writeCsv(rows, dir.resolve("attack.csv"));
+            writeJson(rows, used, dir.resolve("attack.json"));
+        });
         System.out.println("wrote " + out.resolve("attack.csv") + ", " + out.resolve("attack.json"));
         return 0;
     }
@@ -215,7 +242,8 @@ final class AttackCommand implements Callable<Integer> {
                 .boundarySearch(BoundarySearchOptions.defaults().withRestarts(ldeRestarts).withSeed(seed)).build();
     }
 
-    private Outcome runInBatches(String m, Objective o, Backend backend, Tensor x, int[] pred) {
+    private Outcome runInBatches(String m, Objective o, Backend backend, Tensor x, int[] pred,
+                                 java.util.function.IntConsumer progress) {
         int n = x.shape().dim(0);
         boolean[] ok = new boolean[n];
         double[] norm = new double[n];
@@ -226,6 +254,7 @@ final class AttackCommand implements Callable<Integer> {
             Outcome r = run(m, o, backend, xb, yb);
             System.arraycopy(r.verified(), 0, ok, from, to - from);
             System.arraycopy(r.norm(), 0, norm, from, to - from);
+            progress.accept(to - from);
         }
         return new Outcome(ok, norm);
     }
@@ -308,18 +337,24 @@ final class AttackCommand implements Callable<Integer> {
     }
 
     private void printTable(List<Row> rows) {
-        System.out.printf("%-5s %-12s %9s %10s %10s %10s %10s %7s %11s %11s %11s %9s%n", "norm", "method", "verified",
-                "q1", "median", "q3", "ratio_fab", "missed", "fwd/sample", "rev/sample", "rows/sample", "seconds");
+        org.lde.report.TextTable t = new org.lde.report.TextTable(List.of("norm", "method", "verified", "q1", "median", "q3",
+                "ratio_fab", "missed", "fwd/sample", "rev/sample", "rows/sample", "seconds"));
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-5s %-12s %4d/%-4d %10.4f %10.4f %10.4f %10.4f %7d %11.1f %11.1f %11.1f %9.1f%n",
-                    r.norm(), r.method(), r.verified(), r.samples(), r.q1(), r.median(), r.q3(), r.medianRatioToFab(),
-                    r.missedWhereFabVerified(), r.forwardPerSample(), r.reversePerSample(), r.reverseRowsPerSample(),
-                    r.wallSeconds());
+            t.add(List.of(r.norm(), r.method(), r.verified() + "/" + r.samples(), f4(r.q1()), f4(r.median()), f4(r.q3()),
+                    f4(r.medianRatioToFab()), Integer.toString(r.missedWhereFabVerified()),
+                    String.format(Locale.ROOT, "%.1f", r.forwardPerSample()), String.format(Locale.ROOT, "%.1f", r.reversePerSample()),
+                    String.format(Locale.ROOT, "%.1f", r.reverseRowsPerSample()), String.format(Locale.ROOT, "%.1f", r.wallSeconds())));
         }
+        System.out.print(t);
+    }
+
+    private static String f4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
     }
 
     private void writeCsv(List<Row> rows, Path file) throws IOException {
-        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file))) {
+        AtomicFiles.write(file, stream -> {
+            PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8));
             w.println("norm,method,samples,verified,share_verified,q1,median,q3,median_ratio_to_fab,ratio_samples,"
                     + "missed_where_fab_verified,forward_per_sample,reverse_per_sample,reverse_rows_per_sample,wall_seconds,"
                     + "model,data,describe");
@@ -332,7 +367,8 @@ final class AttackCommand implements Callable<Integer> {
                         Double.toString(r.reverseRowsPerSample()), Double.toString(r.wallSeconds()), csv(model), csv(data),
                         csv(r.describe())));
             }
-        }
+            w.flush();
+        });
     }
 
     private static String csv(String s) {
@@ -375,7 +411,7 @@ final class AttackCommand implements Callable<Integer> {
             out2.add(m);
         }
         root.put("rows", out2);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+        CliJson.write(file, root);
     }
 
     private static Double nullIfNaN(double v) {
@@ -422,7 +458,7 @@ final class AttackCommand implements Callable<Integer> {
             }
         }
         if (!s.contains("fab")) {
-            System.err.println("note: without fab in --methods there is no ratio to FAB");
+            console.info("note: without fab in --methods there is no ratio to FAB");
         }
         // FAB first, so that every other method's ratio is computed against it.
         List<String> outList = new ArrayList<>(s);

@@ -1,10 +1,6 @@
 package org.lde.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,6 +14,7 @@ import org.lde.certify.Method;
 import org.lde.certify.RadiusOptions;
 import org.lde.certify.Specification;
 import org.lde.engine.Backend;
+import org.lde.io.AtomicFiles;
 import org.lde.engine.bound.Norm;
 import org.lde.model.Network;
 import org.lde.tensor.Tensor;
@@ -36,25 +33,25 @@ final class CertifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
-    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")
+    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist (see 'lde predict --help'); give exactly one of --data, --idx, --png (no default)")
     String data;
 
-    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255)")
+    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255); give exactly one of --data, --idx, --png (no default)")
     Path idx;
 
-    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size)")
+    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size); give exactly one of --data, --idx, --png (no default)")
     List<Path> png;
 
-    @Option(names = "--limit", description = "certify only the first N images")
+    @Option(names = "--limit", description = "certify only the first N images (default: all; not with --indices)")
     Integer limit;
 
-    @Option(names = "--indices", split = ",", description = "certify these images (0-based, comma-separated)")
+    @Option(names = "--indices", split = ",", description = "certify these images (0-based indices in the data, comma-separated; default: all)")
     int[] indices;
 
     @Option(names = "--norm", defaultValue = "linf", description = "linf (ball intersected with the domain) or l2 (default ${DEFAULT-VALUE})")
     String norm;
 
-    @Option(names = "--eps", split = ",", description = "radii to certify, comma-separated")
+    @Option(names = "--eps", split = ",", description = "radii to certify in --norm, comma-separated (no default: give --eps, --radius or both)")
     double[] eps;
 
     @Option(names = "--radius", description = "compute the certified radius of every image")
@@ -82,6 +79,15 @@ final class CertifyCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
+    @Mixin
+    OverwriteOption overwrite = new OverwriteOption();
+
+    @Mixin
+    ConsoleOptions console = new ConsoleOptions();
+
+    /** The files certify writes (what --overwrite replaces). */
+    static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile("certify\\.csv|certify\\.json");
+
     @Override
     public Integer call() {
         if ((eps == null || eps.length == 0) && !radius) {
@@ -100,6 +106,7 @@ final class CertifyCommand implements Callable<Integer> {
         Method me = Method.parse(method);
         RadiusOptions ro = RadiusOptions.defaults().withTolerance(tolerance);
         Certifier certifier = Certifier.builder().method(me).norm(nm).alphaIterations(alphaIterations).build();
+        OutputFolder folder = OutputFolder.check("certify", out, overwrite.overwrite, WRITTEN);
         Network net = ModelRef.open(model);
         ExplainCommand loader = new ExplainCommand();
         loader.model = model;
@@ -137,7 +144,9 @@ final class CertifyCommand implements Callable<Integer> {
         double[] r = new double[n];
         List<BoundResult> parts = new ArrayList<>();
         long t0 = System.nanoTime();
-        try (Backend backend = backendOption.open(net)) {
+        try (Backend backend = backendOption.open(net);
+             Progress bar = console.bar("certify", "images", n)) {
+            bar.update(0);
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
                 Tensor x = in.x().slice(from, to);
@@ -159,32 +168,33 @@ final class CertifyCommand implements Callable<Integer> {
                     double[] rr = certifier.certifiedRadius(backend, x, y, ro);
                     System.arraycopy(rr, 0, r, from, rr.length);
                 }
-                System.err.printf(Locale.ROOT, "certified %d/%d images (%.1f s)%n", to, n, (System.nanoTime() - t0) / 1e9);
+                bar.warnIfLong(to, "--limit, --method ibp or crown, or a faster --backend make it "
+                        + "shorter, --quiet hides this");
+                bar.update(to);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         Map<String, Object> settings = settings(net, nm, me, radii, dom, n, certifier, seconds);
         List<Map<String, Object>> rows = new ArrayList<>();
-        StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%4s %-26s %-12s %-12s", "#", "image", "label", "predicted"));
+        List<String> header = new ArrayList<>(List.of("#", "image", "label", "predicted"));
         for (double e : radii) {
-            table.append(String.format(Locale.ROOT, " %18s", "eps " + e));
+            header.add("eps " + e + " (min margin lower)");
         }
         if (radius) {
-            table.append(String.format(Locale.ROOT, " %10s", "r_lo"));
+            header.add("r_lo");
         }
-        table.append('\n');
+        org.lde.report.TextTable table = new org.lde.report.TextTable(header);
         int[] counts = new int[radii.length];
         for (int i = 0; i < n; i++) {
             int label = in.labels()[i];
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("index", i);
+            row.put("index", in.indices()[i]);
             row.put("source", in.sources().get(i));
             row.put("label", label);
             row.put("predicted", predicted[i]);
             row.put("predictedName", net.classNames().get(predicted[i]));
-            table.append(String.format(Locale.ROOT, "%4d %-26s %-12s %-12s", i, in.sources().get(i),
+            List<String> cells = new ArrayList<>(List.of(Integer.toString(in.indices()[i]), in.sources().get(i),
                     label < 0 ? "-" : net.classNames().get(label), net.classNames().get(predicted[i])));
             List<Map<String, Object>> perEps = new ArrayList<>();
             for (int e = 0; e < radii.length; e++) {
@@ -210,17 +220,17 @@ final class CertifyCommand implements Callable<Integer> {
                 if (certified[i][e]) {
                     counts[e]++;
                 }
-                table.append(String.format(Locale.ROOT, " %3s %+14.4g", certified[i][e] ? "yes" : "no", br.minLower(k, e)));
+                cells.add(String.format(Locale.ROOT, "%s %+.4g", certified[i][e] ? "yes" : "no", br.minLower(k, e)));
             }
             row.put("bounds", perEps);
             if (radius) {
                 row.put("certifiedRadius", r[i]);
                 final double ri = r[i];
                 net.features().ifPresent(f -> row.put("certifiedRadiusInUnits", TabularCertify.unitsJson(f, ri)));
-                table.append(String.format(Locale.ROOT, " %10.5f", r[i]));
+                cells.add(String.format(Locale.ROOT, "%.5f", r[i]));
             }
             rows.add(row);
-            table.append('\n');
+            table.add(cells);
         }
         System.out.print(table);
         for (int e = 0; e < radii.length; e++) {
@@ -236,7 +246,7 @@ final class CertifyCommand implements Callable<Integer> {
                         + "(certify.json: certifiedRadiusInUnits)");
             }
         }
-        write(settings, rows, radii);
+        folder.write(dir -> write(dir, settings, rows));
         System.out.println("wrote " + out.resolve("certify.csv") + " and " + out.resolve("certify.json"));
         return 0;
     }
@@ -296,13 +306,12 @@ final class CertifyCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private void write(Map<String, Object> settings, List<Map<String, Object>> rows, double[] radii) {
-        try {
-            Files.createDirectories(out);
+    private void write(Path dir, Map<String, Object> settings, List<Map<String, Object>> rows) throws IOException {
+        {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("settings", settings);
             doc.put("images", rows);
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("certify.json").toFile(), doc);
+            CliJson.write(dir.resolve("certify.json"), doc);
             StringBuilder csv = new StringBuilder();
             csv.append("index,source,label,predicted,model,norm,method,tolerance,alpha_iterations,domain_lo,domain_hi,eps,certified,"
                     + "min_margin_lower,r_lo\n");
@@ -310,8 +319,8 @@ final class CertifyCommand implements Callable<Integer> {
             for (Map<String, Object> row : rows) {
                 List<Map<String, Object>> perEps = (List<Map<String, Object>>) row.get("bounds");
                 String r = row.containsKey("certifiedRadius") ? String.valueOf(row.get("certifiedRadius")) : "";
-                String prefix = row.get("index") + "," + row.get("source") + "," + row.get("label") + "," + row.get("predicted") + ","
-                        + model + "," + settings.get("norm") + "," + settings.get("method") + "," + tolerance + ","
+                String prefix = row.get("index") + "," + csv(row.get("source")) + "," + row.get("label") + ","
+                        + row.get("predicted") + "," + csv(model) + "," + settings.get("norm") + "," + settings.get("method") + "," + tolerance + ","
                         + alphaIterations + "," + dom[0] + "," + dom[1] + ",";
                 if (perEps.isEmpty()) {
                     csv.append(prefix).append(",,,").append(r).append('\n');
@@ -321,9 +330,13 @@ final class CertifyCommand implements Callable<Integer> {
                             .append(pe.get("minMarginLower")).append(',').append(r).append('\n');
                 }
             }
-            Files.writeString(out.resolve("certify.csv"), csv.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write results to " + out + ": " + e.getMessage(), e);
+            AtomicFiles.writeString(dir.resolve("certify.csv"), csv);
         }
+    }
+
+    /** A CSV field: quoted when it holds a comma, a quote or a line break. */
+    private static String csv(Object v) {
+        String s = String.valueOf(v);
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -16,8 +16,15 @@ final class ConsoleOptions {
         return !quiet && (progress || System.console() != null);
     }
 
+    /** Prints {@code line} on stderr unless {@code --quiet} (what a command says before its progress bar starts). */
+    void info(String line) {
+        if (!quiet) {
+            System.err.println(line);
+        }
+    }
+
     /** A progress bar for {@code total} items, drawn as these options say. */
     Progress bar(String command, String unit, long total) {
-        return new Progress(command, unit, total, showProgress(), System.console() != null, System.err);
+        return new Progress(command, unit, total, showProgress(), System.console() != null, !quiet, System.err);
     }
 }

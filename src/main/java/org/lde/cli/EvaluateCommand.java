@@ -1,10 +1,7 @@
 package org.lde.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -135,7 +132,7 @@ final class EvaluateCommand implements Callable<Integer> {
     int limit;
 
     @Option(names = "--offset", defaultValue = "0",
-            description = "skip the first N samples (e.g. 500 with --limit 500: the development split of the embedded test images; default ${DEFAULT-VALUE})")
+            description = "skip this many samples first: --offset K --limit N uses samples K .. K+N-1 (e.g. 500 with --limit 500: the development split of the embedded test images; default ${DEFAULT-VALUE})")
     int offset;
 
     @Option(names = "--bootstrap", defaultValue = "2000",
@@ -179,11 +176,11 @@ final class EvaluateCommand implements Callable<Integer> {
     String ranking;
 
     @Option(names = "--aggregation", defaultValue = "mean",
-            description = "AOPC of the curve: mean (1/(L+1) sum k=0..L, of record), literature (1/L sum k=1..L) or trapezoid")
+            description = "AOPC of the curve: mean (1/(L+1) sum k=0..L, of record), literature (1/L sum k=1..L) or trapezoid (default ${DEFAULT-VALUE})")
     String aggregation;
 
     @Option(names = "--schedule", defaultValue = "constant",
-            description = "patches removed by step k: constant (k s, of record) or proportional (round_half_up(k P / L))")
+            description = "patches removed by step k: constant (k s, of record) or proportional (round_half_up(k P / L)) (default ${DEFAULT-VALUE})")
     String schedule;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random order and the metric draws (default ${DEFAULT-VALUE})")
@@ -204,23 +201,34 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--sensitivity-radius", defaultValue = "0.02", description = "max-sensitivity L_inf radius as a fraction of the data range (default ${DEFAULT-VALUE})")
     double sensitivityRadius;
 
-    @Option(names = "--linf-eps", description = "also report robust accuracy under PGD L_inf at this budget")
+    @Option(names = "--linf-eps", description = "also report robust accuracy under PGD L_inf at this budget (default: not run)")
     Double linfEps;
 
-    @Option(names = "--l2-eps", description = "also report robust accuracy under PGD L2 and Carlini-Wagner L2 at this budget")
+    @Option(names = "--l2-eps", description = "also report robust accuracy under PGD L2 and Carlini-Wagner L2 at this budget (default: not run)")
     Double l2Eps;
 
     @Option(names = "--wasserstein-eps", description = "also report robust accuracy under the Wasserstein attack (projected Sinkhorn, "
-            + "Wong et al. 2019) at this transport cost per unit of image mass (inputs must be non-negative)")
+            + "Wong et al. 2019) at this transport cost per unit of image mass (inputs must be non-negative; default: not run)")
     Double wassersteinEps;
 
     @Option(names = "--attack-steps", defaultValue = "20", description = "PGD and Wasserstein attack steps (default ${DEFAULT-VALUE})")
     int attackSteps;
 
-    @Option(names = "--out", defaultValue = "evaluate-out", description = "output directory (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "evaluate-out", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
+    @picocli.CommandLine.Mixin
+    OverwriteOption overwrite = new OverwriteOption();
+
+    @picocli.CommandLine.Mixin
+    ConsoleOptions console = new ConsoleOptions();
+
+    /** The files evaluate writes (what --overwrite replaces). */
+    static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile("evaluate\\.csv|evaluate\\.json|morf\\.png");
+
     private double cleanAccuracy = Double.NaN;
+    /** The backend the run used (written to evaluate.json). */
+    private String backendName = "";
 
     /** Whether every value of {@code x} lies in the network's data domain {@code [lo, hi]}. */
     static boolean inDomain(Network net, Tensor x) {
@@ -310,6 +318,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--infidelity-samples and --sensitivity-samples must be >= 0");
         }
         validateRanges();
+        OutputFolder folder = OutputFolder.check("evaluate", out, overwrite.overwrite, WRITTEN);
         Network net = ModelRef.open(model);
         if (net.task() != Task.CLASSIFICATION) {
             throw new IllegalArgumentException("evaluate needs a classification model; " + model + " is a regression model");
@@ -331,7 +340,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 if (why.isPresent()) {
                     skipped.put(nm, why.get());
                     names.remove(nm);
-                    System.err.println("not evaluating " + nm + ": " + why.get());
+                    console.info("not evaluating " + nm + ": " + why.get());
                 }
             }
             if (names.isEmpty()) {
@@ -353,7 +362,7 @@ final class EvaluateCommand implements Callable<Integer> {
         double accuracy = Double.NaN;
         // Max-sensitivity's perturbed points are clipped to the data domain when the samples lie in it.
         boolean clip = inDomain(net, x);
-        if (!clip) {
+        if (!clip && !console.quiet) {
             System.err.println("note: the samples lie outside the data domain [" + net.lo() + ", " + net.hi()
                     + "]; max-sensitivity perturbs them without clipping");
         }
@@ -361,19 +370,22 @@ final class EvaluateCommand implements Callable<Integer> {
             Tensor logits = Batched.logits(backend, x, 512);
             CliChecks.finiteLogits(logits, 0, model, backend.name());
             int[] pred = Evaluation.argmax(logits);
+            backendName = backend.name();
             if (ds.hasLabels()) {
                 accuracy = Evaluation.accuracy(backend, x, Arrays.copyOfRange(ds.labels(), offset, offset + limit), 512);
             }
-            System.err.printf("evaluate %s on %s (%d samples from %d, backend %s), %d methods%n", model, data, limit, offset,
-                    backend.name(), names.size());
+            console.info(String.format(Locale.ROOT, "evaluate %s on %s (%d samples from %d, backend %s), %d methods", model,
+                    data, limit, offset, backend.name(), names.size()));
             // Warm-up (not timed): one recorded forward and reverse pass, so that the first method's
             // wall time does not carry the JIT compilation of the backend's hot loops.
             Batched.classGradients(backend, x, pred, 512);
+            try (Progress bar = console.bar("evaluate", "methods", names.size())) {
+            bar.update(0);
             for (int mi = 0; mi < names.size(); mi++) {
                 String name = names.get(mi);
                 Attributor method = registry.get(name).get();
                 long t0 = System.nanoTime();
-                System.err.printf("[%d/%d] %s: attributions...%n", mi + 1, names.size(), name);
+                bar.note(String.format(Locale.ROOT, "[%d/%d] %s: attributions...", mi + 1, names.size(), name));
                 Efficiency.Timed timed = Efficiency.measure(backend, method, x, pred);
                 Tensor phi = timed.attributions();
                 CliChecks.finiteAttributions(phi, name);
@@ -387,27 +399,32 @@ final class EvaluateCommand implements Callable<Integer> {
                 java.util.Optional<MaxSensitivity.Result> sens = sensitivitySamples == 0 ? java.util.Optional.empty()
                         : java.util.Optional.of(MaxSensitivity.evaluate(backend, method, x, phi, sensitivitySamples, sensitivityRadius, seed, clip));
                 rows.add(new Row(name, aopc, del, inf, sens, timed.efficiency(), completenessDelta(backend, method, x, phi, pred)));
-                System.err.printf("[%d/%d] %s: done in %.1f s%n", mi + 1, names.size(), name, (System.nanoTime() - t0) / 1e9);
+                bar.note(String.format(Locale.ROOT, "[%d/%d] %s: done in %.1f s", mi + 1, names.size(), name,
+                        (System.nanoTime() - t0) / 1e9));
+                bar.warnIfLong(mi + 1, "methods differ (rise and occlusion are the slowest); --limit, --methods or a "
+                        + "faster --backend make it shorter, --quiet hides this");
+                bar.update(mi + 1);
+            }
             }
             if ((linfEps != null || l2Eps != null || wassersteinEps != null) && ds.hasLabels()) {
                 int[] labels = Arrays.copyOfRange(ds.labels(), offset, offset + limit);
                 if (linfEps != null) {
                     Pgd pgd = Pgd.of(Pgd.Norm.LINF, linfEps, attackSteps);
-                    System.err.println("attack " + pgd.describe());
+                    console.info("attack " + pgd.describe());
                     robustness.put(pgd.describe(), pgd.run(backend, x, labels).robustAccuracy());
                 }
                 if (l2Eps != null) {
                     Pgd pgd = Pgd.of(Pgd.Norm.L2, l2Eps, attackSteps);
-                    System.err.println("attack " + pgd.describe());
+                    console.info("attack " + pgd.describe());
                     robustness.put(pgd.describe(), pgd.run(backend, x, labels).robustAccuracy());
                     CarliniWagner cw = new CarliniWagner();
-                    System.err.println("attack " + cw.describe());
+                    console.info("attack " + cw.describe());
                     AttackResult r = cw.run(backend, x, labels);
                     robustness.put(cw.describe() + " within L2 " + l2Eps, r.robustAccuracyWithinL2(l2Eps));
                 }
                 if (wassersteinEps != null) {
                     org.lde.metrics.WassersteinAttack wa = org.lde.metrics.WassersteinAttack.of(wassersteinEps, attackSteps);
-                    System.err.println("attack " + wa.describe());
+                    console.info("attack " + wa.describe());
                     org.lde.metrics.WassersteinAttack.Result r = wa.run(backend, x, labels);
                     robustness.put(wa.describe() + " (" + r.clippedCount() + " points clipped to the box)", r.attack().robustAccuracy());
                 }
@@ -415,9 +432,19 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         cleanAccuracy = accuracy;
         printTable(rows, orders, opts, robustness);
-        Files.createDirectories(out); // only now: a run that fails earlier leaves nothing behind
-        writeCsv(rows, orders, opts, dopts, out.resolve("evaluate.csv"));
-        writeJson(rows, opts, dopts, robustness, skipped, accuracy, out.resolve("evaluate.json"));
+        final double acc = accuracy;
+        folder.write(dir -> writeAll(dir, rows, orders, opts, dopts, robustness, skipped, acc));
+        System.out.println("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json")
+                + (orders.contains(AopcOptions.Order.MORF) ? ", " + out.resolve("morf.png") : ""));
+        return 0;
+    }
+
+    /** evaluate.csv, evaluate.json and (with the MoRF order) morf.png, into {@code dir}. */
+    private void writeAll(Path dir, List<Row> rows, List<AopcOptions.Order> orders, AopcOptions opts,
+                          DeletionInsertion.Options dopts, Map<String, Object> robustness, Map<String, String> skipped,
+                          double accuracy) throws IOException {
+        writeCsv(rows, orders, opts, dopts, dir.resolve("evaluate.csv"));
+        writeJson(rows, opts, dopts, robustness, skipped, accuracy, dir.resolve("evaluate.json"));
         if (orders.contains(AopcOptions.Order.MORF)) {
             Map<String, double[]> series = new LinkedHashMap<>();
             for (Row r : rows) {
@@ -434,11 +461,8 @@ final class EvaluateCommand implements Callable<Integer> {
             Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, L=%d, %s, baseline %s, %d samples",
                     patch, patch, steps, any.schedule() == AopcOptions.Schedule.CONSTANT ? "s=" + any.stepPatches() : "proportional",
                     opts.baseline().name().toLowerCase(Locale.ROOT), limit),
-                    "step k (patches removed = n_k)", "mean p_y(x_k)", xs, series), out.resolve("morf.png"));
+                    "step k (patches removed = n_k)", "mean p_y(x_k)", xs, series), dir.resolve("morf.png"));
         }
-        System.out.println("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json")
-                + (orders.contains(AopcOptions.Order.MORF) ? ", " + out.resolve("morf.png") : ""));
-        return 0;
     }
 
     static final String[] METRIC_COLUMNS = {"deletion_auc", "insertion_auc", "infidelity", "infidelity_norm",
@@ -542,7 +566,7 @@ final class EvaluateCommand implements Callable<Integer> {
         root.put("samples", limit);
         root.put("bootstrap", Map.of("resamples", bootstrap, "level", 0.95, "method", "percentile, mean over samples", "seed", seed));
         root.put("accuracy", Double.isNaN(accuracy) ? null : accuracy);
-        root.put("backend", "ejml-f64");
+        root.put("backend", backendName);
         root.put("explainedClass", "predicted (argmax of the logits)");
         Map<String, Object> proto = new LinkedHashMap<>();
         AopcResult any = rows.get(0).aopc().values().iterator().next();
@@ -616,8 +640,7 @@ final class EvaluateCommand implements Callable<Integer> {
         root.put("methods", ms);
         root.put("notApplicable", skipped);
         root.put("robustAccuracy", robustness);
-        AtomicFiles.write(file, stream -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(stream, root));
+        CliJson.write(file, root);
     }
 
     private static String lower(Enum<?> e) {

@@ -42,19 +42,19 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "a model file (LDE safetensors, or .onnx), or sample:NAME")
     String model;
 
-    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist")
+    @Option(names = "--data", description = "data spec, e.g. sample:fashion-mnist (see 'lde predict --help'); give exactly one of --data, --idx, --png (no default)")
     String data;
 
-    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255)")
+    @Option(names = "--idx", description = "a u8 IDX images file [N, H, W] (values / 255); give exactly one of --data, --idx, --png (no default)")
     Path idx;
 
-    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size)")
+    @Option(names = "--png", arity = "1..*", description = "PNG files (grey, the model's input size); give exactly one of --data, --idx, --png (no default)")
     List<Path> png;
 
-    @Option(names = "--limit", description = "explain only the first N images")
+    @Option(names = "--limit", description = "explain only the first N images (default: all; not with --indices)")
     Integer limit;
 
-    @Option(names = "--indices", split = ",", description = "explain these images (0-based, comma-separated)")
+    @Option(names = "--indices", split = ",", description = "explain these images (0-based indices in the data, comma-separated; default: all)")
     int[] indices;
 
     @Option(names = "--out", defaultValue = "lde-explain", description = "output folder (default ${DEFAULT-VALUE})")
@@ -99,11 +99,7 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no images to explain; nothing was written");
         }
         List<Attributor> compare = ro.compareMethods();
-        List<String> others = ReportFolder.prepare(out, ro.overwrite, "--out");
-        if (!others.isEmpty() && !ro.console.quiet) {
-            System.err.println("lde " + command + ": --overwrite kept " + others.size() + " files an LDE report does not write: "
-                    + others);
-        }
+        OutputFolder folder = OutputFolder.check(command, out, ro.overwrite.overwrite, ReportFolder.WRITTEN);
         net.checkBatch(Math.min(batch, n));
         List<Explanation> all = new ArrayList<>(n);
         List<Optional<Tensor>> advLogits = new ArrayList<>(n);
@@ -150,15 +146,24 @@ final class ExplainCommand implements Callable<Integer> {
             }
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        ExplanationReport.Written w = ExplanationReport.write(out, net, in.x(), in.sources(), in.indices(), in.labels(), all,
-                opts.attributionKind());
-        List<FigureReport.Item> items = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            items.add(new FigureReport.Item(in.indices()[i], in.x().row(i), all.get(i), advLogits.get(i), maps.get(i),
-                    w.rows().get(i)));
+        ExplanationReport.Written[] written = new ExplanationReport.Written[1];
+        folder.write(dir -> {
+            ExplanationReport.Written w = ExplanationReport.write(dir, net, in.x(), in.sources(), in.indices(), in.labels(), all,
+                    opts.attributionKind());
+            List<FigureReport.Item> items = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                items.add(new FigureReport.Item(in.indices()[i], in.x().row(i), all.get(i), advLogits.get(i), maps.get(i),
+                        w.rows().get(i)));
+            }
+            FigureReport.write(dir, net, items, opts.attributionKind(), new FigureReport.Run(title,
+                    description + " " + summary(all) + ".", wall));
+            net.features().ifPresent(f -> TabularExplanations.writeCsv(f, in, all, opts.attributionKind(), dir));
+            written[0] = w;
+        });
+        if (!folder.kept().isEmpty() && !ro.console.quiet) {
+            System.err.println("lde " + command + ": --overwrite kept " + folder.kept().size() + " entries an lde " + command
+                    + " run does not write: " + folder.kept());
         }
-        Path index = FigureReport.write(out, net, items, opts.attributionKind(), new FigureReport.Run(title,
-                description + " " + summary(all) + ".", wall));
         Integer target = opts.target;
         List<Integer> already = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -180,8 +185,10 @@ final class ExplainCommand implements Callable<Integer> {
                     + "; there is nothing to explain there (r_true = 0), choose another target or other images");
         }
         System.out.println(summary(all));
-        net.features().ifPresent(f -> TabularExplanations.print(f, in, all, opts.attributionKind(), out, net));
-        System.out.println("wrote " + w.panels().size() + " panels, " + w.jsonl() + ", " + w.csv() + " and " + index);
+        net.features().ifPresent(f -> TabularExplanations.print(f, in, all, opts.attributionKind(), out.resolve("features.csv"), net));
+        ExplanationReport.Written w = written[0];
+        System.out.println("wrote " + w.panels().size() + " panels, " + out.resolve(w.jsonl().getFileName()) + ", "
+                + out.resolve(w.csv().getFileName()) + " and " + out.resolve("index.html"));
         return all;
     }
 

@@ -32,7 +32,7 @@ final class ExplainerOptions {
     @Option(names = "--mode", defaultValue = "flip", description = "flip or target (default ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--target", description = "target class (implies --mode target)")
+    @Option(names = "--target", description = "target class, 0-based (implies --mode target; default: none, the mode is flip)")
     Integer target;
 
     @Option(names = "--goal", defaultValue = "increase", description = "regression models: increase or decrease the output by kappa (default ${DEFAULT-VALUE})")

@@ -31,13 +31,16 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "data spec")
     String data;
 
-    @Option(names = "--limit", description = "use only the first N samples")
+    @Option(names = "--limit", description = "use only the first N samples (default: all)")
     Integer limit;
 
     @picocli.CommandLine.Mixin
     BackendOption backendOption = new BackendOption();
 
-    @Option(names = "--out", description = "write one CSV row per sample (index, label, prediction, logits)")
+    @picocli.CommandLine.Mixin
+    ConsoleOptions console = new ConsoleOptions();
+
+    @Option(names = "--out", description = "write one CSV row per sample (index, label, prediction, logits) to this file (default: none)")
     Path out;
 
     @Override
@@ -68,12 +71,14 @@ final class PredictCommand implements Callable<Integer> {
         }
         int batch = (int) Math.min(256, Network.MAX_VALUES / Math.max(1, net.inputSize()));
         net.checkBatch(Math.max(1, batch));
-        System.err.println(CliChecks.labelMapping(ds, net));
+        console.info(CliChecks.labelMapping(ds, net));
         int c = net.outputSize();
         int[] pred = new int[n];
         double[] logits = new double[Math.multiplyExact(n, c)];
         long t0 = System.nanoTime();
-        try (Backend backend = backendOption.open(net)) {
+        try (Backend backend = backendOption.open(net);
+             Progress bar = console.bar("predict", "samples", n)) {
+            bar.update(0);
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
                 Tensor z = backend.forward(x.slice(from, to));
@@ -81,6 +86,8 @@ final class PredictCommand implements Callable<Integer> {
                 System.arraycopy(z.data(), 0, logits, from * c, z.size());
                 int[] p = Evaluation.argmax(z);
                 System.arraycopy(p, 0, pred, from, p.length);
+                bar.warnIfLong(to, "--limit or a faster --backend makes it shorter, --quiet hides this");
+                bar.update(to);
             }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -94,17 +101,22 @@ final class PredictCommand implements Callable<Integer> {
         }
         System.out.printf("%s on %s: accuracy %.2f%% (%d/%d), %.3f s%n", model, data, 100.0 * hit / n, hit, n, secs);
         System.out.println("confusion matrix (rows: label, columns: prediction)");
-        StringBuilder head = new StringBuilder(String.format("%-14s", ""));
+        int name = 3; // the class-name column is as wide as the longest name: no name is cut
+        for (String cn : net.classNames()) {
+            name = Math.max(name, cn.length());
+        }
+        int cell = Math.max(3, Integer.toString(n).length()) + 2;
+        StringBuilder head = new StringBuilder(" ".repeat(3 + name));
         for (int k = 0; k < c; k++) {
-            head.append(String.format("%6d", k));
+            head.append(String.format("%" + cell + "d", k));
         }
         System.out.println(head);
         for (int a = 0; a < c; a++) {
-            StringBuilder row = new StringBuilder(String.format("%2d %-11s", a, abbreviate(net.classNames().get(a))));
+            StringBuilder row = new StringBuilder(String.format("%2d %-" + name + "s", a, net.classNames().get(a)));
             for (int b = 0; b < c; b++) {
-                row.append(String.format("%6d", confusion[a][b]));
+                row.append(String.format("%" + cell + "d", confusion[a][b]));
             }
-            System.out.println(row);
+            System.out.println(row.toString().stripTrailing());
         }
         if (out != null) {
             AtomicFiles.write(out, stream -> {
@@ -166,9 +178,5 @@ final class PredictCommand implements Callable<Integer> {
             System.out.println("wrote " + out);
         }
         return 0;
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 11 ? s : s.substring(0, 10) + ".";
     }
 }

@@ -18,18 +18,50 @@ final class Progress implements AutoCloseable {
     private final long total;
     private final boolean enabled;
     private final boolean redraw;
+    private final boolean warnings;
     private final PrintStream err;
     private final long t0 = System.nanoTime();
     private long lastPrint = Long.MIN_VALUE;
     private boolean drawn;
+    private boolean warned;
 
     Progress(String what, String unit, long total, boolean enabled, boolean terminal, PrintStream err) {
+        this(what, unit, total, enabled, terminal, true, err);
+    }
+
+    /** As above; {@code warnings} false ({@code --quiet}) silences {@link #warnIfLong} and {@link #note}. */
+    Progress(String what, String unit, long total, boolean enabled, boolean terminal, boolean warnings, PrintStream err) {
         this.what = what;
         this.unit = unit;
         this.total = total;
         this.enabled = enabled;
         this.redraw = terminal;
+        this.warnings = warnings;
         this.err = err;
+    }
+
+    /**
+     * The long-run warning ({@link #longRunWarning}), printed once: the first time that the {@code done} items so
+     * far, in the time since this bar was made, project to more than {@link #LONG_RUN_SECONDS} for all of them.
+     * Called after each item (or batch), so that a run whose first items were quick and whose later ones are slow
+     * (evaluate's methods) is still announced as soon as the projection says so.
+     */
+    void warnIfLong(long done, String hint) {
+        if (!warnings || warned) {
+            return;
+        }
+        String w = longRunWarning(what, unit, done, total, (System.nanoTime() - t0) / 1e9, hint);
+        if (w != null) {
+            warned = true;
+            message(w);
+        }
+    }
+
+    /** A progress line ({@code [2/5] rise: done in 3.1 s}): printed only where the bar is shown. */
+    void note(String line) {
+        if (enabled) {
+            message(line);
+        }
     }
 
     /** Reports {@code done} items finished. */

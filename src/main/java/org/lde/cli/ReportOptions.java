@@ -7,11 +7,10 @@ import org.lde.explain.Attributor;
 import org.lde.explain.baseline.Baselines;
 import picocli.CommandLine.Option;
 
-/** The report options of {@code lde explain} and {@code lde demo}, with the console options ({@code --quiet}, {@code --progress}). */
+/** The report options of {@code lde explain} and {@code lde demo}, with {@code --overwrite} and the console options ({@code --quiet}, {@code --progress}). */
 final class ReportOptions {
-    @Option(names = "--overwrite", description = "replace the report an earlier run wrote into --out (its panels, tiles, "
-            + "JSON lines, CSV and index.html are deleted first; other files are kept); without it a non-empty --out is refused")
-    boolean overwrite;
+    @picocli.CommandLine.Mixin
+    OverwriteOption overwrite = new OverwriteOption();
 
     @Option(names = "--compare", split = ",", paramLabel = "METHOD",
             description = "also draw these attribution methods beside LDE's map in index.html, comma-separated, e.g. "

@@ -23,10 +23,26 @@ final class TabularExplanations {
     private TabularExplanations() {
     }
 
-    static void print(FeatureScaling f, ExplainCommand.Inputs in, List<Explanation> all, AttributionKind kind, Path out,
+    /** Writes {@code features.csv} (every feature of every sample, in units) into {@code dir}; returns its path. */
+    static Path writeCsv(FeatureScaling f, ExplainCommand.Inputs in, List<Explanation> all, AttributionKind kind, Path dir) {
+        StringBuilder csv = new StringBuilder(FeatureTable.csvHeader()).append('\n');
+        for (int i = 0; i < all.size(); i++) {
+            Explanation e = all.get(i);
+            List<FeatureTable.Row> rows = FeatureTable.rows(f, in.x().row(i), e, kind);
+            boolean verified = FeatureTable.verifiedChange(e);
+            for (int k = 0; k < rows.size(); k++) {
+                csv.append(FeatureTable.csvRow(in.indices()[i], k + 1, rows.get(k), verified, kind)).append('\n');
+            }
+        }
+        Path file = dir.resolve("features.csv");
+        AtomicFiles.writeString(file, csv);
+        return file;
+    }
+
+    /** Prints the per-sample tables (the {@link #TOP} largest attributions) and where the CSV went. */
+    static void print(FeatureScaling f, ExplainCommand.Inputs in, List<Explanation> all, AttributionKind kind, Path csvFile,
                       Network net) {
         String attr = kind.name().toLowerCase(Locale.ROOT);
-        StringBuilder csv = new StringBuilder(FeatureTable.csvHeader()).append('\n');
         System.out.println("features in their own units (the engine works on each feature scaled to [0, 1] over its domain; "
                 + "a change of share s is s (hi - lo) in units; r_hi, r_lin are norms of those shares)");
         for (int i = 0; i < all.size(); i++) {
@@ -45,12 +61,7 @@ final class TabularExplanations {
             }
             System.out.printf(Locale.ROOT, "%d %s: %s%n", in.indices()[i], in.sources().get(i), what);
             System.out.print(FeatureTable.text(rows, TOP, attr, verified));
-            for (int k = 0; k < rows.size(); k++) {
-                csv.append(FeatureTable.csvRow(in.indices()[i], k + 1, rows.get(k), verified, kind)).append('\n');
-            }
         }
-        Path file = out.resolve("features.csv");
-        AtomicFiles.writeString(file, csv);
-        System.out.println("wrote " + file + " (every feature of every sample, in units)");
+        System.out.println("wrote " + csvFile + " (every feature of every sample, in units)");
     }
 }

@@ -40,11 +40,11 @@ final class TrainCommand implements Callable<Integer> {
             + "CSV class labels are matched to the architecture's classes by name, else read as class indices 0..C-1")
     String data;
 
-    @Option(names = "--test", description = "held-out data spec, evaluated after every epoch")
+    @Option(names = "--test", description = "held-out data spec, evaluated after every epoch (default: none)")
     String test;
 
     @Option(names = "--holdout", description = "hold out N samples of --data (chosen by a permutation seeded with --seed) "
-            + "as the held-out set; only without --test")
+            + "as the held-out set; only without --test (default: none)")
     Integer holdout;
 
     @picocli.CommandLine.Mixin

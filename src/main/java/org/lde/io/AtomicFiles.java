@@ -25,9 +25,14 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AtomicFiles {
     /** Temporary files being written now; deleted by the shutdown hook if the JVM exits first. */
     private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+    /** Staging and set-aside folders of {@link AtomicFolder}; deleted by the same hook, after the files. */
+    static final Set<Path> IN_FLIGHT_FOLDERS = ConcurrentHashMap.newKeySet();
 
-    /** Guards {@link #shuttingDown} and the registration of a new temporary file. */
-    private static final Object LOCK = new Object();
+    /**
+     * Guards {@link #shuttingDown}, the registration of a new temporary file or folder, and {@link AtomicFolder}'s
+     * renames (so that the hook runs either before a folder is swapped into place or after).
+     */
+    static final Object LOCK = new Object();
     /** Set by the shutdown hook: no temporary file is created after it has looked (other threads still run then). */
     private static boolean shuttingDown;
 
@@ -43,7 +48,15 @@ public final class AtomicFiles {
                     // best effort at exit
                 }
             }
+            for (Path d : IN_FLIGHT_FOLDERS) {
+                AtomicFolder.deleteTree(d);
+            }
         }, "lde-atomic-files-cleanup"));
+    }
+
+    /** Whether the shutdown hook has run (call with {@link #LOCK} held). */
+    static boolean shuttingDown() {
+        return shuttingDown;
     }
 
     private AtomicFiles() {

@@ -27,9 +27,15 @@ class CertifyCommandTest {
     void certifyWritesTheLibrarysBoundsAndRadii(@TempDir Path dir) throws Exception {
         CliTest.Result r = CliTest.run("certify", "sample:fmnist-mlp", "--data", "sample:fashion-mnist", "--limit", "3",
                 "--norm", "l2", "--eps", "0.01,0.2", "--radius", "--method", "crown-ibp", "--tolerance", "1e-3", "--out",
-                dir.toString());
+                dir.toString(), "--progress");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("certified 3/3 images"), "progress line missing:\n" + r.err());
+        assertTrue(r.err().contains("3/3 images 100%"), "progress line missing:\n" + r.err());
+        // the table sizes its columns (issue 16): full headers, every line as wide as the header
+        List<String> table = r.out().lines().takeWhile(l -> !l.startsWith("eps ")).toList();
+        assertTrue(table.get(0).startsWith("#") && table.get(0).contains("eps 0.01 (min margin lower)")
+                && table.get(0).endsWith("r_lo"), table.get(0));
+        assertEquals(4, table.size(), r.out());
+        assertEquals(1, table.stream().map(String::length).distinct().count(), String.join("\n", table));
 
         Network net = ModelRef.open("sample:fmnist-mlp");
         Tensor x = Datasets.load("sample:fashion-mnist").inputs().slice(0, 3);

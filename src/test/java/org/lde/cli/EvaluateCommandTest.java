@@ -38,13 +38,15 @@ class EvaluateCommandTest {
         ModelFile.save(tinyCnn(), model);
         Path out = dir.resolve("out");
         CliTest.Result r = CliTest.run("evaluate", model.toString(), "--data", "sample:fashion-mnist", "--limit", "3",
-                "--infidelity-samples", "8", "--sensitivity-samples", "2", "--deletion-steps", "10", "--out", out.toString());
+                "--infidelity-samples", "8", "--sensitivity-samples", "2", "--deletion-steps", "10", "--out", out.toString(),
+                "--progress");
         assertEquals(0, r.code(), r.err());
         List<String> methods = new java.util.ArrayList<>(EvaluateCommand.methods().keySet());
         methods.removeAll(Baselines.variants().keySet()); // named variants run only when --methods names them
         methods.removeAll(EvaluateCommand.ldeVariants().keySet());
         assertTrue(methods.containsAll(Baselines.names()) && methods.contains("lde-deletion-zero-flip"), methods.toString());
         assertTrue(r.err().contains("[1/" + methods.size() + "] saliency"), "progress lines missing:\n" + r.err());
+        assertTrue(r.err().contains(methods.size() + "/" + methods.size() + " methods 100%"), "progress bar missing:\n" + r.err());
         for (String m : methods) {
             assertTrue(r.out().contains(m), "table misses " + m + ":\n" + r.out());
         }
