@@ -453,9 +453,10 @@ public final class GpuBackend implements Backend {
 
     /** Frees every recorded pass, optimizer state and parameter buffer, unloads the kernels and closes an owned device. Idempotent. */
     /**
-     * IBP as float64 kernels ({@link GpuBounds}) for networks of Dense, ReLU and reshaping layers; other
-     * networks (the reason in {@code GpuBounds.unsupported}) run the host float64 reference. Either way the
-     * bounds are those of {@link #network()}: the network the device runs, with its float32 parameters.
+     * IBP as float64 kernels ({@link GpuBounds}) for sequential networks of every layer kind (Dense, grouped/dilated
+     * Conv2d, pools, activations, affine, global average pool, reshaping); graphs (the reason in
+     * {@code GpuBounds.unsupported}) run the host float64 reference. Either way the bounds are those of
+     * {@link #network()}: the network the device runs, with its float32 parameters.
      */
     @Override
     public List<org.lde.engine.bound.NodeBounds> intervals(Tensor lower, Tensor upper) {
@@ -468,20 +469,23 @@ public final class GpuBackend implements Backend {
     }
 
     /**
-     * The backward linear-bound pass as float64 kernels ({@link GpuBounds}) for networks of Dense, ReLU and
-     * reshaping layers and rows over a whole node; otherwise the host float64 reference.
+     * The backward linear-bound pass as float64 kernels ({@link GpuBounds}, windowed rows as the reference) for the
+     * networks {@link #intervals} runs on the device, when every row set has the same window geometry and fits the
+     * start node; otherwise (and for no rows at all) the host float64 reference, which also reports bad arguments.
      */
     @Override
     public List<org.lde.engine.bound.LinearRows> boundBackward(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
                                                                List<org.lde.engine.bound.LinearRows> rows,
                                                                List<org.lde.engine.bound.Slopes> slopes) {
         network(); // the host mirror of the device parameters, current
-        boolean full = startNode >= 1 && startNode <= net.layers().size();
-        for (int i = 0; full && i < rows.size(); i++) {
-            full = rows.get(i).fullOver(net.outputShape(startNode - 1));
+        boolean fits = startNode >= 1 && startNode <= net.layers().size() && !rows.isEmpty()
+                && nodeBounds.size() == rows.size() && slopes.size() == rows.size() && GpuBoundRows.sameWindows(rows);
+        int total = 0;
+        for (int i = 0; fits && i < rows.size(); i++) {
+            fits = rows.get(i).channels() == GpuBoundRows.Grid.of(net.outputShape(startNode - 1)).c();
+            total += rows.get(i).rows();
         }
-        if (!full || GpuBounds.unsupported(net).isPresent() || nodeBounds.size() != rows.size()
-                || slopes.size() != rows.size()) {
+        if (!fits || total == 0 || GpuBounds.unsupported(net).isPresent()) {
             return Backend.super.boundBackward(nodeBounds, startNode, rows, slopes);
         }
         return bounds.backward(nodeBounds, startNode, rows, slopes);
