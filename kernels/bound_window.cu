@@ -539,3 +539,39 @@ extern "C" __global__ void bound_rows_full(const double* A, const int* oh, const
         outA[t] = i >= 0 && i < wh && j >= 0 && j < ww ? A[((size_t)rc * wh + i) * ww + j] : 0.0;
     });
 }
+
+// ------------------------------------------------------------------------------------------------- concretization
+
+// bound_concretize_window: the lower bound of each windowed row A [R, C, wh, ww] (origins oh, ow of the input grid
+// [C, H, Wd]) over its instance's set (BoundReference.concretize, same order: ch, i, j ascending, cells outside the grid
+// skipped): L_inf (l2 == 0) c[r] + sum a mid - sum |a| rad over the box [mid - rad, mid + rad]; L2 (l2 != 0)
+// c[r] + sum a mid - eps[inst] sqrt(sum a^2) with mid the ball's center. mid/rad [P, C H Wd], eps [P], out [R].
+// One thread per row.
+extern "C" __global__ void bound_concretize_window(const double* A, const double* c, const double* mid, const double* rad,
+                                                   const double* eps, const int* inst, const int* oh, const int* ow,
+                                                   double* out, int R, int C, int wh, int ww, int H, int Wd, int l2) {
+    grid_stride(R, [=](long long r) {
+        const double* a = A + (size_t)r * C * wh * ww;
+        const size_t base = (size_t)inst[r] * C * H * Wd;
+        const int j0 = max(0, -ow[r]);
+        const int j1 = min(ww, Wd - ow[r]);
+        double s = c[r];
+        double spread = 0.0;
+        for (int ch = 0; ch < C; ch++) {
+            for (int i = 0; i < wh; i++) {
+                const int gi = oh[r] + i;
+                if (gi < 0 || gi >= H) {
+                    continue;
+                }
+                const double* ar = a + ((size_t)ch * wh + i) * ww;
+                const size_t xb = base + ((size_t)ch * H + gi) * Wd + ow[r];
+                for (int j = j0; j < j1; j++) {
+                    const double v = ar[j];
+                    s += v * mid[xb + j];
+                    spread += l2 ? v * v : fabs(v) * rad[xb + j];
+                }
+            }
+        }
+        out[r] = l2 ? s - eps[inst[r]] * sqrt(spread) : s - spread;
+    });
+}

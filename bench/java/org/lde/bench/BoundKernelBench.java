@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * 8 x 14 x 14 -> 16 on CUDA, 3 x 9 x 7 -> 5 on the emulator) with rows in 3x3 windows of its output: bound_ibp_conv,
  * bound_ibp_pool (2x2 max), bound_ibp_affine, bound_ibp_gap, bound_ibp_act (sigmoid), bound_back_window,
  * bound_back_window_bias, bound_maxpool_rule, bound_back_maxpool, bound_lines_leaky, bound_lines_sshaped (tanh),
- * bound_back_lines, bound_back_affine, bound_back_gap, bound_rows_full. The
+ * bound_back_lines, bound_back_affine, bound_back_gap, bound_rows_full, bound_concretize_window. The
  * summary line gives achieved GFLOP/s and GB/s (fewest bytes) and, on the emulator, thread-instructions.
  *
  * <pre>
@@ -222,6 +222,10 @@ public class BoundKernelBench extends AbstractKernelBench {
                 .ptr(b).i32(r).i32(oc).i32(9));
         put("bound_back_gap", (long) r * on, r * on, 8.0 * (r * oc + r * on), KernelArgs.of().ptr(rows).ptr(full).i32(r).i32(oc)
                 .i32(hh * wd));
+        // rows in 5x5 windows of the convolution's input grid, over L_inf boxes [lo, hi] of each instance
+        put("bound_concretize_window", r, 4.0 * r * cc * 25, 8.0 * (r * cc * 25 + 2.0 * r * cc * 25 + 2.0 * r) + 4.0 * r,
+                KernelArgs.of().ptr(rowsIn).ptr(bias).ptr(lo).ptr(hi).ptr(b).ptr(di).ptr(dnh).ptr(dnw).ptr(uc).i32(r).i32(cc)
+                        .i32(5).i32(5).i32(hh).i32(wd).i32(0));
         put("bound_rows_full", (long) r * on, 0, 8.0 * (r * oc * 9 + r * on), KernelArgs.of().ptr(rows).ptr(oh).ptr(ow)
                 .ptr(full).i32(r).i32(oc).i32(3).i32(3).i32(hh).i32(wd));
     }
@@ -354,6 +358,11 @@ public class BoundKernelBench extends AbstractKernelBench {
     @Benchmark
     public void bound_rows_full() {
         runWindow("bound_rows_full");
+    }
+
+    @Benchmark
+    public void bound_concretize_window() {
+        runWindow("bound_concretize_window");
     }
 
     @Setup(Level.Iteration)

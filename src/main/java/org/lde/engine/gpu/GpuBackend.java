@@ -477,6 +477,30 @@ public final class GpuBackend implements Backend {
     public List<org.lde.engine.bound.LinearRows> boundBackward(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
                                                                List<org.lde.engine.bound.LinearRows> rows,
                                                                List<org.lde.engine.bound.Slopes> slopes) {
+        if (!onDevice(nodeBounds, startNode, rows, slopes)) {
+            return Backend.super.boundBackward(nodeBounds, startNode, rows, slopes);
+        }
+        return bounds.backward(nodeBounds, startNode, rows, slopes);
+    }
+
+    /**
+     * {@link #boundBackward} and the concretization of its rows, both on the device when the backward pass is
+     * ({@code bound_concretize_linf} for L_inf over whole-input rows, {@code bound_concretize_window} otherwise, float64 in
+     * the reference's order): the rows never leave the device, only one bound per row comes back.
+     */
+    @Override
+    public List<double[]> boundLower(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
+                                     List<org.lde.engine.bound.LinearRows> rows, List<org.lde.engine.bound.Slopes> slopes,
+                                     double[][] x, double[] eps, org.lde.engine.bound.Norm norm, double lo, double hi) {
+        if (!onDevice(nodeBounds, startNode, rows, slopes) || x.length != rows.size() || eps.length != rows.size()) {
+            return Backend.super.boundLower(nodeBounds, startNode, rows, slopes, x, eps, norm, lo, hi);
+        }
+        return bounds.lower(nodeBounds, startNode, rows, slopes, x, eps, norm, lo, hi);
+    }
+
+    /** Whether the backward pass of these arguments runs on the device (else the host reference answers, and checks them). */
+    private boolean onDevice(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
+                             List<org.lde.engine.bound.LinearRows> rows, List<org.lde.engine.bound.Slopes> slopes) {
         network(); // the host mirror of the device parameters, current
         boolean fits = startNode >= 1 && startNode <= net.layers().size() && !rows.isEmpty()
                 && nodeBounds.size() == rows.size() && slopes.size() == rows.size() && GpuBoundRows.sameWindows(rows);
@@ -485,10 +509,7 @@ public final class GpuBackend implements Backend {
             fits = rows.get(i).channels() == GpuBoundRows.Grid.of(net.outputShape(startNode - 1)).c();
             total += rows.get(i).rows();
         }
-        if (!fits || total == 0 || GpuBounds.unsupported(net).isPresent()) {
-            return Backend.super.boundBackward(nodeBounds, startNode, rows, slopes);
-        }
-        return bounds.backward(nodeBounds, startNode, rows, slopes);
+        return fits && total > 0 && GpuBounds.unsupported(net).isEmpty();
     }
 
     @Override

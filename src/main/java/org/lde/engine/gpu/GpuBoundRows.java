@@ -216,11 +216,7 @@ final class GpuBoundRows implements AutoCloseable {
 
     /** Rows scattered over the whole grid {@code g} ({@code bound_rows_full}) unless they already are. */
     void toWhole(Grid g) {
-        boolean already = channels == g.c() && wh == g.h() && ww == g.w();
-        for (int r = 0; already && r < rows; r++) {
-            already = oh[r] == 0 && ow[r] == 0;
-        }
-        if (already) {
+        if (isWhole(g)) {
             return;
         }
         DeviceBuffer next = poisoned((long) rows * g.size());
@@ -228,6 +224,15 @@ final class GpuBoundRows implements AutoCloseable {
                 .ptr(next).i32(rows).i32(channels).i32(wh).i32(ww).i32(g.h()).i32(g.w()));
         a = next;
         whole(g);
+    }
+
+    /** Whether every row's window is the whole grid {@code g} at origin 0 (coefficients {@code [R, g.size]}). */
+    boolean isWhole(Grid g) {
+        boolean whole = channels == g.c() && wh == g.h() && ww == g.w();
+        for (int r = 0; whole && r < rows; r++) {
+            whole = oh[r] == 0 && ow[r] == 0;
+        }
+        return whole;
     }
 
     private void whole(Grid g) {

@@ -10,6 +10,7 @@ import org.lde.device.KernelLibrary;
 import org.lde.engine.bound.BoundReference;
 import org.lde.engine.bound.LinearRows;
 import org.lde.engine.bound.NodeBounds;
+import org.lde.engine.bound.Norm;
 import org.lde.engine.bound.Slopes;
 import org.lde.model.Activation;
 import org.lde.model.Affine;
@@ -210,12 +211,77 @@ final class GpuBounds {
      * with the window geometry of {@link org.lde.engine.bound.BoundReference#backward}.
      */
     List<LinearRows> backward(List<NodeBounds> bounds, int startNode, List<LinearRows> rows, List<Slopes> slopes) {
-        int p = rows.size();
-        int[] count = new int[p];
-        for (int i = 0; i < p; i++) {
+        try (GpuBoundRows dr = pass(bounds, startNode, rows, slopes)) {
+            return dr.download(counts(rows));
+        }
+    }
+
+    private static int[] counts(List<LinearRows> rows) {
+        int[] count = new int[rows.size()];
+        for (int i = 0; i < count.length; i++) {
             count[i] = rows.get(i).rows();
         }
-        try (GpuBoundRows dr = new GpuBoundRows(device, lib, rows)) {
+        return count;
+    }
+
+    /**
+     * {@link #backward}, then the lower bound of every row over its set (as {@code BoundReference.concretize}) on the
+     * device: {@code bound_concretize_linf} for L_inf rows over the whole input, else {@code bound_concretize_window}.
+     */
+    List<double[]> lower(List<NodeBounds> bounds, int startNode, List<LinearRows> rows, List<Slopes> slopes, double[][] x,
+                         double[] eps, Norm norm, double lo, double hi) {
+        int[] count = counts(rows);
+        try (GpuBoundRows dr = pass(bounds, startNode, rows, slopes)) {
+            double[] v = concretize(dr, x, eps, norm, lo, hi);
+            List<double[]> out = new ArrayList<>();
+            int at = 0;
+            for (int n : count) {
+                out.add(java.util.Arrays.copyOfRange(v, at, at + n));
+                at += n;
+            }
+            return out;
+        }
+    }
+
+    /** The device's rows at the input concretized over each instance's set: one bound per row. */
+    private double[] concretize(GpuBoundRows dr, double[][] x, double[] eps, Norm norm, double lo, double hi) {
+        GpuBoundRows.Grid g = GpuBoundRows.Grid.of(net.inputShape());
+        int d = g.size();
+        double[] mid = new double[x.length * d];
+        double[] rad = new double[x.length * d];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < d; j++) {
+                if (norm == Norm.LINF) {
+                    // the box of BoundReference.concretize, by the same expressions
+                    double l = Math.max(x[i][j] - eps[i], lo);
+                    double u = Math.min(x[i][j] + eps[i], hi);
+                    mid[i * d + j] = 0.5 * (l + u);
+                    rad[i * d + j] = 0.5 * (u - l);
+                } else {
+                    mid[i * d + j] = x[i][j];
+                }
+            }
+        }
+        DeviceBuffer dm = dr.hold(upload(device, mid));
+        DeviceBuffer rd = dr.hold(upload(device, rad));
+        DeviceBuffer out = dr.poisoned(dr.rows);
+        if (norm == Norm.LINF && dr.isWhole(g)) {
+            launch("bound", "bound_concretize_linf", dr.rows, KernelArgs.of().ptr(dr.a).ptr(dr.c).ptr(dm).ptr(rd).ptr(dr.inst)
+                    .ptr(out).i32(dr.rows).i32(d));
+        } else {
+            launch("bound_window", "bound_concretize_window", dr.rows, KernelArgs.of().ptr(dr.a).ptr(dr.c).ptr(dm).ptr(rd)
+                    .ptr(dr.hold(upload(device, eps))).ptr(dr.inst).ptr(dr.ints(dr.oh)).ptr(dr.ints(dr.ow)).ptr(out)
+                    .i32(dr.rows).i32(dr.channels).i32(dr.wh).i32(dr.ww).i32(g.h()).i32(g.w()).i32(norm == Norm.L2 ? 1 : 0));
+        }
+        return download(out, dr.rows);
+    }
+
+    /** The rows carried from {@code startNode} to the input, on the device (the caller closes them). */
+    private GpuBoundRows pass(List<NodeBounds> bounds, int startNode, List<LinearRows> rows, List<Slopes> slopes) {
+        int p = rows.size();
+        int[] count = counts(rows);
+        GpuBoundRows dr = new GpuBoundRows(device, lib, rows);
+        try {
             for (int k = startNode - 1; k >= 0; k--) {
                 Layer layer = net.layers().get(k);
                 int node = net.inputsOf(k)[0] + 1;
@@ -250,7 +316,10 @@ final class GpuBounds {
                     throw new IllegalStateException("layer '" + layer.name() + "' (" + layer.kind() + ") has no bound kernel");
                 }
             }
-            return dr.download(count);
+            return dr;
+        } catch (RuntimeException e) {
+            dr.close();
+            throw e;
         }
     }
 

@@ -20,6 +20,7 @@ import org.lde.engine.Backends;
 import org.lde.engine.bound.BoundReference;
 import org.lde.engine.bound.LinearRows;
 import org.lde.engine.bound.NodeBounds;
+import org.lde.engine.bound.Norm;
 import org.lde.engine.bound.Slopes;
 import org.lde.model.Activation;
 import org.lde.model.Affine;
@@ -40,7 +41,8 @@ import org.lde.tensor.Tensor;
  * with NaN before its kernel runs (an unwritten element fails). Compared: IBP of every node, and the backward pass from
  * the output (random specification rows) and from the input node of every activation and MaxPool (the +-identity rows
  * of CROWN's intermediate bounds, 1x1 windows), with adaptive and with given slopes: window geometry exactly, and
- * coefficients and biases within {@link #TOL} of the reference.
+ * coefficients and biases within {@link #TOL} of the reference; then the same passes concretized on the device
+ * ({@code bound_concretize_linf}, {@code bound_concretize_window}, L_inf and L2) against {@link BoundReference#concretize}.
  *
  * <p>Why {@link #TOL} = 1e-12 relative to {@code 1 + max |reference|} of each array: the kernels compute in float64 by
  * the same formulas, but the transposed convolution gathers ({@code o, u, v} ascending per input cell) where the
@@ -139,6 +141,13 @@ class GpuWindowBoundsTest {
                 assertNear(ref.get(i).upper(k), got.get(i).upper(k), "IBP upper, node " + k + ", box " + i);
             }
         }
+        double[][] centers = new double[m][d];
+        double[] radii = {0.05, 0.02, 0.3};
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                centers[i][j] = 0.5 * (box[0][i * d + j] + box[1][i * d + j]);
+            }
+        }
         Rng rng = new Rng(17);
         List<Integer> starts = new ArrayList<>();
         starts.add(layers);
@@ -175,10 +184,20 @@ class GpuWindowBoundsTest {
                     slopes.add(given && i != 0 ? randomSlopes(net, lr.rows(), rng) : Slopes.ADAPTIVE);
                 }
                 List<LinearRows> dev1 = gb.backward(ref, start, rows, slopes);
+                List<LinearRows> want = new ArrayList<>();
                 for (int i = 0; i < m; i++) {
-                    LinearRows want = BoundReference.backward(net, ref.get(i), start, rows.get(i), slopes.get(i), null);
-                    assertSameRows(want, dev1.get(i), "rows from node " + start + (given ? ", given slopes" : "")
+                    want.add(BoundReference.backward(net, ref.get(i), start, rows.get(i), slopes.get(i), null));
+                    assertSameRows(want.get(i), dev1.get(i), "rows from node " + start + (given ? ", given slopes" : "")
                             + ", instance " + i);
+                }
+                // the same pass concretized on the device, over L_inf boxes (clipped to [0, 1]) and L2 balls
+                for (Norm norm : Norm.values()) {
+                    List<double[]> got1 = gb.lower(ref, start, rows, slopes, centers, radii, norm, 0, 1);
+                    for (int i = 0; i < m; i++) {
+                        double[] wantB = new double[want.get(i).rows()];
+                        BoundReference.concretize(want.get(i), net.inputShape(), centers[i], radii[i], norm, 0, 1, wantB, 0);
+                        assertNear(wantB, got1.get(i), norm + " bounds from node " + start + ", instance " + i);
+                    }
                 }
             }
         }
@@ -193,7 +212,7 @@ class GpuWindowBoundsTest {
                     "bound_ibp_act", "bound_ibp_relu", "bound_ibp_dense", "bound_back_window", "bound_back_window_bias",
                     "bound_maxpool_rule", "bound_back_maxpool", "bound_lines_leaky", "bound_lines_sshaped",
                     "bound_back_lines", "bound_back_affine", "bound_back_gap", "bound_rows_full", "bound_back_dense",
-                    "bound_back_bias"}) {
+                    "bound_back_bias", "bound_concretize_linf", "bound_concretize_window"}) {
                 assertTrue(dev.launchesByKernel().getOrDefault(k, 0L) > 0, "kernel " + k + " was never launched: "
                         + dev.launchesByKernel().keySet());
             }
@@ -223,7 +242,7 @@ class GpuWindowBoundsTest {
             }
             for (String k : List.of("bound_ibp_conv", "bound_ibp_pool", "bound_back_window", "bound_back_window_bias",
                     "bound_maxpool_rule", "bound_back_maxpool", "bound_lines_leaky", "bound_back_lines", "bound_back_relu",
-                    "bound_back_dense")) {
+                    "bound_back_dense", "bound_concretize_linf", "bound_concretize_window")) {
                 assertTrue(dev.launchesByKernel().getOrDefault(k, 0L) > 0, "kernel " + k + " was never launched");
             }
         }
