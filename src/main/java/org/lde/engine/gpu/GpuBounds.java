@@ -26,18 +26,20 @@ import org.lde.model.ReLU;
 import org.lde.model.Reshaping;
 
 /**
- * The bound passes of METHOD.md section 7 as float64 kernels (kernels/bound.cu) for dense networks:
- * interval propagation through Dense and ReLU layers ({@code bound_ibp_dense}, {@code bound_ibp_relu}),
- * the backward linear-bound pass ({@code bound_back_dense}, {@code bound_back_bias}, and the ReLU
- * relaxation with per-neuron slopes {@code bound_back_relu}), and the L_inf concretization
- * ({@code bound_concretize_linf}). The float64 references are {@code BoundReference.intervals},
- * {@code backward} and {@code concretize}; the kernels use the same formulas and summation order, so
- * results agree to float64 rounding (the device may fuse multiply-adds), and their soundness is the
- * reference's: no float32 rounding enters a bound.
+ * The bound passes of METHOD.md section 7 as float64 kernels (kernels/bound.cu, kernels/bound_window.cu) for
+ * sequential networks of every layer kind the engine has: interval propagation (Dense, grouped/dilated Conv2d by center
+ * and radius, max/avg pools, per-channel affine, global average pool, ReLU/LeakyReLU/sigmoid/tanh, reshaping), the
+ * backward linear-bound pass on windowed rows ({@link GpuBoundRows}: transposed Dense/Conv2d/AvgPool/affine/GAP layers,
+ * the MaxPool rule and relaxation, activation lines computed on the device, per-row slopes), and the concretization of
+ * the rows at the input over L_inf boxes and L2 balls ({@code bound_concretize_linf}, {@code bound_concretize_window}).
+ * The float64 references are {@code BoundReference.intervals}, {@code backward} and {@code concretize}; the kernels use
+ * the same formulas and window geometry, and the reference's summation order except in the transposed convolution
+ * (a gather where the reference scatters), so results agree to float64 rounding; their soundness is the reference's:
+ * no float32 rounding enters a bound (sigmoid/tanh lines carry the reference's outward margin, which also covers the
+ * device's exp/tanh rounding).
  *
- * <p>Networks other than sequential chains of Dense, ReLU and reshaping layers (convolutions, pools,
- * other activations, graphs) are refused by {@link #unsupported}, and {@link GpuBackend} answers them with
- * the host reference: the convolution and graph kernels of the GPU backend are being built elsewhere.
+ * <p>Graph networks (Add/Concat) are refused by {@link #unsupported}, and {@link GpuBackend} answers them with the host
+ * reference: the device pass walks a chain and keeps one row set, not one per node summed over a fork's readers.
  */
 final class GpuBounds {
     private final Device device;
