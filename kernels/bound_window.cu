@@ -70,6 +70,7 @@ extern "C" __global__ void bound_ibp_conv(const double* W, const double* b, cons
 
 // bound_ibp_pool: a max (isMax != 0; padded cells skipped) or average (padded cells 0, divisor kh kw) pool applied
 // to lo and to hi (both monotone), cells u, v ascending. lo/hi [M, C, H, Wd], olo/ohi [M, C, OH, OW].
+// Napkin math: 2 M C OH OW kh kw flops; fewest bytes 8 (2 M C H Wd + 2 M C OH OW).
 extern "C" __global__ void bound_ibp_pool(const double* lo, const double* hi, double* olo, double* ohi, int M, int C,
                                           int H, int Wd, int OH, int OW, int kh, int kw, int sh, int sw, int ph, int pw,
                                           int isMax) {
@@ -105,7 +106,7 @@ extern "C" __global__ void bound_ibp_pool(const double* lo, const double* hi, do
 }
 
 // bound_ibp_affine: the per-channel affine node y = w[c] x + b[c] on [M, C, plane]: mid = w (lo + hi) / 2 + b,
-// rad = |w| (hi - lo) / 2, olo = mid - rad, ohi = mid + rad.
+// rad = |w| (hi - lo) / 2, olo = mid - rad, ohi = mid + rad. Napkin math: 8 M C plane flops, 32 M C plane bytes.
 extern "C" __global__ void bound_ibp_affine(const double* w, const double* b, const double* lo, const double* hi,
                                             double* olo, double* ohi, int M, int C, int plane) {
     grid_stride((long long)M * C * plane, [=](long long t) {
@@ -118,6 +119,7 @@ extern "C" __global__ void bound_ibp_affine(const double* w, const double* b, co
 }
 
 // bound_ibp_gap: global average pool [M, C, plane] -> [M, C]: the mean of lo and of hi (cells ascending).
+// Napkin math: 2 MC plane flops; fewest bytes 8 (2 MC plane + 2 MC).
 extern "C" __global__ void bound_ibp_gap(const double* lo, const double* hi, double* olo, double* ohi, int MC, int plane) {
     grid_stride(MC, [=](long long t) {
         double sl = 0.0;
@@ -152,7 +154,7 @@ __device__ __forceinline__ double act_derivative(int kind, double x) {
 
 // bound_ibp_act: IBP of an elementwise activation (kind 0: LeakyReLU with slope s, 1: sigmoid, 2: tanh) on n
 // neurons: monotone, f(lo) and f(hi); a LeakyReLU with s < 0 takes the extremes of f(lo), f(hi) and 0 (when
-// lo < 0 < hi).
+// lo < 0 < hi). Napkin math: 2 n activations (a few tens of flops each for sigmoid/tanh), 32 n bytes.
 extern "C" __global__ void bound_ibp_act(const double* lo, const double* hi, double* olo, double* ohi, long long n,
                                          int kind, double s) {
     grid_stride(n, [=](long long i) {
@@ -179,6 +181,7 @@ extern "C" __global__ void bound_ibp_act(const double* lo, const double* hi, dou
 // else the sum over the output channels o of ch's group and the kernel cells (u, v) with
 // (g - (oh[r] sh - ph) - u dh) / sh = ii, (q - (ow[r] sw - pw) - v dw) / sw = jj inside the old window, of
 // A[r, o, ii, jj] W[o, ch - first, u, v] (o, u, v ascending). The bias is bound_back_window_bias.
+// Napkin math: 2 R Co wh ww (Ci / groups) kh kw flops (each product once); fewest bytes 8 (R Co wh ww + |W| + R Ci nh nw).
 extern "C" __global__ void bound_back_window(const double* A, const double* W, double avg, const int* oh, const int* ow,
                                              const int* nh0, const int* nw0, double* outA, int R, int Co, int wh, int ww,
                                              int Ci, int nh, int nw, int H, int Wd, int kh, int kw, int sh, int sw, int ph,
@@ -225,7 +228,7 @@ extern "C" __global__ void bound_back_window(const double* A, const double* W, d
 }
 
 // bound_back_window_bias: c[r] += sum_{o, cell} A[r, o, cell] b[o] (o, then cells ascending, as the reference).
-// A [R, Co, cells], b [Co], c [R]. One thread per row.
+// A [R, Co, cells], b [Co], c [R]. One thread per row. Napkin math: 2 R Co cells flops, 8 (R Co cells + Co + 2 R) bytes.
 extern "C" __global__ void bound_back_window_bias(const double* A, const double* b, double* c, int R, int Co, int cells) {
     grid_stride(R, [=](long long r) {
         const double* a = A + (size_t)r * Co * cells;
@@ -243,6 +246,7 @@ extern "C" __global__ void bound_back_window_bias(const double* A, const double*
 // lo/hi [M, C, H, Wd] (padded cells skipped): lmax, umax the largest lower/upper bounds of the window; star[m, o] = the
 // first window cell (row-major) whose lower bound is >= lmax - tie max(1, |lmax|), as a flat index into the node
 // (c * H + r) * Wd + q; var[m, o] = 1 when l_star >= the largest upper bound of the other cells; uconst[m, o] = umax.
+// Napkin math: no arithmetic beyond comparisons (about 4 M C OH OW kh kw); fewest bytes 16 M C H Wd + 16 M C OH OW.
 extern "C" __global__ void bound_maxpool_rule(const double* lo, const double* hi, int* star, int* var, double* uconst,
                                               int M, int C, int H, int Wd, int OH, int OW, int kh, int kw, int sh, int sw,
                                               int ph, int pw, double tie) {
@@ -298,6 +302,7 @@ extern "C" __global__ void bound_maxpool_rule(const double* lo, const double* hi
 // of an output cell in the grid moves to the cell star (v >= 0 or var), else v uconst goes to c[r]; rule arrays
 // [P, C OH OW] of instance inst[r] (bound_maxpool_rule). One thread per row: it zeroes its output window, then
 // scatters in the reference's order (o, i, j ascending), so the sums are the reference's bit for bit.
+// Napkin math: R C wh ww additions; fewest bytes 8 (R C wh ww + R C nh nw) + 16 R C wh ww (rule entries read).
 extern "C" __global__ void bound_back_maxpool(const double* A, double* c, const int* star, const int* var,
                                               const double* uconst, const int* inst, const int* oh, const int* ow,
                                               const int* nh0, const int* nw0, double* outA, int R, int C, int wh, int ww,
@@ -336,7 +341,7 @@ extern "C" __global__ void bound_back_maxpool(const double* A, double* c, const 
 // bound_lines_leaky: the lines of a ReLU (s = 0) / LeakyReLU (slope s) neuron with bounds [l, u] (engine.bound.ActivationLines):
 // l >= 0: both z; u <= 0: both s z; otherwise, with u <- max(u, l + guard), the chord k = (u - s l) / (u - l),
 // intercept (s - 1) u l / (u - l), adaptive slope a = 1 if u > -l else s: s <= 1: lower a z (free), upper the chord;
-// s > 1: lower the chord, upper a z. Outputs [n] each (free as 0/1).
+// s > 1: lower the chord, upper a z. Outputs [n] each (free as 0/1). Napkin math: about 10 n flops, 52 n bytes.
 extern "C" __global__ void bound_lines_leaky(const double* lo, const double* hi, double* lowA, double* lowB, double* upA,
                                              double* upB, int* isFree, long long n, double s, double guard) {
     grid_stride(n, [=](long long i) {
@@ -379,6 +384,7 @@ extern "C" __global__ void bound_lines_leaky(const double* lo, const double* hi,
 // upper, k <= f'(l) lower), else the tangent found by `bisections` bisection steps (the feasible end kept). Every line moves
 // outward by margin (1 + |a| max(|l|, |u|)), which covers float64 rounding (of f on either machine, the slopes, the
 // feasibility tests), so the lines are sound although the device's exp/tanh may differ from the host's in the last bit.
+// Napkin math: up to 4 (bisections + 2) evaluations of f per neuron (tens of flops each); 52 n bytes.
 extern "C" __global__ void bound_lines_sshaped(const double* lo, const double* hi, double* lowA, double* lowB, double* upA,
                                                double* upB, int* isFree, long long n, int kind, double degenerate,
                                                double margin, int bisections) {
@@ -462,7 +468,7 @@ extern "C" __global__ void bound_lines_sshaped(const double* lo, const double* h
 // node grid [C, H, Wd] of n = C H Wd neurons, with the lines of instance inst[r] (arrays [P, n]): a coefficient v >= 0
 // takes the lower line (slope alpha[r, idx] when alpha != null, the neuron is free and that entry is not NaN), v < 0 the
 // upper one; the intercepts times v, summed in the reference's order, go to c[r]. Cells outside the grid are skipped.
-// One thread per row.
+// One thread per row. Napkin math: 3 R C wh ww flops; fewest bytes 16 R C wh ww + 36 P n (+ 8 R n with alpha).
 extern "C" __global__ void bound_back_lines(double* A, double* c, const double* lowA, const double* lowB, const double* upA,
                                             const double* upB, const int* isFree, const double* alpha, const int* inst,
                                             const int* oh, const int* ow, int R, int C, int wh, int ww, int H, int Wd) {
@@ -503,6 +509,7 @@ extern "C" __global__ void bound_back_lines(double* A, double* c, const double* 
 
 // bound_back_affine: the transpose of the per-channel affine node y = w[ch] x + b[ch] on windowed rows A [R, C, cells]:
 // in place a <- a w[ch], c[r] += sum_{ch, cell} a b[ch] (ch, cell ascending; the reference's order). One thread per row.
+// Napkin math: 3 R C cells flops, 16 R C cells bytes.
 extern "C" __global__ void bound_back_affine(double* A, double* c, const double* w, const double* b, int R, int C,
                                              int cells) {
     grid_stride(R, [=](long long r) {
@@ -519,6 +526,7 @@ extern "C" __global__ void bound_back_affine(double* A, double* c, const double*
 }
 
 // bound_back_gap: the transpose of a global average pool [C, plane] -> [C]: outA[r, ch, i] = A[r, ch] / plane.
+// Napkin math: R C plane divisions, 8 (R C + R C plane) bytes.
 extern "C" __global__ void bound_back_gap(const double* A, double* outA, int R, int C, int plane) {
     grid_stride((long long)R * C * plane, [=](long long t) {
         outA[t] = A[t / plane] / plane;
@@ -526,7 +534,7 @@ extern "C" __global__ void bound_back_gap(const double* A, double* outA, int R, 
 }
 
 // bound_rows_full: windowed rows A [R, C, wh, ww] at origins (oh, ow) scattered into whole-grid rows outA [R, C, H, Wd]
-// (cells of the grid outside a row's window are 0).
+// (cells of the grid outside a row's window are 0). Napkin math: no flops; 8 (R C wh ww + R C H Wd) bytes.
 extern "C" __global__ void bound_rows_full(const double* A, const int* oh, const int* ow, double* outA, int R, int C,
                                            int wh, int ww, int H, int Wd) {
     grid_stride((long long)R * C * H * Wd, [=](long long t) {
@@ -546,7 +554,7 @@ extern "C" __global__ void bound_rows_full(const double* A, const int* oh, const
 // [C, H, Wd]) over its instance's set (BoundReference.concretize, same order: ch, i, j ascending, cells outside the grid
 // skipped): L_inf (l2 == 0) c[r] + sum a mid - sum |a| rad over the box [mid - rad, mid + rad]; L2 (l2 != 0)
 // c[r] + sum a mid - eps[inst] sqrt(sum a^2) with mid the ball's center. mid/rad [P, C H Wd], eps [P], out [R].
-// One thread per row.
+// One thread per row. Napkin math: 4 R C wh ww flops; fewest bytes 8 R C wh ww + 16 P C H Wd + 16 R.
 extern "C" __global__ void bound_concretize_window(const double* A, const double* c, const double* mid, const double* rad,
                                                    const double* eps, const int* inst, const int* oh, const int* ow,
                                                    double* out, int R, int C, int wh, int ww, int H, int Wd, int l2) {
