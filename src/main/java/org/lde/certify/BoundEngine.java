@@ -157,10 +157,11 @@ final class BoundEngine {
             IntStream.range(0, p).parallel().forEach(i -> lb[i] = AlphaCrown.optimize(net, nb.get(i), specRows.get(i), layers,
                     x[from + i], eps[from + i], s));
         } else {
-            List<LinearRows> in = backend.boundBackward(nb, layers, specRows, java.util.Collections.nCopies(p, Slopes.ADAPTIVE));
+            // the backend's backward pass and concretization (on a GpuBackend both run on the device, float64)
+            List<double[]> in = backend.boundLower(nb, layers, specRows, java.util.Collections.nCopies(p, Slopes.ADAPTIVE),
+                    Arrays.copyOfRange(x, from, to), Arrays.copyOfRange(eps, from, to), s.norm(), s.lo(), s.hi());
             for (int i = 0; i < p; i++) {
-                BoundReference.concretize(in.get(i), net.inputShape(), x[from + i], eps[from + i], s.norm(), s.lo(), s.hi(),
-                        lb[i], 0);
+                lb[i] = in.get(i);
             }
         }
         for (int i = 0; i < p; i++) {
@@ -313,10 +314,10 @@ final class BoundEngine {
             if (!any) {
                 continue;
             }
-            List<LinearRows> in = backend.boundBackward(out, k, rows, java.util.Collections.nCopies(p, Slopes.ADAPTIVE));
+            List<double[]> in = backend.boundLower(out, k, rows, java.util.Collections.nCopies(p, Slopes.ADAPTIVE),
+                    Arrays.copyOfRange(x, from, from + p), Arrays.copyOfRange(eps, from, from + p), s.norm(), s.lo(), s.hi());
             for (int i = 0; i < p; i++) {
-                double[] v = new double[2 * part[i].length];
-                BoundReference.concretize(in.get(i), net.inputShape(), x[from + i], eps[from + i], s.norm(), s.lo(), s.hi(), v, 0);
+                double[] v = in.get(i);
                 for (int j = 0; j < part[i].length; j++) {
                     int n = part[i][j];
                     double l = Math.max(lo[i][n], v[2 * j]);

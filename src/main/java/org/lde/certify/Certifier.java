@@ -30,8 +30,9 @@ import org.lde.tensor.Tensor;
  * sigmoid/tanh lines, moved out by a relative 1e-12 to cover their own rounding), so a bound
  * is exact for the relaxation up to float64 rounding (relative errors around {@code 1e-16} times the
  * magnitudes summed, far below the radius tolerance). The IBP and backward passes come from the
- * {@link Backend} ({@code intervals}, {@code boundBackward}); their default is the float64 reference
- * for every backend, and concretization and alpha-CROWN's ascent always run in float64 here.
+ * {@link Backend} ({@code intervals}, and {@code boundLower}: the backward pass with its concretization); their
+ * default is the float64 reference for every backend (a {@code GpuBackend} runs them as float64 kernels), and
+ * alpha-CROWN's ascent always runs in float64 here.
  * Soundness is tested on sampled and attacked points, and against exact minimal perturbations of
  * small networks ({@code CertifySoundnessTest}).
  */

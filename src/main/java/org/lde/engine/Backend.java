@@ -5,6 +5,7 @@ import java.util.stream.IntStream;
 import org.lde.engine.bound.BoundReference;
 import org.lde.engine.bound.LinearRows;
 import org.lde.engine.bound.NodeBounds;
+import org.lde.engine.bound.Norm;
 import org.lde.engine.bound.Slopes;
 import org.lde.engine.dual.DualLinearization;
 import org.lde.engine.dual.DualProblem;
@@ -136,6 +137,33 @@ public interface Backend extends AutoCloseable {
         LinearRows[] out = new LinearRows[rows.size()];
         IntStream.range(0, rows.size()).parallel().forEach(i ->
                 out[i] = BoundReference.backward(net, bounds.get(i), startNode, rows.get(i), slopes.get(i), null));
+        return List.of(out);
+    }
+
+    /**
+     * The lower bounds of the backward pass's rows over each input set (METHOD.md section 7):
+     * {@link #boundBackward}, then {@code min_{x' in S_i} a_0 . x' + c_0} for every row of set {@code i}
+     * ({@link BoundReference#concretize}, float64): {@code S_i} is the L_inf box
+     * {@code [max(x_i - eps_i, lo), min(x_i + eps_i, hi)]} or the L2 ball of radius {@code eps_i} around
+     * {@code x_i}. The default concretizes on the host; a device backend may keep the rows on the device.
+     *
+     * @param x one flattened input per set
+     * @param eps one radius per set
+     * @return per set, the lower bound of each of its rows
+     */
+    default List<double[]> boundLower(List<NodeBounds> bounds, int startNode, List<LinearRows> rows, List<Slopes> slopes,
+                                      double[][] x, double[] eps, Norm norm, double lo, double hi) {
+        if (x.length != rows.size() || eps.length != rows.size()) {
+            throw new IllegalArgumentException("boundLower: " + x.length + " inputs and " + eps.length + " radii for "
+                    + rows.size() + " row sets");
+        }
+        List<LinearRows> in = boundBackward(bounds, startNode, rows, slopes);
+        Network net = network();
+        double[][] out = new double[in.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new double[in.get(i).rows()];
+            BoundReference.concretize(in.get(i), net.inputShape(), x[i], eps[i], norm, lo, hi, out[i], 0);
+        }
         return List.of(out);
     }
 

@@ -44,7 +44,8 @@ final class ActivationLines {
     static final double DEGENERATE = 1e-9;
     /** Relative outward margin of sigmoid/tanh lines. */
     static final double MARGIN = 1e-12;
-    private static final int BISECTIONS = 40;
+    /** Bisection steps of a sigmoid/tanh tangent search. */
+    static final int BISECTIONS = 40;
 
     final double[] lowA;
     final double[] lowB;

@@ -51,6 +51,13 @@ public final class BoundReference {
     /** The MaxPool tie rule: within {@code 1e-9 max(1, |max l|)} of the largest lower bound. */
     public static final double MAXPOOL_TIE = 1e-9;
 
+    /** Width below which a sigmoid/tanh interval gets constant lines ({@link ActivationLines}): relative to {@code 1 + |l|}. */
+    public static final double SSHAPED_DEGENERATE = ActivationLines.DEGENERATE;
+    /** Relative outward margin of the sigmoid/tanh lines ({@link ActivationLines}). */
+    public static final double SSHAPED_MARGIN = ActivationLines.MARGIN;
+    /** Bisection steps of the sigmoid/tanh tangent search ({@link ActivationLines}). */
+    public static final int SSHAPED_BISECTIONS = ActivationLines.BISECTIONS;
+
     private BoundReference() {
     }
 

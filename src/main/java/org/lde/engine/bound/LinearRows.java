@@ -69,6 +69,17 @@ public final class LinearRows {
         return new LinearRows(rows, r.channels, r.windowH, r.windowW, r.originH, r.originW, a, bias);
     }
 
+    /**
+     * Rows with windows of {@code channels x windowH x windowW} at the given origins (a backend's result; layout in the
+     * class comment; every array kept, not copied).
+     *
+     * @throws IllegalArgumentException when an array's length does not fit the counts
+     */
+    public static LinearRows windowed(int rows, int channels, int windowH, int windowW, int[] originH, int[] originW,
+                                      double[] coefficients, double[] bias) {
+        return new LinearRows(rows, channels, windowH, windowW, originH, originW, coefficients, bias);
+    }
+
     /** Whether every row's window is the whole node of the given shape at origin {@code (0, 0)} (coefficients {@code [R, size]}). */
     public boolean fullOver(Shape nodeShape) {
         return isFull(Grid.of(nodeShape));

@@ -453,9 +453,10 @@ public final class GpuBackend implements Backend {
 
     /** Frees every recorded pass, optimizer state and parameter buffer, unloads the kernels and closes an owned device. Idempotent. */
     /**
-     * IBP as float64 kernels ({@link GpuBounds}) for networks of Dense, ReLU and reshaping layers; other
-     * networks (the reason in {@code GpuBounds.unsupported}) run the host float64 reference. Either way the
-     * bounds are those of {@link #network()}: the network the device runs, with its float32 parameters.
+     * IBP as float64 kernels ({@link GpuBounds}) for sequential networks of every layer kind (Dense, grouped/dilated
+     * Conv2d, pools, activations, affine, global average pool, reshaping); graphs (the reason in
+     * {@code GpuBounds.unsupported}) run the host float64 reference. Either way the bounds are those of
+     * {@link #network()}: the network the device runs, with its float32 parameters.
      */
     @Override
     public List<org.lde.engine.bound.NodeBounds> intervals(Tensor lower, Tensor upper) {
@@ -468,23 +469,47 @@ public final class GpuBackend implements Backend {
     }
 
     /**
-     * The backward linear-bound pass as float64 kernels ({@link GpuBounds}) for networks of Dense, ReLU and
-     * reshaping layers and rows over a whole node; otherwise the host float64 reference.
+     * The backward linear-bound pass as float64 kernels ({@link GpuBounds}, windowed rows as the reference) for the
+     * networks {@link #intervals} runs on the device, when every row set has the same window geometry and fits the
+     * start node; otherwise (and for no rows at all) the host float64 reference, which also reports bad arguments.
      */
     @Override
     public List<org.lde.engine.bound.LinearRows> boundBackward(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
                                                                List<org.lde.engine.bound.LinearRows> rows,
                                                                List<org.lde.engine.bound.Slopes> slopes) {
-        network(); // the host mirror of the device parameters, current
-        boolean full = startNode >= 1 && startNode <= net.layers().size();
-        for (int i = 0; full && i < rows.size(); i++) {
-            full = rows.get(i).fullOver(net.outputShape(startNode - 1));
-        }
-        if (!full || GpuBounds.unsupported(net).isPresent() || nodeBounds.size() != rows.size()
-                || slopes.size() != rows.size()) {
+        if (!onDevice(nodeBounds, startNode, rows, slopes)) {
             return Backend.super.boundBackward(nodeBounds, startNode, rows, slopes);
         }
         return bounds.backward(nodeBounds, startNode, rows, slopes);
+    }
+
+    /**
+     * {@link #boundBackward} and the concretization of its rows, both on the device when the backward pass is
+     * ({@code bound_concretize_linf} for L_inf over whole-input rows, {@code bound_concretize_window} otherwise, float64 in
+     * the reference's order): the rows never leave the device, only one bound per row comes back.
+     */
+    @Override
+    public List<double[]> boundLower(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
+                                     List<org.lde.engine.bound.LinearRows> rows, List<org.lde.engine.bound.Slopes> slopes,
+                                     double[][] x, double[] eps, org.lde.engine.bound.Norm norm, double lo, double hi) {
+        if (!onDevice(nodeBounds, startNode, rows, slopes) || x.length != rows.size() || eps.length != rows.size()) {
+            return Backend.super.boundLower(nodeBounds, startNode, rows, slopes, x, eps, norm, lo, hi);
+        }
+        return bounds.lower(nodeBounds, startNode, rows, slopes, x, eps, norm, lo, hi);
+    }
+
+    /** Whether the backward pass of these arguments runs on the device (else the host reference answers, and checks them). */
+    private boolean onDevice(List<org.lde.engine.bound.NodeBounds> nodeBounds, int startNode,
+                             List<org.lde.engine.bound.LinearRows> rows, List<org.lde.engine.bound.Slopes> slopes) {
+        network(); // the host mirror of the device parameters, current
+        boolean fits = startNode >= 1 && startNode <= net.layers().size() && !rows.isEmpty()
+                && nodeBounds.size() == rows.size() && slopes.size() == rows.size() && GpuBoundRows.sameWindows(rows);
+        int total = 0;
+        for (int i = 0; fits && i < rows.size(); i++) {
+            fits = rows.get(i).channels() == GpuBoundRows.Grid.of(net.outputShape(startNode - 1)).c();
+            total += rows.get(i).rows();
+        }
+        return fits && total > 0 && GpuBounds.unsupported(net).isEmpty();
     }
 
     @Override

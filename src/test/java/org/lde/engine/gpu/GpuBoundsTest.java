@@ -31,7 +31,7 @@ import org.lde.tensor.Tensor;
  * odd sizes that are multiples of no tile or block, outputs poisoned with NaN before every launch (an
  * unwritten element fails), adaptive and given ReLU slopes, rows of several instances stacked with
  * different row counts; then {@link GpuBackend} end to end (the certifier's CROWN bounds equal EJML's),
- * and its fallback to the host reference, with the reason, for a CNN and a graph.
+ * for an MLP and a CNN, and its fallback to the host reference, with the reason, for a graph.
  */
 class GpuBoundsTest {
     private static final double TOL = 1e-12;
@@ -165,8 +165,7 @@ class GpuBoundsTest {
         Network mlp = mlp(4);
         Network cnn = Network.builder(1, 5, 4).seed(2).conv2d(2, 3, 1, 1).relu().flatten().dense(3).build();
         assertTrue(GpuBounds.unsupported(mlp.folded()).isEmpty());
-        assertTrue(GpuBounds.unsupported(cnn.folded()).orElseThrow().contains("layer 'conv"),
-                GpuBounds.unsupported(cnn.folded()).orElse(""));
+        assertTrue(GpuBounds.unsupported(cnn.folded()).isEmpty(), GpuBounds.unsupported(cnn.folded()).orElse(""));
         Network graph = Network.builder(4).seed(1).dense("a", 3).relu().from("a").relu().residual("relu1", "relu2")
                 .dense(2).build();
         assertTrue(GpuBounds.unsupported(graph.folded()).orElseThrow().contains("graph networks"));
