@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.State;
  * <li>{@code grad-select}: {@link Select#ifPositive}, {@link FastOpsF32#reluBackward} now;</li>
  * <li>{@code maxpool-2x2}: {@link FastOpsF32#maxPoolForward} with arg-max on 2x2 stride-2 windows (the
  *     branch-free path) over {@code [64, 128, 128]}, and {@code maxpool-general}: the same values through
- *     the general loop's window {@code 2x2} stride 2 with a padding of 1 (a branch per cell; a quarter more
- *     windows, all but the border ones of the same shape).</li>
+ *     the general loop's window {@code 2x2} stride 2 with a padding of 1 (a branch per cell; 65x65
+ *     windows instead of 64x64, all but the border ones of the same shape).</li>
  * </ul>
  * Run: {@code mvn -B -o -Pbench test-compile exec:exec -Djmh.args="FastBranchBench -f 1 -wi 2 -i 3 -r 1"}
  */
