@@ -69,6 +69,30 @@ for work, label in names.items():
         t32 = torch.get((work, batch, "f32"))
         print(f"| {label} | {batch} | {f(eng.get((work, batch, 'ejml')))} | {f(fast, True)} | {f(eng.get((work, batch, 'fast-f64')))} "
               f"| {f(t32, True)} | {f(torch.get((work, batch, 'f64')))} | {ratio(fast, t32, 0)} ({ratio(fast, t32, 1)}) |")
+prev_dir = os.path.join(d, "previous")
+if os.path.isdir(prev_dir):  # the previous run, kept by hand (see its README.md): the CNN rows then and now
+    d0, d = d, prev_dir
+    prev = {**jmh("engine"), **jmh("engine224")}
+    d = d0
+    ptorch = {}
+    for line in open(os.path.join(prev_dir, "pytorch.jsonl")):
+        if line.strip():
+            r = json.loads(line)
+            ptorch[(r["work"], r["batch"], r["dtype"])] = (r["ms"], r["min_ms"])
+    print()
+    print("CNN rows against the previous run of this script (bench/results/cpu/previous: "
+          + open(os.path.join(prev_dir, "machine.txt")).readline().strip() + "): fast f32 median (best) ms, and its ratio to "
+          "PyTorch f32 of the same run, medians")
+    print()
+    print("| work | batch | fast f32, previous run | fast f32, this run | ratio, previous run | ratio, this run |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for work, label in names.items():
+        if not work.startswith("cnn"):
+            continue
+        for batch in ((8,) if work == "cnn224-margin" else (32, 256)):
+            a, b = prev.get((work, batch, "fast")), eng.get((work, batch, "fast"))
+            print(f"| {label} | {batch} | {f(a, True)} | {f(b, True)} | {ratio(a, ptorch.get((work, batch, 'f32')), 0)} "
+                  f"| {ratio(b, torch.get((work, batch, 'f32')), 0)} |")
 print()
 print("GEMM 512^3, float32 unless named: ms per product, median (best), and GFLOP/s of the best:")
 print()

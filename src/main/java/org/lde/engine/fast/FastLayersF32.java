@@ -23,6 +23,7 @@ final class FastLayersF32 implements AutoCloseable {
     private final GemmF32.Mat mb;
     private final GemmF32.Mat mc;
     private final float[][] scratch = new float[6][];
+    private final ThreadLocal<float[]> local = ThreadLocal.withInitial(() -> new float[0]);
 
     FastLayersF32(FastPool pool, GemmF32 gemm, int block) {
         this.pool = pool;
@@ -115,25 +116,34 @@ final class FastLayersF32 implements AutoCloseable {
         }
     }
 
-    /** im2col of images {@code first .. first+m-1} side by side (in parallel over images and channels) into the GEMM operand {@code mb}. */
+    /**
+     * im2col of images {@code first .. first+m-1} side by side into the GEMM operand {@code mb}, in parallel over
+     * images and channels: each task writes its channel's {@code kH kW} rows of one image into a small per-thread
+     * array and copies them into the operand (no whole column matrix on the heap and a second pass copying it:
+     * for thin convolutions, where the columns are most of the work, that copy was as dear as the GEMM).
+     */
     private void im2colBlock(Window2d g, float[] x, int first, int m) {
         int k = g.patchSize(), p = g.outPlane(), in = g.inSize(), ch = g.channels();
-        int ld = m * p;
-        float[] cols = scratch(2, (long) k * ld);
+        int ld = m * p, taps = k / ch;
+        GemmF32.Mat cols = mb.ensure((long) k * ld);
         pool.forEach(m * ch, 1, t -> {
             int s = t / ch, cc = t % ch;
-            FastOpsF32.im2col(g, x, (first + s) * in, s * p, ld, cols, cc);
+            float[] local = local(taps * p);
+            FastOpsF32.im2col(g, x, (first + s) * in, -cc * taps * p, p, local, cc);
+            for (int r = 0; r < taps; r++) {
+                cols.put((cc * taps + r) * ld + s * p, local, r * p, p);
+            }
         });
-        copyIn(mb.ensure((long) k * ld), cols, k * ld);
     }
 
-    /** Copies {@code src[0 .. len)} to {@code dst} in a few parallel chunks. */
-    private void copyIn(GemmF32.Mat dst, float[] src, int len) {
-        int chunk = 1 << 16;
-        pool.forEach((len + chunk - 1) / chunk, 2, q -> {
-            int from = q * chunk;
-            dst.put(from, src, from, Math.min(chunk, len - from));
-        });
+    /** A per-thread array of at least {@code n} elements (contents undefined). */
+    private float[] local(int n) {
+        float[] a = local.get();
+        if (a.length < n) {
+            a = new float[n];
+            local.set(a);
+        }
+        return a;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -156,14 +166,18 @@ final class FastLayersF32 implements AutoCloseable {
             int ld = m * p;
             int first = start;
             gatherChannelMajor(dy, first, m, o, p, ma.ensure((long) o * ld));
-            gemm.mult(true, false, k, ld, o, w, ma, 0, mc.ensure((long) k * ld));
-            float[] cols = scratch(2, (long) k * ld);
-            copyOut(mc, cols, k * ld);
-            pool.forEach(m * ch, 1, t -> {
+            GemmF32.Mat cols = mc.ensure((long) k * ld);
+            gemm.mult(true, false, k, ld, o, w, ma, 0, cols);
+            int taps = k / ch;
+            pool.forEach(m * ch, 1, t -> { // per task: this channel's kH kW rows of one row's columns, then col2im from them
                 int s = t / ch, cc = t % ch;
+                float[] local = local(taps * p);
+                for (int r = 0; r < taps; r++) {
+                    cols.get((cc * taps + r) * ld + s * p, local, r * p, p);
+                }
                 int at = (first + s) * in + cc * plane;
                 Arrays.fill(dx, at, at + plane, 0);
-                FastOpsF32.col2imAdd(g, cols, s * p, ld, dx, (first + s) * in, cc);
+                FastOpsF32.col2imAddScratch(g, local, -cc * taps * p, p, dx, (first + s) * in, cc);
             });
         }
     }
@@ -175,14 +189,6 @@ final class FastLayersF32 implements AutoCloseable {
             for (int oc = 0; oc < o; oc++) {
                 out.put(oc * ld + s * p, a, ((start + s) * o + oc) * p, p);
             }
-        });
-    }
-
-    private void copyOut(GemmF32.Mat src, float[] dst, int len) {
-        int chunk = 1 << 16;
-        pool.forEach((len + chunk - 1) / chunk, 2, q -> {
-            int from = q * chunk;
-            src.get(from, dst, from, Math.min(chunk, len - from));
         });
     }
 

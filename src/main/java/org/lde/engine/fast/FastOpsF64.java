@@ -44,10 +44,27 @@ final class FastOpsF64 {
         int sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
         int row = c * g.kernelH() * g.kernelW();
         int plane = xOffset + c * h * w;
+        boolean flat = sh == 1 && sw == 1 && ow == w;
         for (int u = 0; u < g.kernelH(); u++) {
             for (int v = 0; v < g.kernelW(); v++, row++) {
                 int base = row * ld + colOffset;
                 int jl = lo(sw, pw, v), jh = hi(ow, w, sw, pw, v);
+                if (flat) { // one copy per tap: output (i, j) reads x at a fixed offset from i ow + j
+                    int il = Math.max(0, ph - u), ih = Math.min(oh, h + ph - u);
+                    if (il >= ih || jl >= jh) {
+                        Arrays.fill(cols, base, base + oh * ow, 0);
+                        continue;
+                    }
+                    int from = il * ow + jl, to = (ih - 1) * ow + jh;
+                    System.arraycopy(x, plane + from + (u - ph) * w + (v - pw), cols, base + from, to - from);
+                    Arrays.fill(cols, base, base + from, 0);
+                    Arrays.fill(cols, base + to, base + oh * ow, 0);
+                    for (int i = il; i < ih; i++) { // the cells whose column is padding (the copy wrapped to a neighbouring row)
+                        Arrays.fill(cols, base + i * ow, base + i * ow + jl, 0);
+                        Arrays.fill(cols, base + i * ow + jh, base + (i + 1) * ow, 0);
+                    }
+                    continue;
+                }
                 for (int i = 0; i < oh; i++) {
                     int r = i * sh - ph + u;
                     int dst = base + i * ow;
@@ -110,12 +127,52 @@ final class FastOpsF64 {
     }
 
     /**
+     * {@link #col2imAdd} for columns in scratch memory, which it may change: where the convolution has stride 1
+     * and keeps the width ({@code outW = inW}, "same" padding, as the sample CNN's), each tap is ONE loop
+     * {@code dx[t + off] += cols[t]} over the rows it touches instead of one short loop per output row (14 to
+     * 28 values here, where loop overhead dominated: JFR, 30% of the sample CNN's Jacobian was col2im). The
+     * flat loop also runs over the cells whose column is padding, which wrap to a neighbouring input row; they
+     * are set to 0 in {@code cols} first, so that they add nothing. Otherwise it is {@link #col2imAdd}.
+     */
+    static void col2imAddScratch(Window2d g, double[] cols, int colOffset, int ld, double[] dx, int dxOffset, int c) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW(), ph = g.padH(), pw = g.padW();
+        if (g.strideH() != 1 || g.strideW() != 1 || ow != w) {
+            col2imAdd(g, cols, colOffset, ld, dx, dxOffset, c);
+            return;
+        }
+        int row = c * g.kernelH() * g.kernelW();
+        int plane = dxOffset + c * h * w;
+        for (int u = 0; u < g.kernelH(); u++) {
+            for (int v = 0; v < g.kernelW(); v++, row++) {
+                int base = row * ld + colOffset;
+                int jl = lo(1, pw, v), jh = hi(ow, w, 1, pw, v);
+                int il = Math.max(0, ph - u), ih = Math.min(oh, h + ph - u);
+                if (il >= ih || jl >= jh) {
+                    continue;
+                }
+                for (int i = il; i < ih; i++) {
+                    Arrays.fill(cols, base + i * ow, base + i * ow + jl, 0);
+                    Arrays.fill(cols, base + i * ow + jh, base + (i + 1) * ow, 0);
+                }
+                int off = plane - base + (u - ph) * w + (v - pw);
+                for (int t = base + il * ow + jl, end = base + (ih - 1) * ow + jh; t < end; t++) {
+                    dx[t + off] += cols[t];
+                }
+            }
+        }
+    }
+
+    /**
      * Max pooling of one image (padding is {@code -inf}); when {@code argmax} is not null it receives the
      * flat index within the image of the FIRST maximal cell in row-major window order (strict {@code >}).
      */
     static void maxPoolForward(Window2d g, double[] x, int xOffset, double[] y, int yOffset, int[] argmax, int argOffset) {
         int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
         int kh = g.kernelH(), kw = g.kernelW(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+            maxPool2x2(g, x, xOffset, y, yOffset, argmax, argOffset);
+            return;
+        }
         int o = 0;
         for (int c = 0; c < g.channels(); c++) {
             int plane = c * h * w;
@@ -142,6 +199,44 @@ final class FastOpsF64 {
                         argmax[argOffset + o] = where;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #maxPoolForward} for 2x2 windows, stride 2, no padding (the sample CNN's pooling): the same values
+     * and arg-maxes without a branch per cell. The compare-and-branch of the general loop mispredicts on
+     * random data (JFR: 40% of the sample CNN's forward pass); here the maxima are {@code Math.max} (an
+     * intrinsic without a branch) and the arg-max is an integer select. For inputs without NaN the result
+     * is the general loop's: the first maximal cell in row-major order, as the pairs {@code (a, b)},
+     * {@code (c, d)} keep their first maximum and the later pair wins only when strictly greater (a maximum
+     * of {@code -0} and {@code +0} may differ in the sign of the zero, which no later operation sees).
+     */
+    private static void maxPool2x2(Window2d g, double[] x, int xOffset, double[] y, int yOffset, int[] argmax, int argOffset) {
+        int oh = g.outH(), ow = g.outW(), h = g.inH(), w = g.inW();
+        int o = 0;
+        for (int c = 0; c < g.channels(); c++) {
+            int plane = c * h * w;
+            for (int i = 0; i < oh; i++) {
+                int r0 = plane + 2 * i * w, r1 = r0 + w;
+                int a0 = xOffset + r0, a1 = xOffset + r1;
+                if (argmax == null) {
+                    for (int j = 0; j < ow; j++) {
+                        int q = 2 * j;
+                        y[yOffset + o + j] = Math.max(Math.max(x[a0 + q], x[a0 + q + 1]), Math.max(x[a1 + q], x[a1 + q + 1]));
+                    }
+                } else {
+                    for (int j = 0; j < ow; j++) {
+                        int q = 2 * j;
+                        double a = x[a0 + q], b = x[a0 + q + 1], cc = x[a1 + q], d = x[a1 + q + 1];
+                        double ab = Math.max(a, b), cd = Math.max(cc, d);
+                        int iab = b > a ? r0 + q + 1 : r0 + q;
+                        int icd = d > cc ? r1 + q + 1 : r1 + q;
+                        y[yOffset + o + j] = Math.max(ab, cd);
+                        argmax[argOffset + o + j] = cd > ab ? icd : iab;
+                    }
+                }
+                o += ow;
             }
         }
     }
@@ -207,18 +302,21 @@ final class FastOpsF64 {
         }
     }
 
-    /** {@code y[i] = max(0, x[i])} for {@code i} in {@code [from, to)}. */
+    /**
+     * {@code y[i] = max(0, x[i])} for {@code i} in {@code [from, to)} (the reference's {@code x > 0 ? x : 0} for
+     * every x but NaN, which this passes on instead of mapping to 0: inputs are checked finite, and a NaN
+     * made by float64 overflow should not be hidden).
+     */
     static void relu(double[] x, double[] y, int from, int to) {
         for (int i = from; i < to; i++) {
-            double v = x[i];
-            y[i] = v > 0 ? v : 0;
+            y[i] = Math.max(x[i], 0); // not x > 0 ? x : 0, a branch that random signs mispredict (10x slower, README)
         }
     }
 
     /** One gradient row through a ReLU: {@code dx[q] = x[q] > 0 ? dy[q] : 0} (derivative 0 at 0). */
     static void reluBackward(double[] x, int xOffset, double[] dy, double[] dx, int offset, int size) {
         for (int q = 0; q < size; q++) {
-            dx[offset + q] = x[xOffset + q] > 0 ? dy[offset + q] : 0;
+            dx[offset + q] = Select.ifPositive(x[xOffset + q], dy[offset + q]);
         }
     }
 

@@ -87,6 +87,15 @@ class FastKernelsTest {
                 }
             }
             assertArrayEquals(dxRef, dxGot, 1e-14, "col2im " + what);
+            double[] dxScratch = poisoned(images * in);
+            double[] scratchCols = cols.clone();
+            for (int s = 0; s < images; s++) {
+                Arrays.fill(dxScratch, s * in, (s + 1) * in, 0);
+                for (int c = 0; c < g.channels(); c++) {
+                    FastOpsF64.col2imAddScratch(g, scratchCols, s * p, ld, dxScratch, s * in, c);
+                }
+            }
+            assertArrayEquals(dxRef, dxScratch, 1e-14, "col2im on scratch columns " + what);
 
             double[] yRef = new double[out];
             int[] argRef = new int[out];
@@ -123,6 +132,64 @@ class FastKernelsTest {
             int[] argF = new int[out];
             FastOpsF32.maxPoolForward(g, xf, 0, yf, 0, argF, 0);
             assertArrayEquals(argRef, argF, "float32 max-pool arg-max " + what);
+        }
+    }
+
+    /**
+     * The 2x2 stride-2 max-pooling path (no branch per cell) against the reference on odd and even sizes, with
+     * values drawn from five levels so that windows hold ties (the first maximal cell must win), values and
+     * arg-maxes, float64 and float32, with poisoned outputs.
+     */
+    @Test
+    void twoByTwoMaxPoolingMatchesTheReferenceWithTies() {
+        Rng rng = new Rng(47);
+        for (int t = 0; t < 200; t++) {
+            Window2d g = new Window2d(1 + rng.nextInt(3), 2 + rng.nextInt(9), 2 + rng.nextInt(9), 2, 2, 2, 2, 0, 0);
+            int in = g.inSize(), out = g.channels() * g.outPlane();
+            double[] x = new double[in];
+            float[] xf = new float[in];
+            for (int q = 0; q < in; q++) {
+                x[q] = rng.nextInt(5) - 2;
+                xf[q] = (float) x[q];
+            }
+            double[] yRef = new double[out];
+            int[] argRef = new int[out];
+            ReferenceOps.maxPoolForward(g, x, 0, yRef, 0, argRef, 0);
+            double[] y = poisoned(out);
+            int[] arg = new int[out];
+            Arrays.fill(arg, -1);
+            FastOpsF64.maxPoolForward(g, x, 0, y, 0, arg, 0);
+            assertArrayEquals(yRef, y, 0.0, "2x2 max-pool " + g);
+            assertArrayEquals(argRef, arg, "2x2 max-pool arg-max " + g);
+            double[] yNoArg = poisoned(out);
+            FastOpsF64.maxPoolForward(g, x, 0, yNoArg, 0, null, 0);
+            assertArrayEquals(yRef, yNoArg, 0.0, "2x2 max-pool without arg-max " + g);
+            float[] yf = new float[out];
+            Arrays.fill(yf, Float.NaN);
+            int[] argF = new int[out];
+            FastOpsF32.maxPoolForward(g, xf, 0, yf, 0, argF, 0);
+            assertArrayEquals(argRef, argF, "float32 2x2 max-pool arg-max " + g);
+            for (int q = 0; q < out; q++) {
+                assertEquals(yRef[q], yf[q], 0.0, "float32 2x2 max-pool " + g);
+            }
+        }
+    }
+
+    /** The branch-free ReLU gradient mask against {@code x > 0 ? v : 0} on signed zeros, subnormals, infinities and random values. */
+    @Test
+    void selectIfPositiveIsTheConditional() {
+        Rng rng = new Rng(53);
+        float[] fs = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1f, -1f};
+        double[] ds = {0d, -0d, Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, Double.MAX_VALUE, -Double.MAX_VALUE,
+            Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1d, -1d};
+        for (int t = 0; t < 2000; t++) {
+            float xf = t < fs.length ? fs[t] : (float) rng.gaussian();
+            double xd = t < ds.length ? ds[t] : rng.gaussian();
+            float vf = (float) rng.gaussian();
+            double vd = rng.gaussian();
+            assertEquals(Float.floatToIntBits(xf > 0 ? vf : 0f), Float.floatToIntBits(Select.ifPositive(xf, vf)), "float x = " + xf);
+            assertEquals(Double.doubleToLongBits(xd > 0 ? vd : 0d), Double.doubleToLongBits(Select.ifPositive(xd, vd)), "double x = " + xd);
         }
     }
 
