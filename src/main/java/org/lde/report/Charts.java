@@ -12,19 +12,32 @@ import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jfree.chart.ChartRenderingInfo;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -32,6 +45,8 @@ import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 
@@ -158,7 +173,7 @@ public final class Charts {
             }
         }
 
-        private static double[] finite(String name, String what, double[] v, int n) {
+        static double[] finite(String name, String what, double[] v, int n) {
             if (v.length != n) {
                 throw new IllegalArgumentException("series '" + name + "' has " + v.length + " " + what + " values for " + n
                         + " x values");
@@ -330,6 +345,117 @@ public final class Charts {
         }
     }
 
+    /**
+     * A horizontal bar chart: one group of bars per category (top to bottom in the given order), one bar per series in
+     * each group, each bar labelled with its value; the value axis runs over {@code [min, max]}.
+     *
+     * @param series the bar lengths by series name, each with one value per category
+     * @param format the {@link java.text.DecimalFormat} pattern of the bar labels, e.g. {@code "0.000"}
+     */
+    public record BarChart(String title, Axis value, double min, double max, List<String> categories,
+                           Map<String, double[]> series, String format, int width, int height) {
+        public BarChart {
+            Objects.requireNonNull(title, "title");
+            Objects.requireNonNull(value, "value axis");
+            Objects.requireNonNull(format, "format");
+            categories = List.copyOf(categories);
+            if (categories.isEmpty()) {
+                throw new IllegalArgumentException("bar chart '" + title + "' has no categories");
+            }
+            if (new HashSet<>(categories).size() != categories.size()) {
+                throw new IllegalArgumentException("bar chart '" + title + "' repeats a category: " + categories);
+            }
+            if (series.isEmpty()) {
+                throw new IllegalArgumentException("bar chart '" + title + "' has no series");
+            }
+            if (!(Double.isFinite(min) && Double.isFinite(max) && min < max) || value.log()) {
+                throw new IllegalArgumentException("bar chart '" + title + "': the value axis must be linear over a finite "
+                        + "[min, max] with min < max, got [" + min + ", " + max + "]");
+            }
+            Map<String, double[]> copy = new LinkedHashMap<>();
+            for (Map.Entry<String, double[]> e : series.entrySet()) {
+                Series.finite(e.getKey(), "value", e.getValue(), categories.size());
+                for (int i = 0; i < e.getValue().length; i++) {
+                    double v = e.getValue()[i];
+                    if (v < min || v > max) {
+                        throw new IllegalArgumentException("bar chart '" + title + "': series '" + e.getKey() + "' has value["
+                                + i + "] = " + v + " outside the axis [" + min + ", " + max + "]");
+                    }
+                }
+                copy.put(e.getKey(), e.getValue().clone());
+            }
+            series = Collections.unmodifiableMap(copy);
+            if (width < 150 || height < 100) {
+                throw new IllegalArgumentException("chart size " + width + "x" + height + " is too small (at least 150x100)");
+            }
+        }
+    }
+
+    /**
+     * The JFreeChart chart of {@code c}: a horizontal {@link org.jfree.chart.plot.CategoryPlot} whose dataset has the
+     * series as rows and the categories as columns, in order.
+     */
+    public static JFreeChart jfree(BarChart c) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (Map.Entry<String, double[]> e : c.series().entrySet()) {
+            for (int i = 0; i < c.categories().size(); i++) {
+                data.addValue(e.getValue()[i], e.getKey(), c.categories().get(i));
+            }
+        }
+        CategoryAxis cats = new CategoryAxis(null);
+        cats.setTickLabelFont(font(Font.PLAIN, 11));
+        cats.setCategoryMargin(0.25);
+        cats.setLowerMargin(0.02);
+        cats.setUpperMargin(0.02);
+        NumberAxis values = numberAxis(c.value().text());
+        values.setLabelFont(font(Font.PLAIN, 11));
+        values.setTickLabelFont(font(Font.PLAIN, 10));
+        values.setRange(c.min(), c.max());
+        BarRenderer r = new BarRenderer();
+        r.setBarPainter(new StandardBarPainter());
+        r.setShadowVisible(false);
+        r.setItemMargin(0.05);
+        r.setMaximumBarWidth(0.2);
+        r.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
+                new DecimalFormat(c.format(), DecimalFormatSymbols.getInstance(Locale.ROOT))));
+        r.setDefaultItemLabelsVisible(true);
+        r.setDefaultItemLabelFont(font(Font.PLAIN, 10));
+        r.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(
+                ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT));
+        List<Color> colours = colours(c.series().size());
+        for (int i = 0; i < colours.size(); i++) {
+            r.setSeriesPaint(i, colours.get(i));
+        }
+        CategoryPlot plot = new CategoryPlot(data, cats, values, r);
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlinePaint(new Color(0x888888));
+        plot.setRangeGridlinePaint(new Color(0xDDDDDD));
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        JFreeChart chart = new JFreeChart(null, font(Font.BOLD, 12), plot, c.series().size() > 1);
+        chart.setTitle(new TextTitle(c.title(), font(Font.BOLD, 12)));
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        chart.setTextAntiAlias(true);
+        if (chart.getLegend() != null) {
+            chart.getLegend().setItemFont(font(Font.PLAIN, 11));
+            chart.getLegend().setFrame(BlockBorder.NONE);
+        }
+        return chart;
+    }
+
+    /** Writes {@code c} as a PNG file ({@link #SCALE} times its nominal size), atomically. */
+    public static void writePng(BarChart c, Path file) {
+        PngImages.writeAtomically(render(jfree(c), c.width(), c.height(), null), file);
+    }
+
+    /** A number axis whose tick labels do not depend on the default locale (a decimal point everywhere). */
+    static NumberAxis numberAxis(String label) {
+        NumberAxis a = new NumberAxis(label);
+        a.setStandardTickUnits(NumberAxis.createStandardTickUnits(Locale.ROOT));
+        return a;
+    }
+
     /** The chart's font (DejaVu Sans where installed; Java's logical sans-serif otherwise). */
     static Font font(int style, int size) {
         return new Font(Font.SANS_SERIF, style, size);
@@ -438,7 +564,7 @@ public final class Charts {
         LegendTitle legend = chart.getLegend();
         legend.setPosition(RectangleEdge.RIGHT);
         legend.setItemFont(font(Font.PLAIN, 11));
-        legend.setFrame(org.jfree.chart.block.BlockBorder.NONE);
+        legend.setFrame(BlockBorder.NONE);
         return chart;
     }
 
@@ -450,7 +576,7 @@ public final class Charts {
             l.setSmallestValue(1e-300);
             axis = l;
         } else {
-            NumberAxis n = new NumberAxis(a.text());
+            NumberAxis n = numberAxis(a.text());
             n.setAutoRangeIncludesZero(false);
             n.setAutoRangeStickyZero(false); // keep the margin below 0 too
             axis = n;
