@@ -67,9 +67,20 @@ class RobustnessCommandTest {
             RobustnessParts.Inputs in = new RobustnessParts.Inputs(be, x, labels, labels, x);
             for (Pgd.Norm norm : Pgd.Norm.values()) {
                 double scale = norm == Pgd.Norm.LINF ? l1 : l2;
-                // budgets halfway between consecutive thresholds margin / scale (so none sits on a threshold)
+                // budgets just below a threshold margin / scale with no other threshold within 12% below them: L_inf PGD
+                // reaches the worst corner exactly; L2 PGD from its random start ends at least cos(atan(1 / 2.5)) = 0.93
+                // of the way (its step adds 2.5 eps along the gradient to a start of norm <= eps), so it must
+                // reach every threshold below 0.93 eps and none above eps
                 double[] th = java.util.Arrays.stream(margin).filter(v -> v > 0).map(v -> v / scale).sorted().toArray();
-                double[] budgets = {0, (th[3] + th[4]) / 2, (th[10] + th[11]) / 2, (th[20] + th[21]) / 2, th[th.length - 1] * 1.5};
+                List<Double> picked = new java.util.ArrayList<>(List.of(0.0));
+                for (int i = 1; i < th.length && picked.size() < 4; i++) {
+                    if (th[i - 1] < 0.88 * th[i]) {
+                        picked.add(0.999 * th[i]);
+                    }
+                }
+                picked.add(th[th.length - 1] * 1.5);
+                assertTrue(picked.size() >= 4, "too few separated thresholds: " + java.util.Arrays.toString(th));
+                double[] budgets = picked.stream().mapToDouble(Double::doubleValue).toArray();
                 RobustnessParts.Part p = RobustnessParts.accuracyCurve("pgd", "test", budgets,
                         e -> RobustnessParts.pgd(in, norm, e, 20), () -> RobustnessParts.unattacked(be, x, labels), () -> { });
                 List<?> rows = (List<?>) p.json().get("budgets");
@@ -120,7 +131,7 @@ class RobustnessCommandTest {
         assertEquals(3, again.err().split("same settings: reused", -1).length - 1, again.err());
         assertEquals(before, Files.readString(m.resolve("ablation.json")));
         // another setting of one part: that part alone is computed again
-        args[11] = "0,0.1";
+        args[9] = "0,0.1";
         CliTest.Result changed = CliTest.run(args);
         assertEquals(0, changed.code(), changed.err());
         assertEquals(2, changed.err().split("same settings: reused", -1).length - 1, changed.err());
