@@ -40,7 +40,8 @@ import org.lde.metrics.MaxSensitivity;
 import org.lde.metrics.Pgd;
 import org.lde.model.Network;
 import org.lde.model.Task;
-import org.lde.report.Plots;
+import org.lde.report.AopcCharts;
+import org.lde.report.Charts;
 import org.lde.report.TextTable;
 import org.lde.tensor.Tensor;
 import org.lde.engine.Evaluation;
@@ -70,7 +71,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Measure attribution methods: AOPC (MoRF of record, LeRF, random), deletion/insertion AUC, "
                 + "infidelity, max-sensitivity, time and pass counts; optional robust accuracy under attacks.",
-                "Writes evaluate.csv, evaluate.json and morf.png to --out."})
+                "Writes evaluate.csv, evaluate.json, morf.png and lerf.png (charts of the AOPC curves) to --out."})
 final class EvaluateCommand implements Callable<Integer> {
 
     /** Every method that {@code --methods} accepts, by name, in table order (add new methods here: one line). */
@@ -419,26 +420,32 @@ final class EvaluateCommand implements Callable<Integer> {
         Files.createDirectories(out); // only now: a run that fails earlier leaves nothing behind
         writeCsv(rows, orders, opts, dopts, out.resolve("evaluate.csv"));
         writeJson(rows, opts, dopts, robustness, skipped, accuracy, out.resolve("evaluate.json"));
-        if (orders.contains(AopcOptions.Order.MORF)) {
-            Map<String, double[]> series = new LinkedHashMap<>();
+        List<Path> charts = new ArrayList<>();
+        for (AopcOptions.Order o : List.of(AopcOptions.Order.MORF, AopcOptions.Order.LERF)) {
+            if (!orders.contains(o)) {
+                continue;
+            }
+            String key = o.name().toLowerCase(Locale.ROOT);
+            Map<String, AopcResult> curves = new LinkedHashMap<>();
             for (Row r : rows) {
-                series.put(r.method(), r.aopc().get("morf").meanCurve());
+                curves.put(r.method(), r.aopc().get(key));
             }
             if (rows.get(0).aopc().containsKey("random")) {
-                series.put("(random order)", rows.get(0).aopc().get("random").meanCurve());
+                curves.put("(random order)", rows.get(0).aopc().get("random"));
             }
-            double[] xs = new double[steps + 1];
-            for (int k = 0; k <= steps; k++) {
-                xs[k] = k;
-            }
-            AopcResult any = rows.get(0).aopc().get("morf");
-            Plots.writePng(new Plots.LinePlot(String.format("MoRF: %dx%d patches, L=%d, %s, baseline %s, %d samples",
-                    patch, patch, steps, any.schedule() == AopcOptions.Schedule.CONSTANT ? "s=" + any.stepPatches() : "proportional",
-                    opts.baseline().name().toLowerCase(Locale.ROOT), limit),
-                    "step k (patches removed = n_k)", "mean p_y(x_k)", xs, series), out.resolve("morf.png"));
+            AopcResult any = rows.get(0).aopc().get(key);
+            Path file = out.resolve(key + ".png");
+            Charts.writePng(AopcCharts.curves(String.format(Locale.ROOT, "%s: %dx%d patches, L=%d, %s, baseline %s, %d samples",
+                    o == AopcOptions.Order.MORF ? "MoRF" : "LeRF", patch, patch, steps,
+                    any.schedule() == AopcOptions.Schedule.CONSTANT ? "s=" + any.stepPatches() : "proportional",
+                    opts.baseline().name().toLowerCase(Locale.ROOT), limit), curves), file);
+            charts.add(file);
         }
-        System.out.println("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json")
-                + (orders.contains(AopcOptions.Order.MORF) ? ", " + out.resolve("morf.png") : ""));
+        StringBuilder wrote = new StringBuilder("wrote " + out.resolve("evaluate.csv") + ", " + out.resolve("evaluate.json"));
+        for (Path c : charts) {
+            wrote.append(", ").append(c);
+        }
+        System.out.println(wrote);
         return 0;
     }
 

@@ -1,7 +1,6 @@
 package org.lde.report;
 
 import java.awt.image.BufferedImage;
-import java.util.Locale;
 import org.lde.tensor.Shape;
 import org.lde.tensor.Tensor;
 
@@ -13,6 +12,9 @@ import org.lde.tensor.Tensor;
  * and the sign is never lost). Inputs are drawn grey, the data domain {@code [lo, hi]} mapped to
  * black..white. Each map tile carries the input's outline: the cell edges where the input crosses
  * {@link #OUTLINE_LEVEL} of its domain, drawn dark grey, so a map can be read against the object.
+ *
+ * <p>The tiles are pixel images (one block per input pixel), not charts, so they are drawn here rather than by
+ * JFreeChart; the colour bar beside each is JFreeChart's (see {@link ColourBar}), with this map as its paint scale.
  */
 public final class Colormap {
     /** The outline's level as a fraction of the domain {@code [lo, hi]}. */
@@ -50,15 +52,6 @@ public final class Colormap {
         int g = (int) Math.round(((a >> 8) & 0xff) * (1 - f) + ((b >> 8) & 0xff) * f);
         int bl = (int) Math.round((a & 0xff) * (1 - f) + (b & 0xff) * f);
         return (r << 16) | (g << 8) | bl;
-    }
-
-    /** The stops as CSS colours {@code #rrggbb}, from {@code -m} to {@code +m}. */
-    public static String[] cssStops() {
-        String[] out = new String[STOPS.length];
-        for (int i = 0; i < STOPS.length; i++) {
-            out[i] = String.format(Locale.ROOT, "#%06x", STOPS[i]);
-        }
-        return out;
     }
 
     /** The channel sum of a map {@code [C, H, W]} as {@code H * W} values. */

@@ -1,63 +1,98 @@
 package org.lde.report;
 
-import java.util.Locale;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.Paint;
+import java.awt.RenderingHints;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.renderer.PaintScale;
+import org.jfree.chart.title.PaintScaleLegend;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
 
 /**
- * The colour bar of a signed map as inline SVG: the {@link Colormap} diverging gradient from {@code -m} to
- * {@code +m}, with ticks at {@code -m}, {@code -m/2}, {@code 0}, {@code m/2}, {@code m} and labels at {@code -m}, {@code 0},
- * {@code m}.
+ * The colour bar of a signed map: JFreeChart's {@link PaintScaleLegend} with the {@link Colormap} diverging scale from
+ * {@code -m} to {@code +m} and a number axis under it (JFreeChart picks the ticks), drawn on its own (no plot) into a
+ * PNG at {@link Charts#SCALE} times the nominal {@link #WIDTH} x {@link #HEIGHT}. The page states {@code m} in words
+ * under the bar, since the axis' round ticks need not include the ends.
  */
 final class ColourBar {
     static final int WIDTH = 224;
+    static final int HEIGHT = 40;
 
     private ColourBar() {
     }
 
-    /** The gradient's id, defined once per page by {@link #defs()}. */
-    static final String GRADIENT = "lde-diverging";
-
-    /** The page's one gradient definition (an invisible SVG), referenced by every bar. */
-    static String defs() {
-        StringBuilder sb = new StringBuilder("<svg width=\"0\" height=\"0\" style=\"position:absolute\" aria-hidden=\"true\">"
-                + "<defs><linearGradient id=\"" + GRADIENT + "\">");
-        String[] stops = Colormap.cssStops();
-        for (int i = 0; i < stops.length; i++) {
-            sb.append(String.format(Locale.ROOT, "<stop offset=\"%.4f\" stop-color=\"%s\"/>", i / (double) (stops.length - 1),
-                    stops[i]));
+    /** The diverging {@link Colormap} on {@code [-m, m]} as a JFreeChart paint scale. */
+    record Diverging(double m) implements PaintScale {
+        @Override
+        public double getLowerBound() {
+            return -m;
         }
-        return sb.append("</linearGradient></defs></svg>\n").toString();
+
+        @Override
+        public double getUpperBound() {
+            return m;
+        }
+
+        @Override
+        public Paint getPaint(double value) {
+            return new Color(Colormap.diverging(value, m));
+        }
     }
 
-    /** The bar for the symmetric scale {@code [-m, m]} ({@code m = 0}: a flat map, said in words). */
-    static String svg(double m) {
+    /** The legend for the symmetric scale {@code [-m, m]}, {@code m > 0}. */
+    static PaintScaleLegend legend(double m) {
+        if (!(m > 0 && Double.isFinite(m))) {
+            throw new IllegalArgumentException("a colour bar needs a finite scale m > 0, got " + m);
+        }
+        NumberAxis axis = Charts.numberAxis(null);
+        axis.setRange(-m, m);
+        axis.setTickLabelFont(Charts.font(Font.PLAIN, 10));
+        PaintScaleLegend legend = new PaintScaleLegend(new Diverging(m), axis);
+        legend.setPosition(RectangleEdge.BOTTOM);
+        legend.setAxisLocation(AxisLocation.BOTTOM_OR_LEFT);
+        legend.setStripWidth(12);
+        legend.setStripOutlineVisible(true);
+        legend.setSubdivisionCount(WIDTH * Charts.SCALE);
+        legend.setAxisOffset(0);
+        legend.setFrame(BlockBorder.NONE);
+        legend.setMargin(new RectangleInsets(2, 8, 0, 8));
+        legend.setPadding(RectangleInsets.ZERO_INSETS);
+        legend.setBackgroundPaint(Color.WHITE);
+        return legend;
+    }
+
+    /** The bar's image for the symmetric scale {@code [-m, m]}, {@code m > 0}. */
+    static BufferedImage image(double m) {
+        PaintScaleLegend legend = legend(m);
+        BufferedImage img = new BufferedImage(Charts.SCALE * WIDTH, Charts.SCALE * HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, img.getWidth(), img.getHeight());
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.scale(Charts.SCALE, Charts.SCALE);
+            legend.draw(g, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT));
+        } finally {
+            g.dispose();
+        }
+        return img;
+    }
+
+    /** The HTML under a tile: the bar's image and {@code m} in words ({@code m = 0}: a flat map, said in words). */
+    static String html(String file, double m) {
         if (!(m > 0)) {
             return "<div class=\"s\">the map is 0 everywhere</div>";
         }
-        StringBuilder sb = new StringBuilder();
-        sb.append("<svg class=\"colourbar\" width=\"").append(WIDTH).append("\" height=\"40\" viewBox=\"0 0 ").append(WIDTH)
-                .append(" 40\" role=\"img\" aria-label=\"colour scale from -").append(CertificateText.num(m)).append(" to ")
-                .append(CertificateText.num(m)).append("\">");
-        sb.append("<rect x=\"8\" y=\"2\" width=\"").append(WIDTH - 16)
-                .append("\" height=\"12\" fill=\"url(#" + GRADIENT + ")\" stroke=\"#888\" stroke-width=\"0.5\"/>");
-        double[] at = {-1, -0.5, 0, 0.5, 1};
-        for (double a : at) {
-            double x = 8 + (WIDTH - 16) * (a + 1) / 2;
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"14\" x2=\"%.1f\" y2=\"19\" stroke=\"#333\"/>", x, x));
-            if (Math.abs(a) == 0.5) {
-                continue; // unlabelled half ticks: five labels do not fit in 224 pixels
-            }
-            String label = a == 0 ? "0" : tick(a * m);
-            String anchor = a == -1 ? "start" : a == 1 ? "end" : "middle";
-            double lx = a == -1 ? x - 6 : a == 1 ? x + 6 : x;
-            lx = Math.max(0, Math.min(WIDTH, lx));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"31\" font-size=\"10\" text-anchor=\"%s\">%s</text>", lx,
-                    anchor, label));
-        }
-        sb.append("</svg>");
-        return sb.toString();
-    }
-
-    static String tick(double v) {
-        return String.format(Locale.ROOT, "%.3g", v).replace("e-0", "e-").replace("e+0", "e");
+        return "<img class=\"colourbar\" src=\"" + file + "\" width=\"" + WIDTH + "\" height=\"" + HEIGHT
+                + "\" alt=\"colour scale from -" + CertificateText.num(m) + " to " + CertificateText.num(m) + "\">"
+                + "<div class=\"m\">scale -m .. +m, m = " + CertificateText.num(m) + "</div>";
     }
 }

@@ -29,8 +29,11 @@ import org.lde.tensor.Tensor;
  * input), the class probabilities before and after, the certificate as an interval drawn on a line, and
  * (with {@code --compare}) the maps of other attribution methods side by side; at the end the definitions
  * of every number and picture. Tiles are PNG files named by the image's index in its data set
- * ({@code img-0150-input.png}); text, colour bars, probability bars and the interval line are HTML and SVG
- * drawn by the browser.
+ * ({@code img-0150-input.png}). The maps are pixel images (one block per input pixel, drawn by {@link Colormap}: an
+ * image, not a chart). The charts are drawn by JFreeChart ({@link Charts}) into PNG files at twice their size on the
+ * page: each map's colour bar ({@link ColourBar}, {@code img-0150-attribution-bar.png}), the class probabilities
+ * ({@code img-0150-probabilities.png}) and the certificate's interval line ({@link IntervalLine},
+ * {@code img-0150-interval.png}). Text and tables are HTML.
  *
  * <p>The page checks itself when it loads: a script sets {@code data-images-loaded},
  * {@code data-images-broken} and {@code data-script-errors} on {@code <body>} (read by the headless-browser
@@ -89,7 +92,6 @@ public final class FigureReport {
         boolean classification = net.task() == Task.CLASSIFICATION;
         StringBuilder sb = new StringBuilder(1 << 16);
         head(sb, run.title());
-        sb.append(ColourBar.defs());
         sb.append("<h1>").append(esc(run.title())).append("</h1>\n<p>").append(esc(run.description())).append("</p>\n");
         summary(sb, items, run);
         sb.append("<p>Every number of every image: <a href=\"").append(ExplanationReport.JSONL).append("\">")
@@ -137,7 +139,8 @@ public final class FigureReport {
                         + ".empty{width:224px;height:224px;border:1px dashed #999;display:flex;align-items:center;"
                         + "justify-content:center;color:#777;background:#f4f4f4}\n"
                         + ".row2{display:flex;flex-wrap:wrap;gap:36px;margin-top:1em}\n"
-                        + ".bar{display:inline-block;height:10px;vertical-align:middle;margin-right:4px}\n"
+                        + ".tile img.colourbar{width:224px;height:40px;border:none;image-rendering:auto;margin-top:2px}\n"
+                        + ".tile .m{color:#555;font-size:90%}\n"
                         + "dl.defs dt{font-weight:bold;margin-top:.5em}dl.defs dd{margin-left:1.5em}\n"
                         + "details{margin-top:.8em}\n"
                         + "</style></head><body>\n");
@@ -288,10 +291,10 @@ public final class FigureReport {
         }
         sb.append("<div class=\"row2\">\n");
         if (classification) {
-            probabilities(sb, names, e, it.adversarialLogits(), adv.map(VerifiedPoint::outputClass).orElse(-1));
+            probabilities(sb, dir, it.index(), names, e, it.adversarialLogits(), adv.map(VerifiedPoint::outputClass).orElse(-1));
         }
         sb.append("<div><b>Certificate</b><br>\n");
-        sb.append(IntervalLine.svg(e.certificate(), e.perturbation() == Perturbation.ADDITIVE));
+        sb.append(IntervalLine.html(e.certificate(), e.perturbation() == Perturbation.ADDITIVE, dir, tile(it.index(), "interval")));
         sb.append("<br><small>").append(esc(CertificateText.interval(e.certificate()))).append("<br>")
                 .append(esc(CertificateText.linearized(e))).append("</small></div>\n</div>\n");
         sb.append("<details><summary>all numbers of this explanation</summary><table>\n");
@@ -299,24 +302,63 @@ public final class FigureReport {
         sb.append("</table></details>\n</section>\n");
     }
 
-    private static void probabilities(StringBuilder sb, List<String> names, Explanation e, Optional<Tensor> advLogits,
-                                      int advClass) {
+    /** Classes drawn at most in the probability chart (the most probable, at x or x'; the title says so). */
+    static final int MAX_CLASSES = 20;
+
+    private static void probabilities(StringBuilder sb, Path dir, int index, List<String> names, Explanation e,
+                                      Optional<Tensor> advLogits, int advClass) {
         double[] before = softmax(e.logits().data());
         double[] after = advLogits.map(t -> softmax(t.data())).orElse(null);
-        sb.append("<div><b>Class probabilities</b> (softmax of the logits)<table>\n<tr><th>class</th><th>at x</th><th>")
-                .append(after != null ? "at x'" : "at x' (none verified)").append("</th></tr>\n");
-        for (int k = 0; k < before.length; k++) {
-            boolean mark = k == e.predictedClass() || k == advClass;
-            sb.append("<tr><td>").append(mark ? "<b>" : "").append(esc(names.get(k))).append(mark ? "</b>" : "")
-                    .append("</td><td>").append(bar(before[k], "#4d4d4d")).append("</td><td>")
-                    .append(after != null ? bar(after[k], "#b2182b") : "").append("</td></tr>\n");
+        String file = tile(index, "probabilities");
+        Charts.BarChart chart = probabilityChart(names, before, after);
+        Charts.writePng(chart, dir.resolve(file));
+        sb.append("<div><b>Class probabilities</b> (softmax of the logits)<br>\n<img class=\"probs\" src=\"").append(file)
+                .append("\" width=\"").append(chart.width()).append("\" height=\"").append(chart.height()).append("\" alt=\"")
+                .append(esc("class probabilities of image " + index)).append("\"><br><small>predicted at x: ")
+                .append(esc(names.get(e.predictedClass()))).append(" (").append(fmt(before[e.predictedClass()])).append(")");
+        if (after != null && advClass >= 0) {
+            sb.append("; at x': ").append(esc(names.get(advClass))).append(" (").append(fmt(after[advClass])).append(")");
+        } else {
+            sb.append("; x': none verified");
         }
-        sb.append("</table></div>\n");
+        sb.append("</small></div>\n");
     }
 
-    private static String bar(double p, String colour) {
-        return String.format(Locale.ROOT, "<span class=\"bar\" style=\"width:%.1fpx;background:%s\"></span>%.3f", 100 * p,
-                colour, p);
+    /**
+     * The probabilities at {@code x} (and at {@code x'} when given) as horizontal bars, one group per class; with more
+     * than {@link #MAX_CLASSES} classes, the {@code MAX_CLASSES} with the largest {@code max(p(x), p(x'))} in class
+     * order, said in the title.
+     */
+    static Charts.BarChart probabilityChart(List<String> names, double[] before, double[] after) {
+        int k = before.length;
+        List<Integer> shown = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            shown.add(c);
+        }
+        String title = "all " + k + " classes";
+        if (k > MAX_CLASSES) {
+            shown.sort((a, b) -> Double.compare(Math.max(before[b], after != null ? after[b] : 0),
+                    Math.max(before[a], after != null ? after[a] : 0)));
+            shown = new ArrayList<>(shown.subList(0, MAX_CLASSES));
+            shown.sort(null);
+            title = "the " + MAX_CLASSES + " most probable of " + k + " classes";
+        }
+        List<String> cats = new ArrayList<>();
+        double[] b = new double[shown.size()];
+        double[] a = new double[shown.size()];
+        for (int i = 0; i < shown.size(); i++) {
+            cats.add(names.get(shown.get(i)));
+            b[i] = before[shown.get(i)];
+            a[i] = after != null ? after[shown.get(i)] : 0;
+        }
+        Map<String, double[]> series = new LinkedHashMap<>();
+        series.put("at x", b);
+        if (after != null) {
+            series.put("at x' (verified adversarial)", a);
+        }
+        int height = 70 + cats.size() * (after != null ? 24 : 16);
+        return new Charts.BarChart(title, new Charts.Axis("probability", "", false), 0, 1.16, cats, series, "0.000", 380,
+                Math.max(100, height));
     }
 
     /** {@code a - b} elementwise (same shape). */
@@ -355,6 +397,9 @@ public final class FigureReport {
                                double lo, double hi, int scale) {
         double m = Colormap.scale(map);
         png(dir, it.index(), what, Colormap.signedTile(map, m, it.x(), lo, hi, scale));
+        if (m > 0) {
+            png(dir, it.index(), what + "-bar", ColourBar.image(m));
+        }
         tile(sb, it.index(), what, title, sub, m);
     }
 
@@ -372,7 +417,7 @@ public final class FigureReport {
                 .append(esc(sub)).append("</div><img src=\"").append(tile(index, what)).append("\" alt=\"")
                 .append(esc(title)).append(" of image ").append(index).append("\">");
         if (scale != null) {
-            sb.append(ColourBar.svg(scale));
+            sb.append(ColourBar.html(tile(index, what + "-bar"), scale));
         }
         sb.append("</div>\n");
     }

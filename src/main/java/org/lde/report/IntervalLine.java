@@ -1,105 +1,168 @@
 package org.lde.report;
 
-import java.util.Locale;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.geom.Ellipse2D;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 import org.lde.explain.Certificate;
 
 /**
- * The certificate drawn on a number line (inline SVG): the axis from 0 in the norm of {@code delta}; the
- * certified radius {@code r_lo} (green, when computed); the verified upper bound {@code r_hi} (red, the
- * size of the point a float64 forward pass tested); the band where {@code r_true} lies ({@code [r_lo, r_hi]},
- * {@code [0, r_hi]} without {@code r_lo}, {@code [r_lo, ...)} without {@code r_hi}); and, when it shares their
- * norm (additive model), the linearized {@code r_lin} as a hollow grey marker below the axis, labelled local.
- * Nothing else is drawn as a bound.
+ * The certificate drawn on a number line by JFreeChart: the axis from 0 in the norm of {@code delta}; the certified
+ * radius {@code r_lo} (a green marker, when computed); the verified upper bound {@code r_hi} (a red marker, the size
+ * of the point a float64 forward pass tested); the band where {@code r_true} lies ({@code [r_lo, r_hi]},
+ * {@code [0, r_hi]} without {@code r_lo}, {@code [r_lo, ...)} without {@code r_hi}); and, when it shares their norm
+ * (additive model), the linearized {@code r_lin} as a hollow grey point below them, labelled local. Nothing else is
+ * drawn as a bound. The line is an {@link XYPlot} whose vertical axis is hidden ({@code [0, 1]}, used only to place
+ * the labels); the markers are JFreeChart {@link ValueMarker}s and an {@link IntervalMarker}.
  */
 public final class IntervalLine {
+    /** Nominal size of the PNG (it has {@link Charts#SCALE} times as many pixels). */
     static final int WIDTH = 520;
-    static final int X0 = 20;
-    static final int X1 = 400;
-    static final int AXIS_Y = 52;
+    static final int HEIGHT = 130;
+    static final Color LO = new Color(0x1a7f37);
+    static final Color HI = new Color(0xb2182b);
+    static final Color BAND = new Color(0xfbe3d6);
+    static final Color LIN = new Color(0x777777);
 
     private IntervalLine() {
     }
 
     /**
+     * The HTML of the line: an {@code <img>} of {@code dir/file} (written here) with the interval in words as its
+     * alternative text, or, when there is nothing to draw (no bound computed, or all of them 0), that sentence alone.
+     *
      * @param comparable whether {@code r_lin} is in the same norm as {@code r_lo, r_hi} (the additive model);
      *                   otherwise it is left off the line (the text below the line states it)
      */
-    public static String svg(Certificate c, boolean comparable) {
+    public static String html(Certificate c, boolean comparable, Path dir, String file) {
+        Optional<JFreeChart> chart = chart(c, comparable);
+        if (chart.isEmpty()) {
+            return "<div class=\"interval\">" + HtmlIndex.esc(nothing(c)) + "</div>";
+        }
+        PngImages.writeAtomically(Charts.render(chart.get(), WIDTH, HEIGHT, null), dir.resolve(file));
+        return "<img class=\"interval\" src=\"" + file + "\" width=\"" + WIDTH + "\" height=\"" + HEIGHT + "\" alt=\""
+                + HtmlIndex.esc(CertificateText.interval(c)) + "\">";
+    }
+
+    /** The sentence shown instead of a line when nothing is drawn. */
+    static String nothing(Certificate c) {
+        return c.verified() ? "r_hi = 0: x itself already reaches the goal (its decision is already not the explained one, "
+                + "or already the target); nothing to change" : "nothing to draw: none verified"
+                + (c.rLoComputed() ? ", r_lo = 0" : ", r_lo not computed");
+    }
+
+    /** The largest value drawn ({@code 0}: nothing to draw). */
+    static double max(Certificate c, boolean comparable) {
+        double max = 0;
+        if (c.rLoComputed()) {
+            max = Math.max(max, c.rLo());
+        }
+        if (c.verified()) {
+            max = Math.max(max, c.rHi());
+        }
+        if (comparable && Double.isFinite(c.rLin())) {
+            max = Math.max(max, c.rLin());
+        }
+        return max;
+    }
+
+    /** The line as a JFreeChart chart (axis from 0 to {@code 1.15} times the largest value), or empty. */
+    static Optional<JFreeChart> chart(Certificate c, boolean comparable) {
         boolean lo = c.rLoComputed();
         boolean hi = c.verified();
         boolean lin = comparable && Double.isFinite(c.rLin());
-        double max = 0;
-        if (lo) {
-            max = Math.max(max, c.rLo());
-        }
-        if (hi) {
-            max = Math.max(max, c.rHi());
-        }
-        if (lin) {
-            max = Math.max(max, c.rLin());
-        }
+        double max = max(c, comparable);
         if (!(max > 0)) {
-            return "<svg class=\"interval\" width=\"" + WIDTH + "\" height=\"30\"><text x=\"4\" y=\"18\" font-size=\"12\">"
-                    + (hi ? "r_hi = 0: x itself already reaches the goal (its decision is already not the explained one, or already "
-                    + "the target); nothing to change" : "nothing to draw: none verified"
-                    + (lo ? ", r_lo = 0" : ", r_lo not computed")) + "</text></svg>";
+            return Optional.empty();
         }
         double range = 1.15 * max;
-        StringBuilder sb = new StringBuilder();
-        sb.append("<svg class=\"interval\" width=\"").append(WIDTH).append("\" height=\"96\" viewBox=\"0 0 ").append(WIDTH)
-                .append(" 96\" role=\"img\" aria-label=\"").append(HtmlIndex.esc(CertificateText.interval(c))).append("\">");
-        // the band where r_true lies
-        double bandFrom = lo ? c.rLo() : 0;
-        double bandTo = hi ? c.rHi() : range;
-        String bandText = hi ? (lo ? "r_true lies here" : "r_true in [0, r_hi]") : "r_true >= r_lo (no upper bound: none verified)";
+        XYSeriesCollection points = new XYSeriesCollection();
+        XYSeries linPoint = new XYSeries("r_lin");
+        if (lin) {
+            linPoint.add(c.rLin(), 0.12);
+        }
+        points.addSeries(linPoint);
+        NumberAxis axis = Charts.numberAxis("||delta||_" + normName(c));
+        axis.setRange(0, range);
+        axis.setLabelFont(Charts.font(Font.PLAIN, 12));
+        axis.setTickLabelFont(Charts.font(Font.PLAIN, 11));
+        NumberAxis hidden = new NumberAxis();
+        hidden.setRange(0, 1);
+        hidden.setVisible(false);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(false, true);
+        r.setSeriesShape(0, new Ellipse2D.Double(-4, -4, 8, 8));
+        r.setUseFillPaint(true);
+        r.setSeriesFillPaint(0, Color.WHITE);
+        r.setUseOutlinePaint(true);
+        r.setSeriesOutlinePaint(0, LIN);
+        r.setSeriesOutlineStroke(0, new BasicStroke(1.5f));
+        r.setDrawOutlines(true);
+        XYPlot plot = new XYPlot(points, axis, hidden, r);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlineVisible(false);
+        plot.setDomainGridlinesVisible(false);
+        plot.setRangeGridlinesVisible(false);
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
         if (lo || hi) {
-            sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"12\" fill=\"#fbe3d6\"/>",
-                    px(bandFrom, range), AXIS_Y - 6, Math.max(1, px(bandTo, range) - px(bandFrom, range))));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#7a3b1f\">%s</text>",
-                    px(bandFrom, range) + 3, AXIS_Y + 18, bandText));
+            double from = lo ? c.rLo() : 0;
+            double to = hi ? c.rHi() : range;
+            IntervalMarker band = new IntervalMarker(from, to, BAND);
+            band.setAlpha(1f); // opaque: the band's colour is BAND (JFreeChart's default is 0.8)
+            plot.addDomainMarker(band, Layer.BACKGROUND);
+            String text = hi ? (lo ? "r_true lies here" : "r_true in [0, r_hi]") : "r_true >= r_lo (no upper bound: none verified)";
+            plot.addAnnotation(label(text, from, 0.3, true, new Color(0x7a3b1f), 12));
         }
-        // axis and ticks
-        sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>", X0, AXIS_Y, X1,
-                AXIS_Y));
-        for (int k = 0; k <= 4; k++) {
-            double v = range * k / 4;
-            double x = px(v, range);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>", x, AXIS_Y,
-                    x, AXIS_Y + 4));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" "
-                    + "fill=\"#555\">%s</text>", x, AXIS_Y + 32, k == 0 ? "0" : ColourBar.tick(v)));
-        }
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#555\">||delta||_%s</text>",
-                X1 + 8, AXIS_Y + 4, normName(c)));
         if (lo) {
-            double x = px(c.rLo(), range);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1a7f37\" "
-                    + "stroke-width=\"3\"/>", x, AXIS_Y - 22, x, AXIS_Y + 8));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" fill=\"#1a7f37\" "
-                    + "text-anchor=\"%s\">r_lo %s certified</text>", x < X0 + 110 ? x + 4 : x - 4, AXIS_Y - 12,
-                    x < X0 + 110 ? "start" : "end", CertificateText.num(c.rLo())));
+            plot.addDomainMarker(marker(c.rLo(), LO), Layer.FOREGROUND);
+            boolean right = c.rLo() < 0.3 * range;
+            plot.addAnnotation(label("r_lo " + CertificateText.num(c.rLo()) + " certified", c.rLo(), 0.62, right, LO, 13));
         } else {
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#555\">r_lo not computed "
-                    + "(--certify)</text>", X0, 10));
+            plot.addAnnotation(label("r_lo not computed (--certify)", 0, 0.62, true, LIN, 12));
         }
         if (hi) {
-            double x = px(c.rHi(), range);
-            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#b2182b\" "
-                    + "stroke-width=\"3\"/>", x, AXIS_Y - 38, x, AXIS_Y + 8));
-            boolean right = x > (X0 + X1) / 2.0;
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" fill=\"#b2182b\" "
-                    + "text-anchor=\"%s\">r_hi %s verified (the tested point)</text>", right ? x - 4 : x + 4, AXIS_Y - 26,
-                    right ? "end" : "start", CertificateText.num(c.rHi())));
+            plot.addDomainMarker(marker(c.rHi(), HI), Layer.FOREGROUND);
+            boolean right = c.rHi() < 0.5 * range;
+            plot.addAnnotation(label("r_hi " + CertificateText.num(c.rHi()) + " verified (the tested point)", c.rHi(), 0.86,
+                    right, HI, 13));
         }
         if (lin) {
-            double x = px(c.rLin(), range);
-            sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%d\" r=\"4\" fill=\"white\" stroke=\"#777\" "
-                    + "stroke-width=\"1.5\"/>", x, AXIS_Y));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" fill=\"#777\" "
-                    + "text-anchor=\"middle\">r_lin %s (linearized, local; not a bound)</text>", Math.max(120, Math.min(x, 330)),
-                    AXIS_Y + 44, CertificateText.num(c.rLin())));
+            boolean right = c.rLin() < 0.5 * range;
+            plot.addAnnotation(label("r_lin " + CertificateText.num(c.rLin()) + " (linearized, local; not a bound)", c.rLin(),
+                    0.06, right, LIN, 12));
         }
-        return sb.append("</svg>").toString();
+        JFreeChart chart = new JFreeChart(null, Charts.font(Font.PLAIN, 12), plot, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        chart.setTextAntiAlias(true);
+        chart.setPadding(new RectangleInsets(2, 8, 2, 12));
+        return Optional.of(chart);
+    }
+
+    private static ValueMarker marker(double v, Color colour) {
+        return new ValueMarker(v, colour, new BasicStroke(3f));
+    }
+
+    /** A text at {@code (x, y)}, starting right of {@code x} ({@code right}) or ending left of it. */
+    private static XYTextAnnotation label(String text, double x, double y, boolean right, Color colour, int size) {
+        XYTextAnnotation a = new XYTextAnnotation((right ? " " : "") + text + (right ? "" : " "), x, y);
+        a.setTextAnchor(right ? TextAnchor.BASELINE_LEFT : TextAnchor.BASELINE_RIGHT);
+        a.setFont(Charts.font(Font.PLAIN, size));
+        a.setPaint(colour);
+        return a;
     }
 
     private static String normName(Certificate c) {
@@ -112,9 +175,5 @@ public final class IntervalLine {
             default:
                 return "2";
         }
-    }
-
-    private static double px(double v, double range) {
-        return X0 + (X1 - X0) * Math.max(0, Math.min(1, v / range));
     }
 }

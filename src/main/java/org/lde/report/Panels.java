@@ -28,6 +28,11 @@ import org.lde.tensor.Tensor;
  * </ol>
  * Images must be {@code [1, H, W]} or {@code [3, H, W]}; each pixel is drawn as a {@code scale x scale}
  * block (nearest neighbour). Rendering is headless ({@code java.awt.headless=true} is set if unset).
+ *
+ * <p>These panels stay pixel images drawn here, not JFreeChart charts: a map is an image with one block per input
+ * pixel, not a plot of data over axes, and a chart library would draw the same blocks (JFreeChart's
+ * {@code XYBlockRenderer}) with axes and margins a heat map of an image does not want. The charts of the report
+ * (colour bars, probabilities, the interval line) are JFreeChart's, see {@link Charts}.
  */
 public final class Panels {
     private static final int PAD = 8;

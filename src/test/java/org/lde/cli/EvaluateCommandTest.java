@@ -129,8 +129,11 @@ class EvaluateCommandTest {
             double want = Aopc.evaluate(be, Saliency.signed(), x, AopcOptions.defaults(), AopcOptions.Order.MORF).aopc();
             assertEquals(want, json.get("methods").get(0).get("aopc").get("morf").get("aopc").asDouble(), 1e-15);
         }
-        BufferedImage png = ImageIO.read(out.resolve("morf.png").toFile());
-        assertEquals(760, png.getWidth());
+        for (String chart : List.of("morf.png", "lerf.png")) { // JFreeChart at twice the nominal 760 x 420
+            BufferedImage png = ImageIO.read(out.resolve(chart).toFile());
+            assertEquals(2 * 760, png.getWidth(), chart);
+            assertEquals(2 * 420, png.getHeight(), chart);
+        }
     }
 
     @Test

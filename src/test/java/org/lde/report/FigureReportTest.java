@@ -9,8 +9,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lde.engine.dual.DualStatus;
@@ -80,16 +78,59 @@ class FigureReportTest {
         assertEquals(0xf7f7f7, t.getRGB(8, 3) & 0xffffff, "inside a zero cell, away from the outline");
     }
 
+    /**
+     * The colour bar is JFreeChart's PaintScaleLegend over [-m, m]: its paint scale is the diverging map, and along the
+     * strip's middle row the pixels run from the map's colour at -m through white at 0 to its colour at +m.
+     */
     @Test
-    void colourBarStatesTheSymmetricScale() {
-        String svg = ColourBar.svg(0.0856);
-        assertTrue(svg.contains(">-0.0856</text>") && svg.contains(">0</text>") && svg.contains(">0.0856</text>"), svg);
-        assertTrue(svg.contains("url(#" + ColourBar.GRADIENT + ")"));
-        String defs = ColourBar.defs();
-        for (String stop : Colormap.cssStops()) {
-            assertTrue(defs.contains(stop), stop);
+    void colourBarDrawsTheDivergingScaleFromMinusMToM(@TempDir Path dir) throws Exception {
+        double m = 0.0856;
+        org.jfree.chart.title.PaintScaleLegend legend = ColourBar.legend(m);
+        assertEquals(-m, legend.getScale().getLowerBound(), 0);
+        assertEquals(m, legend.getScale().getUpperBound(), 0);
+        assertEquals(-m, legend.getAxis().getLowerBound(), 0);
+        assertEquals(m, legend.getAxis().getUpperBound(), 0);
+        for (double v : new double[] {-m, -0.3 * m, 0, 0.7 * m, m}) {
+            assertEquals(Colormap.diverging(v, m), ((java.awt.Color) legend.getScale().getPaint(v)).getRGB() & 0xffffff);
         }
-        assertTrue(ColourBar.svg(0).contains("0 everywhere"));
+        BufferedImage img = ColourBar.image(m);
+        assertEquals(Charts.SCALE * ColourBar.WIDTH, img.getWidth());
+        assertEquals(Charts.SCALE * ColourBar.HEIGHT, img.getHeight());
+        // the strip: a row of non-white pixels 12 px (nominal) high near the top; find its middle row and its ends
+        int row = -1;
+        for (int y = 0; y < img.getHeight() && row < 0; y++) {
+            if ((img.getRGB(img.getWidth() / 4, y) & 0xffffff) != 0xffffff) {
+                row = y + Charts.SCALE * 6;
+            }
+        }
+        assertTrue(row > 0, "no strip drawn");
+        int left = 0;
+        while ((img.getRGB(left, row) & 0xffffff) == 0xffffff) {
+            left++;
+        }
+        int right = img.getWidth() - 1;
+        while ((img.getRGB(right, row) & 0xffffff) == 0xffffff) {
+            right--;
+        }
+        // inside the outline (2 px in), the colours at the ends and the middle are the map's
+        assertClose(Colormap.diverging(-m, m), img.getRGB(left + 3, row), "left end");
+        assertClose(Colormap.diverging(m, m), img.getRGB(right - 3, row), "right end");
+        assertClose(Colormap.diverging(0, m), img.getRGB((left + right) / 2, row), "middle");
+        assertClose(Colormap.diverging(-0.5 * m, m), img.getRGB(left + (right - left) / 4, row), "a quarter in");
+        String html = ColourBar.html("b.png", m);
+        assertTrue(html.contains("src=\"b.png\"") && html.contains("m = 0.08560") && html.contains("from -0.08560 to 0.08560"),
+                html);
+        assertTrue(ColourBar.html("b.png", 0).contains("0 everywhere"));
+        ChartsTest.assertMessage("finite scale m > 0", () -> ColourBar.legend(Double.NaN));
+    }
+
+    static void assertClose(int want, int got, String where) {
+        int[] a = rgb(want);
+        int[] b = rgb(got);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(a[k], b[k], 12, where + ": want #" + Integer.toHexString(want & 0xffffff) + ", got #"
+                    + Integer.toHexString(got & 0xffffff));
+        }
     }
 
     static Certificate cert(boolean verified, double rHi, double rLo, double rLin) {
@@ -97,32 +138,99 @@ class FigureReportTest {
                 verified ? VerifiedBy.FLOAT64_BACKEND : VerifiedBy.NONE, verified ? rHi : Double.NaN, rLo);
     }
 
-    /** The x coordinate of the line drawn in {@code colour}. */
-    static double lineX(String svg, String colour) {
-        Matcher m = Pattern.compile("<line x1=\"([0-9.]+)\"[^>]*stroke=\"" + colour + "\"").matcher(svg);
-        assertTrue(m.find(), colour + " line in " + svg);
-        return Double.parseDouble(m.group(1));
+    /** The texts of the chart's annotations. */
+    static String texts(org.jfree.chart.JFreeChart chart) {
+        StringBuilder sb = new StringBuilder();
+        for (Object a : chart.getXYPlot().getAnnotations()) {
+            sb.append(((org.jfree.chart.annotations.XYTextAnnotation) a).getText()).append('\n');
+        }
+        return sb.toString();
     }
 
+    /**
+     * The interval line: r_lo and r_hi are JFreeChart markers at their values, the band spans [r_lo, r_hi], r_lin is
+     * a point at its value; in the rendered PNG the column where the axis puts r_lo is green and r_hi's is red.
+     */
     @Test
-    void intervalLinePlacesEachBoundWhereItsValueIs() {
-        String svg = IntervalLine.svg(cert(true, 0.4, 0.1, 0.3), true);
-        double lo = lineX(svg, "#1a7f37");
-        double hi = lineX(svg, "#b2182b");
-        // the axis runs from X0 (0) to X1 (1.15 * the largest value, 0.46)
-        double scale = (IntervalLine.X1 - IntervalLine.X0) / (1.15 * 0.4);
-        assertEquals(IntervalLine.X0 + 0.1 * scale, lo, 0.06);
-        assertEquals(IntervalLine.X0 + 0.4 * scale, hi, 0.06);
-        assertTrue(svg.contains("r_lo 0.1000 certified") && svg.contains("r_hi 0.4000 verified (the tested point)"), svg);
-        assertTrue(svg.contains("r_lin 0.3000 (linearized, local; not a bound)"), svg);
-        assertFalse(svg.replace("r_lo 0.1000 certified", "").contains("certified"), "only r_lo is called certified");
+    void intervalLinePlacesEachBoundWhereItsValueIs(@TempDir Path dir) throws Exception {
+        Certificate c = cert(true, 0.4, 0.1, 0.3);
+        org.jfree.chart.JFreeChart chart = IntervalLine.chart(c, true).orElseThrow();
+        org.jfree.chart.plot.XYPlot plot = chart.getXYPlot();
+        assertEquals(0, plot.getDomainAxis().getLowerBound(), 0);
+        assertEquals(1.15 * 0.4, plot.getDomainAxis().getUpperBound(), 1e-15);
+        List<Double> lines = new java.util.ArrayList<>();
+        for (Object o : plot.getDomainMarkers(org.jfree.chart.ui.Layer.FOREGROUND)) {
+            lines.add(((org.jfree.chart.plot.ValueMarker) o).getValue());
+        }
+        assertEquals(List.of(0.1, 0.4), lines);
+        org.jfree.chart.plot.IntervalMarker band = (org.jfree.chart.plot.IntervalMarker) plot
+                .getDomainMarkers(org.jfree.chart.ui.Layer.BACKGROUND).iterator().next();
+        assertEquals(0.1, band.getStartValue(), 0);
+        assertEquals(0.4, band.getEndValue(), 0);
+        assertEquals(0.3, plot.getDataset().getXValue(0, 0), 0);
+        String t = texts(chart);
+        assertTrue(t.contains("r_lo 0.1000 certified") && t.contains("r_hi 0.4000 verified (the tested point)"), t);
+        assertTrue(t.contains("r_lin 0.3000 (linearized, local; not a bound)"), t);
+        assertFalse(t.replace("r_lo 0.1000 certified", "").contains("certified"), "only r_lo is called certified");
+        org.jfree.chart.ChartRenderingInfo info = new org.jfree.chart.ChartRenderingInfo();
+        BufferedImage img = Charts.render(chart, IntervalLine.WIDTH, IntervalLine.HEIGHT, info);
+        java.awt.geom.Rectangle2D area = info.getPlotInfo().getDataArea();
+        int y = (int) Math.round(Charts.SCALE * plot.getRangeAxis().valueToJava2D(0.45, area,
+                org.jfree.chart.ui.RectangleEdge.LEFT));
+        for (Object[] want : new Object[][] {{0.1, IntervalLine.LO}, {0.4, IntervalLine.HI}, {0.25, IntervalLine.BAND}}) {
+            double px = plot.getDomainAxis().valueToJava2D((Double) want[0], area, org.jfree.chart.ui.RectangleEdge.BOTTOM);
+            assertEquals(((java.awt.Color) want[1]).getRGB() & 0xffffff, img.getRGB((int) Math.round(Charts.SCALE * px), y)
+                    & 0xffffff, "at " + want[0]);
+        }
+        // the page's HTML: an image of the written PNG, the interval in words as its text
+        String html = IntervalLine.html(c, true, dir, "i.png");
+        assertTrue(html.contains("src=\"i.png\"") && Files.exists(dir.resolve("i.png")), html);
+        assertEquals(Charts.SCALE * IntervalLine.WIDTH, javax.imageio.ImageIO.read(dir.resolve("i.png").toFile()).getWidth());
         // deletion model: r_lin is a norm of t, not drawn on the axis of delta
-        assertFalse(IntervalLine.svg(cert(true, 0.4, Double.NaN, 0.3), false).contains("r_lin"));
-        String open = IntervalLine.svg(cert(true, 0.4, Double.NaN, 0.3), true);
+        org.jfree.chart.JFreeChart del = IntervalLine.chart(cert(true, 0.4, Double.NaN, 0.3), false).orElseThrow();
+        assertEquals(0, del.getXYPlot().getDataset().getItemCount(0));
+        assertFalse(texts(del).contains("r_lin"));
+        String open = texts(IntervalLine.chart(cert(true, 0.4, Double.NaN, 0.3), true).orElseThrow());
         assertTrue(open.contains("r_lo not computed") && open.contains("r_true in [0, r_hi]"), open);
-        String none = IntervalLine.svg(cert(false, 0, Double.NaN, Double.POSITIVE_INFINITY), true);
-        assertTrue(none.contains("nothing to draw: none verified, r_lo not computed"), none);
-        assertFalse(none.contains("NaN") || open.contains("NaN") || svg.contains("NaN"));
+        Certificate none = cert(false, 0, Double.NaN, Double.POSITIVE_INFINITY);
+        assertTrue(IntervalLine.chart(none, true).isEmpty());
+        String noneHtml = IntervalLine.html(none, true, dir, "n.png");
+        assertTrue(noneHtml.contains("nothing to draw: none verified, r_lo not computed"), noneHtml);
+        assertFalse(Files.exists(dir.resolve("n.png")));
+        assertFalse(noneHtml.contains("NaN") || open.contains("NaN") || t.contains("NaN"));
+    }
+
+    /** The probability chart holds the softmax values in class order; with many classes the largest, in order. */
+    @Test
+    void probabilityChartHoldsTheProbabilities() {
+        List<String> names = List.of("a", "b", "c");
+        Charts.BarChart c = FigureReport.probabilityChart(names, new double[] {0.2, 0.7, 0.1}, new double[] {0.6, 0.3, 0.1});
+        assertEquals(names, c.categories());
+        assertEquals(List.of("at x", "at x' (verified adversarial)"), List.copyOf(c.series().keySet()));
+        org.jfree.data.category.CategoryDataset d = Charts.jfree(c).getCategoryPlot().getDataset();
+        assertEquals(0.7, d.getValue("at x", "b").doubleValue(), 0);
+        assertEquals(0.6, d.getValue("at x' (verified adversarial)", "a").doubleValue(), 0);
+        assertEquals(1, FigureReport.probabilityChart(names, new double[] {0.2, 0.7, 0.1}, null).series().size());
+        List<String> many = new java.util.ArrayList<>();
+        double[] p = new double[30];
+        for (int k = 0; k < 30; k++) {
+            many.add("class" + k);
+            p[k] = (k % 7) / 100.0 + k * 1e-4;
+        }
+        Charts.BarChart top = FigureReport.probabilityChart(many, p, null);
+        assertEquals(FigureReport.MAX_CLASSES, top.categories().size());
+        assertTrue(top.title().contains("20 most probable of 30"), top.title());
+        double smallestShown = 1;
+        for (String k : top.categories()) {
+            smallestShown = Math.min(smallestShown, p[Integer.parseInt(k.substring(5))]);
+        }
+        for (int k = 0; k < 30; k++) {
+            if (!top.categories().contains("class" + k)) {
+                assertTrue(p[k] <= smallestShown, "class " + k + " left out but larger than one shown");
+            }
+        }
+        ChartsTest.assertMessage("value[1] = NaN", () -> FigureReport.probabilityChart(names,
+                new double[] {0.2, Double.NaN, 0.1}, null));
     }
 
     @Test

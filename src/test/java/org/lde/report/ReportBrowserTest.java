@@ -80,6 +80,11 @@ class ReportBrowserTest {
         String html = Files.readString(index);
         int images = count(html, "<img ");
         assertTrue(images >= 2 * 5, "tiles on the page: " + images);
+        // the JFreeChart charts are images on the page too (each checked as loaded below)
+        for (String chart : List.of("img-0000-probabilities.png", "img-0000-interval.png", "img-0000-attribution-bar.png",
+                "img-0001-compare-saliency-bar.png")) {
+            assertTrue(html.contains("src=\"" + chart + "\""), chart + " not on the page");
+        }
 
         String dom = browse(exe, index, dir.resolve("profile1"), "--dump-dom");
         assertTrue(dom.contains("data-images-loaded=\"" + images + "\""), "every image loads: " + attrs(dom));
