@@ -57,7 +57,7 @@ public final class BarChart {
             double max = bars.values().values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
             double scale = max > 0 ? (width - left - right) / max : 0;
             int i = 0;
-            java.util.List<Color> colours = Plots.colours(1);
+            java.util.List<Color> colours = Charts.colours(1);
             for (Map.Entry<String, Double> e : bars.values().entrySet()) {
                 int y = top + 28 * i;
                 g.setColor(Color.BLACK);

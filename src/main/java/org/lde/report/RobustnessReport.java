@@ -117,6 +117,7 @@ public final class RobustnessReport {
         Map<String, String> plotTitles = Map.of("linf", "PGD L_inf", "l2", "PGD L2 and Carlini-Wagner L2", "w", "Wasserstein (per unit mass)");
         for (String family : List.of("linf", "l2", "w")) {
             Map<String, double[]> series = new LinkedHashMap<>();
+            Map<String, double[][]> points = new LinkedHashMap<>();
             double[] x = null;
             Set<String> commands = new LinkedHashSet<>();
             boolean sameX = true;
@@ -143,19 +144,27 @@ public final class RobustnessReport {
                     } else if (!Arrays.equals(x, bx)) {
                         sameX = false;
                     }
-                    series.put(m.model() + " " + p + " (n=" + (rows.size() > 0 ? rows.get(0).path("samples").asInt() : 0) + ")", by);
+                    String name = m.model() + " " + p + " (n=" + (rows.size() > 0 ? rows.get(0).path("samples").asInt() : 0) + ")";
+                    series.put(name, by);
+                    points.put(name, new double[][] {bx, by});
                     commands.add(j.path("command").asText() + "   [" + p + ": " + j.path("description").asText() + "]");
                 }
             }
-            if (series.isEmpty() || x == null || x.length < 2) {
+            if (series.isEmpty() || x == null) {
                 continue;
             }
             html.append("<h3>").append(esc(plotTitles.get(family))).append("</h3>\n");
-            if (sameX) {
-                String png = "accuracy-" + family + ".png";
-                Plots.writePng(new Plots.LinePlot(plotTitles.get(family) + ": accuracy vs budget", "budget", "accuracy", x, series),
-                        out.resolve(png));
-                figure(html, png, commands);
+            String png = "accuracy-" + family + ".png";
+            Charts.Builder chart = Charts.lineChart(plotTitles.get(family) + ": accuracy vs budget")
+                    .xAxis("budget", family.equals("w") ? "transport cost per unit mass" : family.equals("linf") ? "L_inf" : "L2")
+                    .yAxis("accuracy", "");
+            for (Map.Entry<String, double[][]> e : points.entrySet()) {
+                chart.series(e.getKey(), e.getValue()[0], e.getValue()[1]);
+            }
+            Charts.writePng(chart.build(), out.resolve(png));
+            figure(html, png, commands);
+            if (!sameX) {
+                continue; // the table needs one budget grid
             }
             table(html, x, series);
         }
@@ -341,35 +350,32 @@ public final class RobustnessReport {
             JsonNode proto = j.path("aopcProtocol");
             JsonNode removed = proto.path("removedPatchesByStep");
             int patches = proto.path("patchCount").asInt();
-            Map<String, double[]> series = new LinkedHashMap<>();
-            double[] x = null;
+            Charts.Builder chart = null;
             for (JsonNode m : j.path("methods")) {
                 JsonNode curve = m.path("aopc").path("morf").path("meanCurve");
                 if (!curve.isArray() || curve.size() < 2) {
                     continue;
                 }
                 double[] y = new double[curve.size()];
+                double[] x = new double[curve.size()];
                 for (int i = 0; i < y.length; i++) {
                     y[i] = curve.get(i).asDouble();
+                    x[i] = removed.size() == y.length && patches > 0 ? removed.get(i).asDouble() / patches : i;
                 }
-                if (x == null) {
-                    x = new double[y.length];
-                    for (int i = 0; i < y.length; i++) {
-                        x[i] = removed.size() == y.length && patches > 0 ? removed.get(i).asDouble() / patches : i;
-                    }
+                if (chart == null) {
+                    chart = Charts.lineChart("MoRF, " + j.path("model").asText() + ", " + proto.path("patchSize").asInt() + "x"
+                            + proto.path("patchSize").asInt() + " patches, first " + j.path("samples").asInt() + " images")
+                            .xAxis(removed.size() == y.length ? "share of patches removed" : "step", "").yAxis("mean p_y", "");
                 }
-                if (y.length == x.length) {
-                    series.put(m.path("method").asText() + String.format(Locale.ROOT, " (AOPC %.3f)",
-                            m.path("aopc").path("morf").path("aopc").asDouble()), y);
-                }
+                chart.series(m.path("method").asText() + String.format(Locale.ROOT, " (AOPC %.3f)",
+                        m.path("aopc").path("morf").path("aopc").asDouble()), x, y);
             }
-            if (series.isEmpty()) {
+            if (chart == null) {
                 continue;
             }
             String name = d.getFileName().toString();
             String png = "morf-" + name + ".png";
-            Plots.writePng(new Plots.LinePlot("MoRF, " + j.path("model").asText() + ", " + proto.path("patchSize").asInt() + "x"
-                    + proto.path("patchSize").asInt() + " patches", "share of patches removed", "mean p_y", x, series), out.resolve(png));
+            Charts.writePng(chart.build(), out.resolve(png));
             String cmd = String.format(Locale.ROOT, "lde evaluate %s --data %s --offset %d --limit %d --patch %d --steps %d "
                             + "--schedule %s --aggregation literature --order morf --bootstrap %d (src/scripts/evaluate-faithfulness.sh)",
                     j.path("model").asText(), j.path("data").asText(), j.path("offset").asInt(), j.path("samples").asInt(),
