@@ -47,7 +47,7 @@ final class RobustnessParts {
     record Inputs(CountingBackend backend, Tensor x, int[] labels, int[] predicted, Tensor devX) {
     }
 
-    /** The attack that PGD, CW and the Wasserstein attack parts run at one budget. */
+    /** PGD (random start, seed 1, {@code 2.5 eps / steps} per step) on the inputs at one budget. */
     static AttackResult pgd(Inputs in, Pgd.Norm norm, double eps, int steps) {
         return Pgd.of(norm, eps, steps).run(in.backend(), in.x(), in.labels());
     }

@@ -267,8 +267,12 @@ public final class RobustnessReport {
                 String png = "time-" + m.model() + ".png";
                 BarChart.writePng(new BarChart.Bars("Time per explanation, " + m.model() + " (" + j.path("backend").asText()
                         + ", shared machine)", "ms", bars), out.resolve(png));
+                int n = 0;
+                for (JsonNode s : j.path("shifts")) {
+                    n = Math.max(n, s.path("samples").asInt());
+                }
                 figure(html, png, List.of(j.path("command").asText() + "   [consistency part: the clean inputs' attributions, "
-                        + j.path("samples").asInt() + " samples in one batch per method]"));
+                        + n + " samples in one batch per method]"));
             }
         }
         AtomicFiles.writeString(out.resolve("consistency.csv"), csv);
