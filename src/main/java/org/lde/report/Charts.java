@@ -600,15 +600,25 @@ public final class Charts {
      * @param info filled with the chart's layout in nominal coordinates (may be {@code null})
      */
     static BufferedImage render(JFreeChart chart, int width, int height, ChartRenderingInfo info) {
+        return draw(width, height, g -> chart.draw(g, new Rectangle2D.Double(0, 0, width, height), info));
+    }
+
+    /**
+     * An image of {@link #SCALE} times the nominal {@code width x height}, white, on which {@code painter} draws in
+     * nominal coordinates (anti-aliased shapes and text).
+     */
+    static BufferedImage draw(int width, int height, java.util.function.Consumer<Graphics2D> painter) {
         BufferedImage img = new BufferedImage(SCALE * width, SCALE * height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, img.getWidth(), img.getHeight());
+            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
             g.setRenderingHint(RenderingHints.KEY_FRACTIONALMETRICS, RenderingHints.VALUE_FRACTIONALMETRICS_ON);
             g.scale(SCALE, SCALE);
-            chart.draw(g, new Rectangle2D.Double(0, 0, width, height), info);
+            painter.accept(g);
         } finally {
             g.dispose();
         }

@@ -2,9 +2,7 @@ package org.lde.report;
 
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.Graphics2D;
 import java.awt.Paint;
-import java.awt.RenderingHints;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import org.jfree.chart.axis.AxisLocation;
@@ -71,19 +69,7 @@ final class ColourBar {
     /** The bar's image for the symmetric scale {@code [-m, m]}, {@code m > 0}. */
     static BufferedImage image(double m) {
         PaintScaleLegend legend = legend(m);
-        BufferedImage img = new BufferedImage(Charts.SCALE * WIDTH, Charts.SCALE * HEIGHT, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, img.getWidth(), img.getHeight());
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.scale(Charts.SCALE, Charts.SCALE);
-            legend.draw(g, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT));
-        } finally {
-            g.dispose();
-        }
-        return img;
+        return Charts.draw(WIDTH, HEIGHT, g -> legend.draw(g, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT)));
     }
 
     /** The HTML under a tile: the bar's image and {@code m} in words ({@code m = 0}: a flat map, said in words). */

@@ -191,6 +191,25 @@ class ChartsTest {
         assertMessage("too small", () -> Charts.lineChart("t").series("a", X, X).size(100, 100).build());
     }
 
+    /** JFreeChart stays inside org.lde.report (docs/architecture.md): no other main source file imports org.jfree. */
+    @Test
+    void onlyTheReportPackageImportsJFreeChart() throws Exception {
+        Path main = Path.of("src", "main", "java");
+        List<String> outside;
+        try (var files = Files.walk(main)) {
+            outside = files.filter(f -> f.toString().endsWith(".java"))
+                    .filter(f -> !main.relativize(f).startsWith(Path.of("org", "lde", "report")))
+                    .filter(f -> {
+                        try {
+                            return Files.readString(f).contains("org.jfree");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }).map(Path::toString).toList();
+        }
+        assertEquals(List.of(), outside);
+    }
+
     static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
         assertTrue(ex.getMessage().contains(part), ex.getMessage());
