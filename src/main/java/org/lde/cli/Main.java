@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Lagrange Dual Explainers: explanations and certificates for neural networks.",
         subcommands = {InfoCommand.class, ImportCommand.class, TrainCommand.class, PredictCommand.class, ExplainCommand.class, DemoCommand.class,
                 CertifyCommand.class,
-                EvaluateCommand.class, AttackCommand.class, CommandLine.HelpCommand.class})
+                EvaluateCommand.class, AttackCommand.class, RobustnessCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

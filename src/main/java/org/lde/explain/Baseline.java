@@ -63,7 +63,7 @@ public enum Baseline {
     }
 
     /** Separable truncated Gaussian blur of {@code planes} images {@code h x w}, renormalized at borders. */
-    static void blur(double[] in, double[] out, int planes, int h, int w, double sigma) {
+    public static void blur(double[] in, double[] out, int planes, int h, int w, double sigma) {
         int rad = (int) Math.ceil(3 * sigma);
         double[] k = new double[2 * rad + 1];
         for (int i = -rad; i <= rad; i++) {
