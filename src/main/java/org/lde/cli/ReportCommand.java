@@ -23,7 +23,7 @@ final class ReportCommand implements Callable<Integer> {
             description = "the --out folder of lde robustness (default ${DEFAULT-VALUE})")
     Path results;
 
-    @Option(names = "--evaluate", split = ",", description = "comma list of lde evaluate output folders (each with evaluate.json)")
+    @Option(names = "--evaluate", split = ",", description = "comma list of lde evaluate output folders (each with evaluate.json) whose MoRF curves the page shows (default: none, no MoRF figure)")
     List<Path> evaluate = new ArrayList<>();
 
     @Option(names = "--out", description = "output folder (default: the --results folder)")
