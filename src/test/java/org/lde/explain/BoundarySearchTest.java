@@ -221,6 +221,29 @@ class BoundarySearchTest {
     }
 
     @Test
+    void restartWalkersChooseTheBoundaryNearestTheirIterateAmongRowsFeasibleInTheBox() {
+        // Rows in t (d = 2), box [-5, 5]^2: t_1 >= 1; 2 t_2 >= 4; t_1 >= 6 (no solution in the box).
+        double[] a = {1, 0, 0, 2, 1, 0};
+        double[] r = {1, 4, 6};
+        for (Objective o : new Objective[] {Objective.L2, Objective.LINF, Objective.L1}) {
+            Tensor lo = new Tensor(Shape.of(3, 2), new double[] {-5, -5, -5, -5, -5, -5});
+            Tensor hi = new Tensor(Shape.of(3, 2), new double[] {5, 5, 5, 5, 5, 5});
+            org.lde.engine.dual.DualProblem p = org.lde.engine.dual.DualProblem.builder(
+                    new Tensor(Shape.of(3, 1, 2), a), new Tensor(Shape.of(3, 1), r)).box(lo, hi).objective(o).build();
+            List<org.lde.engine.dual.DualSolution> sq = new org.lde.engine.dual.ReferenceDualSolver().solve(p).items();
+            assertEquals(org.lde.engine.dual.DualStatus.INFEASIBLE_IN_BOX, sq.get(2).status(), o.name());
+            // from t = 0: box-free distances 1, 2 (|4| / ||(0, 2)||_* = 2 in every norm), 6
+            assertEquals(0, BoundarySearch.iterateChoice(o, sq, a, r, 0, 3, 2, new double[] {0, 0}), o.name());
+            // from t = (4.9, 0): 3.9, 2, and 1.1 for the row without a solution in the box, which is skipped
+            assertEquals(1, BoundarySearch.iterateChoice(o, sq, a, r, 0, 3, 2, new double[] {4.9, 0}), o.name());
+            // from t = (0.5, 1.9): 0.5 and 0.1
+            assertEquals(1, BoundarySearch.iterateChoice(o, sq, a, r, 0, 3, 2, new double[] {0.5, 1.9}), o.name());
+            assertEquals(-1, BoundarySearch.iterateChoice(o, List.of(sq.get(2)), new double[] {1, 0}, new double[] {6}, 0, 1, 2,
+                    new double[] {0, 0}), o.name());
+        }
+    }
+
+    @Test
     void badOptionsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(0, 0.1, 1.05, 0.9, 0.8, 3, 0));
         assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 1.1, 1.05, 0.9, 0.8, 3, 0));
