@@ -7,6 +7,9 @@
 # src/scripts/faithfulness-dev.sh); nothing was tuned on images 0-499.
 # Usage: src/scripts/evaluate-faithfulness.sh [OUT_DIR] [MODEL...]   (default: bench/results/evaluate/faithfulness, fmnist-cnn fmnist-mlp)
 # The four (model, patch) evaluations run in parallel (they are independent); each writes its own folder.
+# BACKEND (default cpu, the float64 EJML reference) names the backend of every method; the CNN tables ran on
+# cpu-fast-f64 (float64, the same arithmetic to rounding, several times faster): BACKEND=cpu-fast-f64
+# src/scripts/evaluate-faithfulness.sh OUT fmnist-cnn mnist-cnn. PATCHES (default "2 1") the patch sizes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-bench/results/evaluate/faithfulness}
@@ -14,27 +17,30 @@ shift || true
 MODELS=("$@")
 [ ${#MODELS[@]} -gt 0 ] || MODELS=(fmnist-cnn fmnist-mlp)
 JAR=${JAR:-target/lde.jar}
+BACKEND=${BACKEND:-cpu}
+PATCHES=${PATCHES:-2 1}
 [ -f "$JAR" ] || mvn -B -q -DskipTests package
 LDE_CHOSEN='lde:cand=0+iters=16+stop=0+kappa=2+attr=path'
 METHODS="occlusion,ig-trap50,grad-x-input,lde-deletion-zero-flip,$LDE_CHOSEN"
 if [ "${CNN100:-0}" = 1 ]; then
-  mkdir -p "$OUT/fmnist-cnn-k2-first100"
+  mkdir -p "$OUT/logs"
   nice -n 10 java -Xmx2g -jar "$JAR" evaluate sample:fmnist-cnn --data sample:fashion-mnist --offset 0 --limit 100 --patch 2 \
       --steps 100 --schedule proportional --aggregation literature --order morf --bootstrap 2000 \
       --methods "$METHODS" --infidelity-samples 0 --sensitivity-samples 0 --deletion-steps 10 \
-      --out "$OUT/fmnist-cnn-k2-first100" > "$OUT/fmnist-cnn-k2-first100/stdout.txt" 2> "$OUT/fmnist-cnn-k2-first100/stderr.txt"
+      --backend "$BACKEND" --out "$OUT/fmnist-cnn-k2-first100" > "$OUT/logs/fmnist-cnn-k2-first100.stdout.txt" \
+      2> "$OUT/logs/fmnist-cnn-k2-first100.stderr.txt"
   exit 0
 fi
 pids=()
 for model in "${MODELS[@]}"; do
   data=sample:fashion-mnist
   [[ $model == mnist-* ]] && data=sample:mnist
-  for k in 2 1; do
-    mkdir -p "$OUT/$model-k$k"
+  for k in $PATCHES; do
+    mkdir -p "$OUT/logs"
     nice -n 10 java -Xmx2g -jar "$JAR" evaluate "sample:$model" --data "$data" --offset 0 --limit 500 --patch "$k" \
         --steps 100 --schedule proportional --aggregation literature --order morf --bootstrap 2000 \
         --methods "$METHODS" --infidelity-samples 0 --sensitivity-samples 0 --deletion-steps 10 \
-        --out "$OUT/$model-k$k" > "$OUT/$model-k$k/stdout.txt" 2> "$OUT/$model-k$k/stderr.txt" &
+        --backend "$BACKEND" --out "$OUT/$model-k$k" > "$OUT/logs/$model-k$k.stdout.txt" 2> "$OUT/logs/$model-k$k.stderr.txt" &
     pids+=($!)
   done
 done
