@@ -4,7 +4,8 @@ run per method; a chunk counts when it holds every method of chunk 0) into
 OUT/attack-table.csv: per model, norm and method the images, the share verified, the median and mean
 ratio of the verified norm to FAB's on the same image (images both verify), the share of images where
 the method's norm is smaller than FAB's, images FAB verified and the method did not, forward and
-reverse passes per image, and wall seconds per image; and OUT/attack-per-image.csv. Only complete
+reverse passes per image, and wall seconds per image; OUT/attack-per-image.csv; and OUT/attack-table.md, the
+README's table (quartiles of the verified norm: statistics.quantiles, method 'inclusive'). Only complete
 chunks count; the images are the first N (chunks from offset 0 without gaps)."""
 import csv, json, os, statistics, sys
 
@@ -50,11 +51,13 @@ for model in sorted(os.listdir(out)):
             secs += r['wallSeconds']
         q = [a / b for a, b in zip(norms, fabn) if a is not None and b is not None and b > 0]
         ver = sum(a is not None for a in norms)
+        vn = [a for a in norms if a is not None]
+        q1, _, q3 = statistics.quantiles(vn, n=4, method='inclusive') if len(vn) > 1 else (vn[0], 0, vn[0])
         missed = sum(1 for a, b in zip(norms, fabn) if a is None and b is not None)
         rows.append(dict(model=model, norm=norm, method=method, images=n, verified=ver, share_verified=ver / n,
                          median_ratio_to_fab=statistics.median(q), mean_ratio_to_fab=statistics.mean(q),
                          share_smaller_than_fab=sum(x < 1 for x in q) / len(q), ratio_images=len(q),
-                         missed_where_fab_verified=missed, median_norm=statistics.median([a for a in norms if a is not None]),
+                         missed_where_fab_verified=missed, median_norm=statistics.median(vn), q1_norm=q1, q3_norm=q3,
                          forward_per_image=fwd / n, reverse_per_image=rev / n, wall_seconds=secs,
                          wall_seconds_per_image=secs / n))
         for i, (a, b) in enumerate(zip(norms, fabn)):
@@ -72,3 +75,15 @@ with open(os.path.join(out, 'attack-per-image.csv'), 'w', newline='') as f:
         w.writerow({k: ('' if v is None else fmt(v)) for k, v in r.items()})
 for r in rows:
     print(','.join(str(fmt(v)) for v in r.values()))
+NORM = {'l2': 'L2', 'linf': 'L_inf', 'l1': 'L1'}
+with open(os.path.join(out, 'attack-table.md'), 'w') as f:
+    f.write('| model (images) | norm | method | verified | median verified norm [quartiles] | median / mean ratio to FAB '
+            '| smaller than FAB | missed where FAB verified | forward / reverse passes per image | wall s per image |\n')
+    f.write('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n')
+    for r in sorted(rows, key=lambda r: (r['model'], r['norm'], r['method'] != 'fab')):
+        fab = r['method'] == 'fab'
+        ratio = '1 / 1' if fab else f"**{r['median_ratio_to_fab']:.4f}** / {r['mean_ratio_to_fab']:.4f}"
+        smaller = '' if fab else f"{100 * r['share_smaller_than_fab']:.0f}% ({round(r['share_smaller_than_fab'] * r['ratio_images'])}/{r['ratio_images']})"
+        f.write(f"| {r['model']} ({r['images']}) | {NORM.get(r['norm'], r['norm'])} | {r['method']} | {r['verified']}/{r['images']} "
+                f"| {r['median_norm']:.4g} [{r['q1_norm']:.4g}, {r['q3_norm']:.4g}] | {ratio} | {smaller} | {r['missed_where_fab_verified']} "
+                f"| {r['forward_per_image']:.0f} / {r['reverse_per_image']:.0f} | {r['wall_seconds_per_image']:.2f} |\n")

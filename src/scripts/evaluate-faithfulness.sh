@@ -35,11 +35,13 @@ pids=()
 for model in "${MODELS[@]}"; do
   data=sample:fashion-mnist
   [[ $model == mnist-* ]] && data=sample:mnist
+  methods=$METHODS
+  [[ $model == *-cnn ]] && methods="$METHODS,gradcam,gradcam-nearest"   # Grad-CAM needs a convolution
   for k in $PATCHES; do
     mkdir -p "$OUT/logs"
     nice -n 10 java -Xmx2g -jar "$JAR" evaluate "sample:$model" --data "$data" --offset 0 --limit 500 --patch "$k" \
         --steps 100 --schedule proportional --aggregation literature --order morf --bootstrap 2000 \
-        --methods "$METHODS" --infidelity-samples 0 --sensitivity-samples 0 --deletion-steps 10 \
+        --methods "$methods" --infidelity-samples 0 --sensitivity-samples 0 --deletion-steps 10 \
         --backend "$BACKEND" --out "$OUT/$model-k$k" > "$OUT/logs/$model-k$k.stdout.txt" 2> "$OUT/logs/$model-k$k.stderr.txt" &
     pids+=($!)
   done
