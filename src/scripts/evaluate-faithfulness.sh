@@ -19,12 +19,13 @@ MODELS=("$@")
 JAR=${JAR:-target/lde.jar}
 BACKEND=${BACKEND:-cpu}
 PATCHES=${PATCHES:-2 1}
+XMX=${XMX:-4g}   # the heap of each evaluation (2g ran out of memory on 500 CNN images with 7 methods)
 [ -f "$JAR" ] || mvn -B -q -DskipTests package
 LDE_CHOSEN='lde:cand=0+iters=16+stop=0+kappa=2+attr=path'
 METHODS="occlusion,ig-trap50,grad-x-input,lde-deletion-zero-flip,$LDE_CHOSEN"
 if [ "${CNN100:-0}" = 1 ]; then
   mkdir -p "$OUT/logs"
-  nice -n 10 java -Xmx2g -jar "$JAR" evaluate sample:fmnist-cnn --data sample:fashion-mnist --offset 0 --limit 100 --patch 2 \
+  nice -n 10 java -Xmx"$XMX" -jar "$JAR" evaluate sample:fmnist-cnn --data sample:fashion-mnist --offset 0 --limit 100 --patch 2 \
       --steps 100 --schedule proportional --aggregation literature --order morf --bootstrap 2000 \
       --methods "$METHODS" --infidelity-samples 0 --sensitivity-samples 0 --deletion-steps 10 \
       --backend "$BACKEND" --out "$OUT/fmnist-cnn-k2-first100" > "$OUT/logs/fmnist-cnn-k2-first100.stdout.txt" \
@@ -39,7 +40,7 @@ for model in "${MODELS[@]}"; do
   [[ $model == *-cnn ]] && methods="$METHODS,gradcam,gradcam-nearest"   # Grad-CAM needs a convolution
   for k in $PATCHES; do
     mkdir -p "$OUT/logs"
-    nice -n 10 java -Xmx2g -jar "$JAR" evaluate "sample:$model" --data "$data" --offset 0 --limit 500 --patch "$k" \
+    nice -n 10 java -Xmx"$XMX" -jar "$JAR" evaluate "sample:$model" --data "$data" --offset 0 --limit 500 --patch "$k" \
         --steps 100 --schedule proportional --aggregation literature --order morf --bootstrap 2000 \
         --methods "$methods" --infidelity-samples 0 --sensitivity-samples 0 --deletion-steps 10 \
         --backend "$BACKEND" --out "$OUT/$model-k$k" > "$OUT/logs/$model-k$k.stdout.txt" 2> "$OUT/logs/$model-k$k.stderr.txt" &
