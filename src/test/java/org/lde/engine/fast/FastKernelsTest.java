@@ -297,4 +297,42 @@ class FastKernelsTest {
             }
         }
     }
+
+    /**
+     * Arrays kept for reuse stay under the cap when every call has a new batch size (as an explainer's
+     * shrinking active set makes them), and reuse changes no value: each call's logits and input gradients
+     * equal those of a fresh backend, to the bit, and the EJML reference's to float32 rounding.
+     */
+    @Test
+    void spareArraysStayUnderTheCapAcrossChangingBatchSizesAndReuseChangesNoValue() {
+        Network net = Architectures.fashionCnn(3);
+        try (FastBackendF32 be = (FastBackendF32) FastBackend.open(net, FastBackend.Precision.F32, 2, FastBackend.Gemm.AUTO);
+             EjmlBackend ref = new EjmlBackend(net)) {
+            be.maxSpareElements = 200_000; // a few arrays of a few images of the sample CNN's layers
+            Rng rng = new Rng(11);
+            long most = 0;
+            for (int n = 1; n <= 23; n += 2) {
+                Tensor x = rng.uniform(net.inputShape().withBatch(n), 0, 1);
+                Tensor seeds = Seeds.identity(n, 10);
+                Tensor z;
+                Tensor g;
+                try (Recorded r = be.forwardRecorded(x)) {
+                    z = r.logits();
+                    g = be.reverse(r, seeds);
+                }
+                try (org.lde.engine.Backend fresh = FastBackend.open(net, FastBackend.Precision.F32, 2, FastBackend.Gemm.AUTO);
+                     Recorded r = fresh.forwardRecorded(x)) {
+                    assertArrayEquals(r.logits().data(), z.data(), 0.0, "logits, batch " + n);
+                    assertArrayEquals(fresh.reverse(r, seeds).data(), g.data(), 0.0, "gradients, batch " + n);
+                }
+                double[] zr = ref.forward(x).data();
+                for (int i = 0; i < zr.length; i++) {
+                    assertEquals(zr[i], z.data()[i], 1e-4 * (1 + Math.abs(zr[i])), "logit " + i + ", batch " + n);
+                }
+                most = Math.max(most, be.spareElements());
+                assertTrue(be.spareElements() <= 200_000, "batch " + n + ": " + be.spareElements() + " elements kept");
+            }
+            assertTrue(most > 0, "no array was kept for reuse at all");
+        }
+    }
 }
