@@ -221,7 +221,7 @@ final class AttackCommand implements Callable<Integer> {
                 return lde(o).name() + " (defaults)";
             case "lde-boundary":
                 return ldeBoundary(o).name() + " (boundary search, " + ldeIterations + " iterations, "
-                        + BoundarySearchOptions.defaults().withRestarts(ldeRestarts).withSeed(seed) + ")";
+                        + BoundarySearchOptions.defaults(o).withRestarts(ldeRestarts).withSeed(seed) + ")";
             case "deepfool":
                 return "deepfool(overshoot=0.02, maxIterations=50, clipped to the data domain)";
             default:
@@ -239,7 +239,7 @@ final class AttackCommand implements Callable<Integer> {
 
     private LagrangeDualExplainer ldeBoundary(Objective o) {
         return LagrangeDualExplainer.builder().additive().objective(o).maxOuterIterations(ldeIterations)
-                .boundarySearch(BoundarySearchOptions.defaults().withRestarts(ldeRestarts).withSeed(seed)).build();
+                .boundarySearch(BoundarySearchOptions.defaults(o).withRestarts(ldeRestarts).withSeed(seed)).build();
     }
 
     private Outcome runInBatches(String m, Objective o, Backend backend, Tensor x, int[] pred,

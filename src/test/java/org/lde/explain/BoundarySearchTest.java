@@ -244,6 +244,14 @@ class BoundarySearchTest {
     }
 
     @Test
+    void theLinfDefaultsBiasTowardTheDualSolutionMoreThanFab() {
+        assertEquals(0.3, BoundarySearchOptions.defaults(Objective.LINF).alphaMax());
+        assertEquals(0.1, BoundarySearchOptions.defaults(Objective.L2).alphaMax());
+        assertEquals(0.1, BoundarySearchOptions.defaults(Objective.L1).alphaMax());
+        assertEquals(BoundarySearchOptions.defaults().withAlphaMax(0.3), BoundarySearchOptions.defaults(Objective.LINF));
+    }
+
+    @Test
     void badOptionsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(0, 0.1, 1.05, 0.9, 0.8, 3, 0));
         assertThrows(IllegalArgumentException.class, () -> new BoundarySearchOptions(2, 1.1, 1.05, 0.9, 0.8, 3, 0));
