@@ -88,14 +88,10 @@ final class BoundarySearch implements OuterLoop {
             }
             int off = (q * rows + k) * d;
             double deficit = rAll[q * rows + k];
-            double dn = 0;
             for (int i = 0; i < d; i++) {
-                double a = aAll[off + i];
-                deficit -= a * t[i];
-                dn = obj == Objective.L2 ? dn + a * a : obj == Objective.LINF ? dn + Math.abs(a) : Math.max(dn, Math.abs(a));
+                deficit -= aAll[off + i] * t[i];
             }
-            dn = obj == Objective.L2 ? Math.sqrt(dn) : dn;
-            double dist = Math.abs(deficit) / (dn + 1e-12);
+            double dist = Math.abs(deficit) / (obj.dual().norm(aAll, off, d) + 1e-12);
             if (dist < bestDist) {
                 bestDist = dist;
                 best = k;

@@ -148,21 +148,6 @@ final class Verifier implements AutoCloseable {
 
     /** The objective's norm of {@code t}: {@code ||t||_2}, {@code ||t||_inf} or {@code ||t||_1}. */
     static double norm(Objective o, double[] t) {
-        double acc = 0;
-        for (double v : t) {
-            switch (o) {
-                case LINF:
-                    acc = Math.max(acc, Math.abs(v));
-                    break;
-                case L1:
-                    acc += Math.abs(v);
-                    break;
-                case L2:
-                default:
-                    acc += v * v;
-                    break;
-            }
-        }
-        return o == Objective.L2 ? Math.sqrt(acc) : acc;
+        return o.norm(t, 0, t.length);
     }
 }

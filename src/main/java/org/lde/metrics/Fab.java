@@ -426,7 +426,7 @@ public final class Fab {
      */
     private void nearestHyperplanes(double[] logits, double[] jac, int[] y, int bN, int c, int d, double[] w,
                                     double[] h) {
-        Objective dual = norm == Objective.L2 ? Objective.L2 : (norm == Objective.LINF ? Objective.L1 : Objective.LINF);
+        Objective dual = norm.dual();
         double[] g = new double[d];
         for (int q = 0; q < bN; q++) {
             int yy = y[q];
@@ -583,20 +583,9 @@ public final class Fab {
         return arg;
     }
 
-    /** {@code ||v[off..off+len)||} in the given norm. */
+    /** {@code ||v[off..off+len)||} in the given norm ({@link Objective#norm}). */
     static double norm(Objective o, double[] v, int off, int len) {
-        double acc = 0;
-        for (int k = off; k < off + len; k++) {
-            double e = v[k];
-            if (o == Objective.LINF) {
-                acc = Math.max(acc, Math.abs(e));
-            } else if (o == Objective.L1) {
-                acc += Math.abs(e);
-            } else {
-                acc += e * e;
-            }
-        }
-        return o == Objective.L2 ? Math.sqrt(acc) : acc;
+        return o.norm(v, off, len);
     }
 
     /** {@code ||u - v||} over {@code [off, off + len)} in the given norm. */

@@ -241,6 +241,24 @@ class BoundarySearchTest {
             assertEquals(-1, BoundarySearch.iterateChoice(o, List.of(sq.get(2)), new double[] {1, 0}, new double[] {6}, 0, 1, 2,
                     new double[] {0, 0}), o.name());
         }
+        // The dual norm decides: row t_1 + t_2 >= 2 is at 2 / ||(1, 1)||_* from 0: sqrt(2) in L2, 1 in L_inf
+        // (||.||_1), 2 in L1 (||.||_inf); row t_1 >= c at c in every norm.
+        double[] pair = {1, 1, 1, 0};
+        assertEquals(1, choiceAtZero(Objective.L2, pair, new double[] {2, 1.2}));   // 1.2 < 1.414
+        assertEquals(0, choiceAtZero(Objective.LINF, pair, new double[] {2, 1.2})); // 1 < 1.2
+        assertEquals(1, choiceAtZero(Objective.L1, pair, new double[] {2, 1.2}));   // 1.2 < 2
+        assertEquals(0, choiceAtZero(Objective.L2, pair, new double[] {2, 1.5}));   // 1.414 < 1.5
+        assertEquals(1, choiceAtZero(Objective.L1, pair, new double[] {2, 1.5}));   // 1.5 < 2
+    }
+
+    /** {@link BoundarySearch#iterateChoice} from {@code t = 0} among two rows in d = 2, box [-5, 5]^2. */
+    private static int choiceAtZero(Objective o, double[] a, double[] r) {
+        Tensor lo = new Tensor(Shape.of(2, 2), new double[] {-5, -5, -5, -5});
+        Tensor hi = new Tensor(Shape.of(2, 2), new double[] {5, 5, 5, 5});
+        org.lde.engine.dual.DualProblem p = org.lde.engine.dual.DualProblem.builder(
+                new Tensor(Shape.of(2, 1, 2), a), new Tensor(Shape.of(2, 1), r)).box(lo, hi).objective(o).build();
+        List<org.lde.engine.dual.DualSolution> sq = new org.lde.engine.dual.ReferenceDualSolver().solve(p).items();
+        return BoundarySearch.iterateChoice(o, sq, a, r, 0, 2, 2, new double[] {0, 0});
     }
 
     @Test

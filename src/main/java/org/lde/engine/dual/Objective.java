@@ -17,5 +17,26 @@ package org.lde.engine.dual;
 public enum Objective {
     L2,
     LINF,
-    L1
+    L1;
+
+    /** The objective whose norm is this one's dual norm: L2 for L2, L1 for L_inf, L_inf for L1. */
+    public Objective dual() {
+        return this == L2 ? L2 : this == LINF ? L1 : LINF;
+    }
+
+    /** {@code ||v[off .. off+len)||} in this objective's norm. */
+    public double norm(double[] v, int off, int len) {
+        double acc = 0;
+        for (int k = off; k < off + len; k++) {
+            double e = v[k];
+            if (this == LINF) {
+                acc = Math.max(acc, Math.abs(e));
+            } else if (this == L1) {
+                acc += Math.abs(e);
+            } else {
+                acc += e * e;
+            }
+        }
+        return this == L2 ? Math.sqrt(acc) : acc;
+    }
 }
